@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "schema engine is not available here; see DESIGN.md" >&2
+exit 1
