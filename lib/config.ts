@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+// Every environment variable Keyway reads, with its default. README.md lists
+// the same set; keep the two in step.
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  KEYWAY_PUBLIC_URL: z.url().default("http://localhost:3000"),
+  KEYWAY_TRUST_PROXY: flag,
+  KEYWAY_SIGNIN_MAX_PER_ACCOUNT: positiveInt(5),
+  KEYWAY_SIGNIN_MAX_PER_IP: positiveInt(30),
+  KEYWAY_SIGNIN_WINDOW_SECONDS: positiveInt(15 * 60),
+  KEYWAY_SIGNUP_MAX_PER_IP: positiveInt(20),
+  KEYWAY_OIDC_ISSUER: z.url().optional().or(z.literal("").transform(() => undefined)),
+  KEYWAY_OIDC_CLIENT_ID: z.string().optional(),
+  KEYWAY_OIDC_CLIENT_SECRET: z.string().optional(),
+  KEYWAY_OIDC_NAME: z.string().default("Single sign-on"),
+  KEYWAY_DISABLE_SIGNUP: flag,
+});
+
+export type Config = z.infer<typeof schema>;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`Invalid configuration: ${problems}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+export function publicUrl(): string {
+  return config().KEYWAY_PUBLIC_URL.replace(/\/+$/, "");
+}
+
+export function oidcConfig() {
+  const c = config();
+  if (!c.KEYWAY_OIDC_ISSUER || !c.KEYWAY_OIDC_CLIENT_ID) return undefined;
+  return {
+    issuer: c.KEYWAY_OIDC_ISSUER,
+    clientId: c.KEYWAY_OIDC_CLIENT_ID,
+    clientSecret: c.KEYWAY_OIDC_CLIENT_SECRET,
+    name: c.KEYWAY_OIDC_NAME,
+  };
+}

@@ -1,0 +1,31 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/prisma/client";
+import { config } from "./config";
+
+export type { Role } from "./generated/prisma/enums";
+
+function createClient(): PrismaClient {
+  const { DATABASE_URL, DATABASE_POOL_SIZE } = config();
+  if (!DATABASE_URL) {
+    throw new Error("DATABASE_URL is not set. Start Keyway with `npm start`, which provides an embedded database when none is configured.");
+  }
+  const adapter = new PrismaPg({ connectionString: DATABASE_URL, max: DATABASE_POOL_SIZE });
+  return new PrismaClient({ adapter });
+}
+
+// One client per process; Next's dev server re-evaluates modules, so keep it on globalThis.
+const globalForDb = globalThis as unknown as { keywayDb?: PrismaClient };
+
+export function getDb(): PrismaClient {
+  globalForDb.keywayDb ??= createClient();
+  return globalForDb.keywayDb;
+}
+
+/** Lazily connected: importing this module never opens a connection or needs DATABASE_URL. */
+export const db: PrismaClient = new Proxy({} as PrismaClient, {
+  get(_target, property) {
+    const client = getDb();
+    const value = Reflect.get(client, property, client);
+    return typeof value === "function" ? value.bind(client) : value;
+  },
+});
