@@ -1,0 +1,46 @@
+"use client";
+
+import { useState } from "react";
+import { buttonStyles, cx } from "./ui";
+
+export function CopyButton({ value, label = "Copy", className }: { value: string; label?: string; className?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className={cx(buttonStyles.secondary, "shrink-0", className)}
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+        } catch {
+          // Clipboard access can be refused (insecure origin); selecting the text is the fallback.
+          const range = document.createRange();
+          const target = document.querySelector(`[data-copy-source="${CSS.escape(value)}"]`);
+          if (target) {
+            range.selectNodeContents(target);
+            window.getSelection()?.removeAllRanges();
+            window.getSelection()?.addRange(range);
+          }
+        }
+        setCopied(true);
+        setTimeout(() => setCopied(false), 2000);
+      }}
+    >
+      <span aria-live="polite">{copied ? "Copied" : label}</span>
+    </button>
+  );
+}
+
+export function CopyField({ value, label }: { value: string; label: string }) {
+  return (
+    <div>
+      <p className="text-sm font-medium text-slate-800">{label}</p>
+      <div className="mt-1 flex flex-col gap-2 sm:flex-row">
+        <code data-copy-source={value} className="block min-w-0 flex-1 break-all rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-800">
+          {value}
+        </code>
+        <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} />
+      </div>
+    </div>
+  );
+}

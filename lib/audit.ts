@@ -1,0 +1,44 @@
+import type { Prisma } from "./generated/prisma/client";
+
+type Tx = Prisma.TransactionClient;
+
+export type AuditActor = { id: string | null; label: string; ip?: string | null };
+
+export type AuditAction =
+  | "team.created"
+  | "team.renamed"
+  | "team.deleted"
+  | "member.invited"
+  | "member.invitation_revoked"
+  | "member.joined"
+  | "member.role_changed"
+  | "member.removed"
+  | "member.left";
+
+export type AuditInput = {
+  teamId: string;
+  actor: AuditActor;
+  action: AuditAction;
+  objectType: "team" | "member" | "invitation";
+  objectId?: string | null;
+  objectName?: string | null;
+  /** Context only: never a secret value. */
+  data?: Prisma.InputJsonObject;
+};
+
+/** Always called with the transaction of the change it records, so the log cannot miss a change or record one that rolled back. */
+export async function writeAudit(tx: Tx, input: AuditInput): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      teamId: input.teamId,
+      actorId: input.actor.id,
+      actorLabel: input.actor.label,
+      ip: input.actor.ip ?? null,
+      action: input.action,
+      objectType: input.objectType,
+      objectId: input.objectId ?? null,
+      objectName: input.objectName ?? null,
+      data: input.data ?? {},
+    },
+  });
+}

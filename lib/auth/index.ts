@@ -1,0 +1,130 @@
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import type { Provider } from "next-auth/providers";
+import { db } from "../db";
+import { oidcConfig } from "../config";
+import { clientIp } from "../request-ip";
+import { signInSchema } from "../schemas/auth";
+import { verifyAgainstNothing, verifyPassword } from "./password";
+import { forgiveSignInAttempt, takeSignInAttempt } from "./rate-limit";
+import { closeSession, liveSession, openSession, SESSION_MAX_AGE_SECONDS } from "./sessions";
+import { signInWithOidc } from "./oidc";
+import { OIDC_PROVIDER_ID } from "./provider-id";
+
+class TooManyAttempts extends CredentialsSignin {
+  code = "rate_limited";
+}
+
+export { OIDC_PROVIDER_ID };
+
+function providers(): Provider[] {
+  const list: Provider[] = [
+    Credentials({
+      id: "credentials",
+      credentials: { email: {}, password: {} },
+      async authorize(raw, request) {
+        const parsed = signInSchema.safeParse(raw);
+        if (!parsed.success) return null;
+        const { email, password } = parsed.data;
+        const ip = clientIp(request.headers);
+        const verdict = await takeSignInAttempt(email, ip);
+        if (!verdict.allowed) throw new TooManyAttempts();
+        const user = await db.user.findUnique({ where: { email } });
+        const valid = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNothing(password);
+        // A disabled account gets the same answer as a wrong password.
+        if (!user || !valid || user.disabledAt) return null;
+        await forgiveSignInAttempt(email, ip);
+        return { id: user.id, email: user.email, name: user.name };
+      },
+    }),
+  ];
+  const oidc = oidcConfig();
+  if (oidc) {
+    list.push({
+      id: OIDC_PROVIDER_ID,
+      name: oidc.name,
+      type: "oidc",
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      checks: ["pkce", "state", "nonce"],
+      // Many providers (and OpenID Connect Core 5.4, when an access token is
+      // issued) put email and email_verified only in the userinfo response.
+      // With this, Auth.js still validates the ID token, then reads the
+      // profile from userinfo for the same subject.
+      idToken: false,
+      authorization: { params: { scope: "openid email profile" } },
+    });
+  }
+  return list;
+}
+
+export const authConfig: NextAuthConfig = {
+  // Self-hosted behind whatever proxy the team runs; the public URL comes from
+  // AUTH_URL / KEYWAY_PUBLIC_URL rather than Vercel's environment.
+  trustHost: true,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/signin", error: "/signin" },
+  providers: providers(),
+  logger: {
+    // Auth.js logs a wrong password as an error with a stack trace; it is an
+    // expected event, and the log must never carry what the user typed.
+    error(error) {
+      if (error.name === "CredentialsSignin") return;
+      // error.type names the Auth.js failure (e.g. "CallbackRouteError"); the message says why.
+      const type = "type" in error ? String(error.type) : error.name;
+      console.error(`[auth] ${type}: ${error.message}`);
+    },
+    warn(code) {
+      if (code === "debug-enabled") return;
+      console.warn(`[auth] warning: ${code}`);
+    },
+    debug() {},
+  },
+  callbacks: {
+    async signIn({ user, account, profile }) {
+      if (account?.provider === OIDC_PROVIDER_ID) {
+        const linked = await signInWithOidc(account.providerAccountId, profile ?? {});
+        if (!linked) return "/signin?error=OidcRefused";
+        // The jwt callback reads the id of our own user, not the provider's subject.
+        user.id = linked.id;
+        user.email = linked.email;
+        user.name = linked.name;
+      }
+      return true;
+    },
+    async jwt({ token, user }) {
+      if (user?.id) {
+        const { headers } = await import("next/headers");
+        const h = await headers();
+        token.sid = await openSession(user.id, { userAgent: h.get("user-agent"), ip: clientIp(h) });
+        token.sub = user.id;
+        return token;
+      }
+      if (typeof token.sid !== "string") return null;
+      const live = await liveSession(token.sid);
+      if (!live) return null;
+      token.sub = live.userId;
+      token.email = live.email;
+      token.name = live.name;
+      return token;
+    },
+    session({ session, token }) {
+      if (token.sub) {
+        session.user.id = token.sub;
+        session.user.email = token.email ?? session.user.email;
+        session.user.name = token.name ?? session.user.name;
+      }
+      return session;
+    },
+  },
+  events: {
+    async signOut(message) {
+      if ("token" in message && message.token && typeof message.token.sid === "string") {
+        await closeSession(message.token.sid);
+      }
+    },
+  },
+};
+
+export const { handlers, auth, signIn, signOut } = NextAuth(authConfig);

@@ -1,0 +1,12 @@
+import { cache } from "react";
+import { auth } from "./index";
+
+export type SessionUser = { id: string; email: string; name: string };
+
+/** The signed-in user of this request, or null; memoised per request. */
+export const currentUser = cache(async (): Promise<SessionUser | null> => {
+  const session = await auth();
+  const user = session?.user;
+  if (!user?.id || !user.email) return null;
+  return { id: user.id, email: user.email, name: user.name ?? user.email };
+});

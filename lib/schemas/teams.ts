@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+export const ROLES = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
+export const roleSchema = z.enum(ROLES, { error: "Choose a role." });
+
+export const teamNameSchema = z.object({
+  name: z.string().trim().min(2, "Use at least 2 characters.").max(60, "Use at most 60 characters."),
+});
+
+export const invitationSchema = z.object({
+  role: roleSchema,
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .optional()
+    .transform((v) => (v ? v.toLowerCase() : undefined))
+    .pipe(z.email("Enter a valid email address, or leave it empty.").optional()),
+});
+
+export const roleChangeSchema = z.object({
+  membershipId: z.string().min(1),
+  role: roleSchema,
+});
+
+export const membershipRefSchema = z.object({ membershipId: z.string().min(1) });
+export const invitationRefSchema = z.object({ invitationId: z.string().min(1) });
+export const deleteTeamSchema = z.object({ confirmSlug: z.string().trim() });
