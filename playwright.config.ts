@@ -1,0 +1,117 @@
+// Browser tests against the production build, two instances on one database.
+//
+// `npm test` provides everything: a migrated database (a throwaway one on the
+// DATABASE_URL server, or an in-memory PGlite), AUTH_SECRET, KEYWAY_PUBLIC_URL
+// and the build. To run them by hand instead:
+//
+//   npm run build                                 # next start serves .next
+//   DATABASE_URL=postgresql://…/keyway_e2e npm run db:migrate
+//   DATABASE_URL=postgresql://…/keyway_e2e npx playwright test [e2e/some.spec.ts]
+//
+// Use a database you can throw away: the tests sign up users and create teams.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chromium, defineConfig, devices } from "@playwright/test";
+
+const CI = Boolean(process.env.CI);
+const PORTS = [3100, 3101];
+const OIDC_PORT = Number(process.env.KEYWAY_TEST_OIDC_PORT ?? 3190);
+
+if (!process.env.DATABASE_URL) {
+  throw new Error(
+    "The browser tests need DATABASE_URL (a migrated database they may fill with test users). " +
+      "Run `npm test`, which provides one, or see the comment at the top of playwright.config.ts.",
+  );
+}
+// Set on process.env (not only for the servers) so that the workers, which
+// re-read this file, agree with the servers the main process started.
+process.env.AUTH_SECRET ||= randomBytes(32).toString("base64url");
+process.env.KEYWAY_PUBLIC_URL ||= `http://127.0.0.1:${PORTS[0]}`;
+process.env.KEYWAY_E2E_SECOND_URL ||= `http://127.0.0.1:${PORTS[1]}`;
+// Single sign-on against the test provider (test/support/oidc-server.ts) started below.
+process.env.KEYWAY_OIDC_ISSUER ||= `http://127.0.0.1:${OIDC_PORT}`;
+process.env.KEYWAY_OIDC_CLIENT_ID ||= "keyway-e2e";
+process.env.KEYWAY_OIDC_CLIENT_SECRET ||= "keyway-e2e-secret";
+// Every test signs up from 127.0.0.1; the per-address sign-up limit has its own test.
+process.env.KEYWAY_SIGNUP_MAX_PER_IP ||= "1000";
+
+// Playwright's own Chromium when `npx playwright install` has put it in place;
+// otherwise the distribution's (Debian: apt-get install chromium), which is all
+// a machine without internet access can have.
+function chromiumExecutable(): string | undefined {
+  if (process.env.KEYWAY_CHROMIUM) return process.env.KEYWAY_CHROMIUM;
+  let bundled = "";
+  try {
+    bundled = chromium.executablePath();
+  } catch {
+    // No browser registry entry: fall through to the system browser.
+  }
+  return bundled && existsSync(bundled) ? undefined : "/usr/bin/chromium";
+}
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: CI ? 1 : 2,
+  retries: 0,
+  forbidOnly: CI,
+  reporter: CI ? "list" : [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORTS[0]}`,
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: chromiumExecutable(),
+          // We run as root in CI containers, where Chromium's sandbox cannot start;
+          // the rest keeps a distribution build from reaching for the network.
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
+        },
+      },
+    },
+  ],
+  // Two processes sharing one database: e2e/rate-limit.spec.ts checks that the
+  // sign-in limit holds across them (SPEC.md: several instances, one Postgres).
+  webServer: [
+    {
+      command: "node --import tsx test/support/oidc-server.ts",
+      url: `${process.env.KEYWAY_OIDC_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+      env: {
+        ...(process.env as Record<string, string>),
+        KEYWAY_TEST_OIDC_PORT: String(OIDC_PORT),
+        KEYWAY_TEST_OIDC_CLIENT_ID: process.env.KEYWAY_OIDC_CLIENT_ID!,
+        KEYWAY_TEST_OIDC_CLIENT_SECRET: process.env.KEYWAY_OIDC_CLIENT_SECRET!,
+        KEYWAY_TEST_OIDC_REDIRECT_URIS: PORTS.map((port) => `http://127.0.0.1:${port}/api/auth/callback/oidc`).join(","),
+      },
+    },
+    ...PORTS.map((port) => ({
+      // node, not npx: npx would add its own start-up time and warnings to every run.
+      command: `node node_modules/next/dist/bin/next start -p ${port}`,
+      url: `http://127.0.0.1:${port}/signin`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+      env: {
+        ...(process.env as Record<string, string>),
+        NODE_ENV: "production",
+      },
+    })),
+  ],
+});

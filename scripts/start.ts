@@ -1,0 +1,246 @@
+// `npm start` (production server) and `npm run dev` (`--dev`, Next's dev server).
+//
+// One command has to take a machine with only Node.js to a running Keyway
+// (SPEC.md, "Running it"), so this script supplies what such a machine lacks:
+// a Postgres (embedded PGlite under .data/ when DATABASE_URL is not set), the
+// migrations, a development AUTH_SECRET, and a production build. The app itself
+// runs in a child process so that PGlite outlives it and is closed only after
+// Next has let go of its connections.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { constants as osConstants } from "node:os";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { migrate } from "../lib/migrations";
+
+const dev = process.argv.includes("--dev");
+const root = process.cwd(); // npm runs scripts at the package root
+const dataDir = path.join(root, ".data");
+const pgliteDir = path.join(dataDir, "pglite");
+const port = Number(process.env.PORT ?? 3000);
+const require = createRequire(import.meta.url);
+const nextBin = require.resolve("next/dist/bin/next");
+// Next's own .env loader (installed with next), so this script sees the same
+// DATABASE_URL and AUTH_SECRET that Next will read from .env files. Loaded with
+// require: it is a bundled CommonJS module whose exports ESM imports cannot see.
+const { loadEnvConfig } = require("@next/env") as typeof import("@next/env");
+
+// Set once PGlite is up, so every exit path can close it (an unclosed PGlite may lose its last writes).
+let embedded: { db: PGlite; server: PGLiteSocketServer; lockFile: string } | undefined;
+// The Next process of the moment (build, then start or dev), to pass signals on to.
+let current: ChildProcess | undefined;
+let stopRequested = false;
+
+// Ctrl-C reaches the child too (same process group), but `kill <pid>` or a
+// supervisor's SIGTERM reaches only us; forwarding covers both. A signal that
+// arrives before Next runs stops us at the next step, so PGlite still closes
+// cleanly. If Next hangs on shutdown, don't hang with it.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopRequested = true;
+    if (current && current.exitCode === null && current.signalCode === null) {
+      current.kill(signal);
+      const child = current;
+      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+    }
+  });
+}
+
+function fail(message: string): never {
+  console.error(`\n${message}\n`);
+  throw new ExitError(1);
+}
+
+class ExitError extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Auth.js signs sessions with AUTH_SECRET; a random one per start would sign everyone out on every restart. */
+function ensureAuthSecret(env: NodeJS.ProcessEnv) {
+  if (env.AUTH_SECRET) return;
+  if (env.NODE_ENV === "production") {
+    fail(
+      "AUTH_SECRET is not set, and NODE_ENV is production: refusing to start.\n" +
+        "Set AUTH_SECRET to a long random value that stays the same across restarts and instances,\n" +
+        "for example the output of `openssl rand -base64 32`.",
+    );
+  }
+  const file = path.join(dataDir, "auth-secret");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });
+  }
+  env.AUTH_SECRET = readFileSync(file, "utf8").trim();
+  console.warn(
+    "Warning: AUTH_SECRET is not set; using the development secret kept in .data/auth-secret.\n" +
+      "         Set AUTH_SECRET in production.",
+  );
+}
+
+/**
+ * Two PGlite instances writing the same directory would corrupt it, and PGlite
+ * does not guard against that itself, so a second `npm start` must stop here.
+ */
+function takeDataDirLock(): string {
+  const lockFile = path.join(dataDir, "pglite.pid");
+  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(lockFile)) {
+    const pid = Number(readFileSync(lockFile, "utf8"));
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      fail(
+        `Another Keyway (process ${pid}) is already using the embedded database in .data/pglite.\n` +
+          "Stop it first, or set DATABASE_URL to a Postgres server that several instances can share.",
+      );
+    }
+    // Left behind by a process that is gone (e.g. killed with SIGKILL): safe to take over.
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return lockFile;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function startEmbeddedPostgres(): Promise<{ url: string; address: string }> {
+  const lockFile = takeDataDirLock();
+  // Imported here so that runs against a real Postgres never load PGlite's WASM.
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  console.log("Starting the embedded database (PGlite) in .data/pglite…");
+  const db = await PGlite.create(pgliteDir);
+  // Next's pool (DATABASE_POOL_SIZE, 10 by default) plus room for psql or a migration.
+  const serve = (p: number) => new PGLiteSocketServer({ db, host: "127.0.0.1", port: p, maxConnections: 20 });
+
+  const wanted = Number(process.env.KEYWAY_EMBEDDED_DB_PORT ?? 54329);
+  let server = serve(wanted);
+  try {
+    await server.start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    // A server object that failed to listen cannot be restarted; make a new one on a port the OS picks.
+    server = serve(0);
+    await server.start();
+    console.log(`Port ${wanted} is taken; the embedded database listens on ${server.getServerConn()} instead.`);
+  }
+  embedded = { db, server, lockFile };
+  const address = server.getServerConn(); // "127.0.0.1:<port>"
+  return { url: `postgresql://postgres@${address}/postgres`, address };
+}
+
+async function stopEmbeddedPostgres() {
+  if (!embedded) return;
+  const { db, server, lockFile } = embedded;
+  embedded = undefined;
+  await server.stop();
+  await db.close(); // flushes PGlite's data to .data/pglite
+  rmSync(lockFile, { force: true });
+}
+
+/** The URL as it is safe to print: CI logs and terminals are not the place for passwords. */
+function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "(DATABASE_URL is set but is not a valid URL)";
+  }
+}
+
+/** Starts `next <args>` with the terminal attached; `exit` resolves with its exit code. */
+function runNext(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<number> } {
+  const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+  current = child;
+  const exit = new Promise<number>((resolve) => {
+    child.on("error", (error) => {
+      console.error(`Could not run next ${args[0]}: ${error.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+  });
+  return { exit };
+}
+
+function checkStop() {
+  if (stopRequested) throw new ExitError(130);
+}
+
+/** Polls until the server answers any HTTP request (a 404 or redirect counts), or the child has gone. */
+async function waitUntilAnswering(url: string, stillRunning: () => boolean): Promise<boolean> {
+  while (stillRunning()) {
+    try {
+      // Generous timeout: in dev the first request compiles the page.
+      await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(120_000) });
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  return false;
+}
+
+async function main(): Promise<number> {
+  loadEnvConfig(root, dev);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  ensureAuthSecret(env);
+
+  let databaseLine: string;
+  if (env.DATABASE_URL) {
+    databaseLine = maskPassword(env.DATABASE_URL);
+  } else {
+    const { url, address } = await startEmbeddedPostgres();
+    env.DATABASE_URL = url;
+    databaseLine = `embedded PGlite at .data/pglite (Postgres protocol on ${address})`;
+  }
+  checkStop();
+
+  const { applied, alreadyApplied } = await migrate(env.DATABASE_URL, { log: (line) => console.log(line) });
+  const plural = (n: number) => `${n} migration${n === 1 ? "" : "s"}`;
+  console.log(applied.length ? `Applied ${plural(applied.length)}.` : `Database is up to date (${plural(alreadyApplied)} applied).`);
+  checkStop();
+
+  // The app builds its own links (OAuth callback, invitations) from this; without it they would say port 3000.
+  env.KEYWAY_PUBLIC_URL ||= `http://localhost:${port}`;
+
+  if (!dev && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    console.log("No production build in .next yet: building it once with `next build` (a minute or two)…");
+    const code = await runNext(["build"], env).exit;
+    checkStop();
+    if (code !== 0) fail("`next build` failed; see above.");
+  }
+
+  const { exit } = runNext([dev ? "dev" : "start", "-p", String(port)], env);
+  let exited = false;
+  void exit.then(() => (exited = true));
+
+  if (await waitUntilAnswering(`http://127.0.0.1:${port}/`, () => !exited)) {
+    console.log(`\nKeyway is running at ${env.KEYWAY_PUBLIC_URL}`);
+    console.log(`Database: ${databaseLine}\n`);
+  }
+  return exit;
+}
+
+main()
+  .catch((error: unknown) => {
+    if (error instanceof ExitError) return error.code;
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    return 1;
+  })
+  .then(async (code) => {
+    await stopEmbeddedPostgres().catch((error: unknown) => {
+      console.error("Could not close the embedded database cleanly:", error);
+      code ||= 1;
+    });
+    process.exit(code);
+  });
