@@ -1,7 +1,9 @@
 "use client";
 
 import { useFormStatus } from "react-dom";
-import type { ComponentProps, ReactNode } from "react";
+import { useActionState, useState, type ComponentProps, type FormEvent, type ReactNode } from "react";
+import type { z } from "zod";
+import { fieldErrorsOf, type FormState } from "@/lib/forms";
 import { buttonStyles, cx, inputStyles, type ButtonVariant } from "./ui";
 
 export function SubmitButton({ children, pendingText, variant = "primary", className, ...props }: ComponentProps<"button"> & { pendingText?: string; variant?: ButtonVariant }) {
@@ -45,4 +47,25 @@ export function Field({ label, name, error, hint, children, id, ...input }: Fiel
       ) : null}
     </div>
   );
+}
+
+/**
+ * A server action's form state plus the same zod schema checked in the browser
+ * first: a form that fails the schema shows its field errors without a round
+ * trip, and the server action (which parses with the same schema) stays the
+ * authority. `errors` merges the two, the browser's being the newer.
+ */
+export function useSchemaForm(schema: z.ZodType, serverAction: (previous: FormState, data: FormData) => Promise<FormState>) {
+  const [state, action] = useActionState<FormState, FormData>(serverAction, {});
+  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    const parsed = schema.safeParse(Object.fromEntries(new FormData(event.currentTarget)));
+    if (parsed.success) {
+      setClientErrors({});
+    } else {
+      event.preventDefault();
+      setClientErrors(fieldErrorsOf(parsed.error));
+    }
+  }
+  return { state, action, errors: { ...state.fieldErrors, ...clientErrors }, onSubmit };
 }

@@ -1,33 +1,19 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useState } from "react";
-import { Field, SubmitButton } from "@/components/form";
+import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert } from "@/components/ui";
-import type { FormState } from "@/lib/forms";
-import { fieldErrorsOf } from "@/lib/forms";
 import { signInSchema } from "@/lib/schemas/auth";
 import { signInAction } from "../actions";
 
 export function SignInForm({ callbackUrl, notice }: { callbackUrl: string; notice?: string }) {
-  const [state, action] = useActionState<FormState, FormData>(signInAction, {});
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
-  const errors = { ...state.fieldErrors, ...clientErrors };
+  const { state, action, errors, onSubmit } = useSchemaForm(signInSchema, signInAction);
   return (
     <form
       action={action}
       noValidate
       className="space-y-4"
-      onSubmit={(event) => {
-        const data = Object.fromEntries(new FormData(event.currentTarget));
-        const parsed = signInSchema.safeParse(data);
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(fieldErrorsOf(parsed.error));
-        } else {
-          setClientErrors({});
-        }
-      }}
+      onSubmit={onSubmit}
     >
       {state.error ? <Alert>{state.error}</Alert> : notice ? <Alert>{notice}</Alert> : null}
       <input type="hidden" name="callbackUrl" value={callbackUrl} />

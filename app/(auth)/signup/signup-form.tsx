@@ -1,31 +1,19 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useState } from "react";
-import { Field, SubmitButton } from "@/components/form";
+import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert } from "@/components/ui";
-import { fieldErrorsOf, type FormState } from "@/lib/forms";
 import { signUpSchema } from "@/lib/schemas/auth";
 import { signUpAction } from "../actions";
 
 export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
-  const [state, action] = useActionState<FormState, FormData>(signUpAction, {});
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
-  const errors = { ...state.fieldErrors, ...clientErrors };
+  const { state, action, errors, onSubmit } = useSchemaForm(signUpSchema, signUpAction);
   return (
     <form
       action={action}
       noValidate
       className="space-y-4"
-      onSubmit={(event) => {
-        const parsed = signUpSchema.safeParse(Object.fromEntries(new FormData(event.currentTarget)));
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(fieldErrorsOf(parsed.error));
-        } else {
-          setClientErrors({});
-        }
-      }}
+      onSubmit={onSubmit}
     >
       {state.error ? <Alert>{state.error}</Alert> : null}
       {callbackUrl ? <input type="hidden" name="callbackUrl" value={callbackUrl} /> : null}

@@ -1,28 +1,20 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { Field, SubmitButton } from "@/components/form";
+import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert, buttonStyles } from "@/components/ui";
-import { fieldErrorsOf, type FormState } from "@/lib/forms";
+import type { FormState } from "@/lib/forms";
 import { teamNameSchema } from "@/lib/schemas/teams";
 import { deleteTeamAction, removeMemberAction, renameTeamAction } from "../actions";
 
 export function RenameTeamForm({ teamSlug, name, disabled }: { teamSlug: string; name: string; disabled: boolean }) {
-  const [state, action] = useActionState<FormState, FormData>(renameTeamAction.bind(null, teamSlug), {});
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
-  const errors = { ...state.fieldErrors, ...clientErrors };
+  const { state, action, errors, onSubmit } = useSchemaForm(teamNameSchema, renameTeamAction.bind(null, teamSlug));
   return (
     <form
       action={action}
       noValidate
       className="space-y-3"
-      onSubmit={(event) => {
-        const parsed = teamNameSchema.safeParse(Object.fromEntries(new FormData(event.currentTarget)));
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(fieldErrorsOf(parsed.error));
-        } else setClientErrors({});
-      }}
+      onSubmit={onSubmit}
     >
       {state.ok ? <Alert tone="green">{state.message}</Alert> : null}
       {state.error ? <Alert>{state.error}</Alert> : null}

@@ -1,21 +1,18 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { CopyField } from "@/components/copy-button";
-import { Field, SubmitButton } from "@/components/form";
+import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert, buttonStyles, cx } from "@/components/ui";
-import { fieldErrorsOf, type FormState } from "@/lib/forms";
 import { invitationSchema } from "@/lib/schemas/teams";
 import { inviteAction } from "../../actions";
 
 const LABELS = { OWNER: "Owner", ADMIN: "Admin", MEMBER: "Member", VIEWER: "Viewer" } as const;
 
 export function InviteForm({ teamSlug, roles }: { teamSlug: string; roles: Array<{ role: keyof typeof LABELS; description: string }> }) {
-  const [state, action] = useActionState<FormState, FormData>(inviteAction.bind(null, teamSlug), {});
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
+  const { state, action, errors, onSubmit } = useSchemaForm(invitationSchema, inviteAction.bind(null, teamSlug));
   const [formKey, setFormKey] = useState(0);
-  const errors = { ...state.fieldErrors, ...clientErrors };
 
   if (state.ok && state.result?.link && formKey === 0) {
     const expires = new Date(state.result.expiresAt ?? "").toUTCString();
@@ -47,13 +44,7 @@ export function InviteForm({ teamSlug, roles }: { teamSlug: string; roles: Array
       }}
       noValidate
       className="space-y-5"
-      onSubmit={(event) => {
-        const parsed = invitationSchema.safeParse(Object.fromEntries(new FormData(event.currentTarget)));
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(fieldErrorsOf(parsed.error));
-        } else setClientErrors({});
-      }}
+      onSubmit={onSubmit}
     >
       {state.error ? <Alert>{state.error}</Alert> : null}
       <fieldset>
