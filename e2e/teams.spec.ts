@@ -76,11 +76,28 @@ test("a team from sign-up to a viewer who is refused by the server", async ({ pa
   await expect(page.getByRole("list", { name: "Team members" })).toContainText("Viewer");
 });
 
-test("the last owner can neither leave nor be demoted", async ({ page }) => {
+test("the last owner cannot leave, even from a page that still offered it", async ({ page, browser }) => {
   await signUp(page, "Solo Owner", freshEmail("solo"));
   const team = await createTeam(page, "Solo team");
   await page.goto(`${team}/settings`);
+  await expect(page.getByText("You are the only owner.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Leave team" })).toHaveCount(0);
+
+  // A second owner joins; now either may leave, and both settings pages offer it.
+  const invitePath = await createInvitationLink(page, team, "Owner");
+  const other = await newPhoneOrDesktop(browser);
+  await signUp(other, "Co Owner", freshEmail("co-owner"));
+  await other.goto(invitePath);
+  await other.getByRole("button", { name: "Accept invitation" }).click();
+  await other.waitForURL(new RegExp(`${team}/connections`));
+  await page.goto(`${team}/settings`);
   await page.getByRole("button", { name: "Leave team" }).click();
+  await other.goto(`${team}/settings`);
+  await other.getByRole("button", { name: "Leave team" }).click();
+
+  // The co-owner leaves first; the page still open in the first browser is now stale.
+  await other.getByRole("button", { name: "Yes, leave this team" }).click();
+  await other.waitForURL((url) => !url.pathname.startsWith(team));
   await page.getByRole("button", { name: "Yes, leave this team" }).click();
   await expect(formAlert(page)).toContainText("You are the last owner");
   await page.goto(`${team}/members`);
