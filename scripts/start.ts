@@ -193,6 +193,9 @@ async function waitUntilAnswering(url: string, stillRunning: () => boolean): Pro
 async function main(): Promise<number> {
   loadEnvConfig(root, dev);
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // A self-hosted credentials store should not report home by default (Next's
+  // build telemetry); an empty NEXT_TELEMETRY_DISABLED= leaves it to `next telemetry`.
+  env.NEXT_TELEMETRY_DISABLED ??= "1";
   ensureAuthSecret(env);
 
   let databaseLine: string;

@@ -37,7 +37,7 @@ process.on("SIGTERM", () => {
 
 /** A fresh environment for a tool: DATABASE_URL removed so no test can reach the caller's database by accident. */
 function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { NEXT_TELEMETRY_DISABLED: "1", ...process.env, ...extra };
   if (!("DATABASE_URL" in extra)) delete env.DATABASE_URL;
   return env;
 }
