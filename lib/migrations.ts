@@ -232,3 +232,16 @@ async function applyOne(client: pg.Client, file: MigrationFile): Promise<{ ms: n
     throw error;
   }
 }
+
+/** The connection string without its password, for messages that may end up in terminals and CI logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    // Anything else parses too ("user:secret@host" is a URL of scheme "user:"), password and all.
+    if (parsed.protocol !== "postgresql:" && parsed.protocol !== "postgres:") throw new Error("not a Postgres URL");
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(DATABASE_URL is set but is not a postgresql:// URL)";
+  }
+}

@@ -2,18 +2,7 @@
 // DATABASE_URL. The work is in lib/migrations.ts, which `npm start` also uses.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { defaultMigrationsDir, migrate } from "../lib/migrations";
-
-/** The URL without its password, for messages that may end up in CI logs. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable DATABASE_URL)";
-  }
-}
+import { defaultMigrationsDir, migrate, redactDatabaseUrl } from "../lib/migrations";
 
 async function main(): Promise<number> {
   let values: { dir?: string };
@@ -34,7 +23,7 @@ async function main(): Promise<number> {
   }
   const migrationsDir = values.dir ? path.resolve(values.dir) : defaultMigrationsDir();
   const shownDir = path.relative(process.cwd(), migrationsDir);
-  console.log(`Migrating ${redact(databaseUrl)} from ${shownDir.startsWith("..") ? migrationsDir : shownDir || "."}`);
+  console.log(`Migrating ${redactDatabaseUrl(databaseUrl)} from ${shownDir.startsWith("..") ? migrationsDir : shownDir || "."}`);
   const { applied, alreadyApplied } = await migrate(databaseUrl, { migrationsDir, log: (line) => console.log(line) });
   console.log(
     applied.length === 0

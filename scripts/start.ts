@@ -14,7 +14,7 @@ import { constants as osConstants } from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { migrate } from "../lib/migrations";
+import { migrate, redactDatabaseUrl } from "../lib/migrations";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd(); // npm runs scripts at the package root
@@ -147,17 +147,6 @@ async function stopEmbeddedPostgres() {
   rmSync(lockFile, { force: true });
 }
 
-/** The URL as it is safe to print: CI logs and terminals are not the place for passwords. */
-function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
-  } catch {
-    return "(DATABASE_URL is set but is not a valid URL)";
-  }
-}
-
 /** Starts `next <args>` with the terminal attached; `exit` resolves with its exit code. */
 function runNext(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<number> } {
   const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
@@ -200,7 +189,7 @@ async function main(): Promise<number> {
 
   let databaseLine: string;
   if (env.DATABASE_URL) {
-    databaseLine = maskPassword(env.DATABASE_URL);
+    databaseLine = redactDatabaseUrl(env.DATABASE_URL);
   } else {
     const { url, address } = await startEmbeddedPostgres();
     env.DATABASE_URL = url;
