@@ -70,10 +70,14 @@ export const authConfig: NextAuthConfig = {
     // Auth.js logs a wrong password as an error with a stack trace; it is an
     // expected event, and the log must never carry what the user typed.
     error(error) {
-      if (error.name === "CredentialsSignin") return;
-      // error.type names the Auth.js failure (e.g. "CallbackRouteError"); the message says why.
+      // error.type names the Auth.js failure; error.name is a mangled class name in a production build.
       const type = "type" in error ? String(error.type) : error.name;
-      console.error(`[auth] ${type}: ${error.message}`);
+      if (type === "CredentialsSignin") return;
+      // Auth.js's own message is only a link to its docs; the reason is in the wrapped error
+      // (an IdP's refusal, a failed discovery), which carries no credentials.
+      const cause = (error as { cause?: { err?: unknown } }).cause?.err;
+      const why = cause instanceof Error ? cause.message : error.message;
+      console.error(`[auth] ${type}: ${why}`);
     },
     warn(code) {
       if (code === "debug-enabled") return;
