@@ -1,0 +1,170 @@
+import { z } from "zod";
+
+// What a user may type for a connection of each non-OAuth authentication type
+// (SPEC.md, "Connections"). One schema per type; the form and the server parse
+// with the same ones. Secret values follow one rule everywhere: on edit, an
+// empty secret field means "keep the saved value" (the saved value never comes
+// back to the browser), so these schemas accept an empty secret and the code
+// that merges with the saved record decides whether one is required.
+
+export const AUTH_TYPES = ["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM"] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
+  NONE: "None",
+  BASIC: "Basic",
+  HEADER: "Header auth",
+  QUERY: "Query params",
+  CUSTOM: "Custom",
+};
+
+// RFC 9110 5.1: a field name is a token.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 5.5: visible ASCII, space, tab and obs-text; never CR, LF or NUL,
+// which would let a value smuggle in a header or a request of its own.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Headers the HTTP client owns: they describe the message or the connection
+ * itself, and a user-supplied one would break framing or route the request
+ * elsewhere (the fetch standard's forbidden request headers, less the ones
+ * an API may legitimately want, such as Cookie or Origin).
+ */
+export const FORBIDDEN_HEADER_NAMES = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+  "proxy-authorization",
+  "proxy-connection",
+  "http2-settings",
+]);
+
+export const headerNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a header name.")
+  .max(256, "Use at most 256 characters.")
+  .regex(HEADER_NAME, "A header name may contain only letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons).")
+  .refine((name) => !FORBIDDEN_HEADER_NAMES.has(name.toLowerCase()), {
+    message: "Keyway sets this header itself; it cannot be part of a connection.",
+  });
+
+export const headerValueSchema = z
+  .string()
+  .max(8192, "Use at most 8192 characters.")
+  .regex(HEADER_VALUE, "A header value cannot contain line breaks or control characters.")
+  .refine((value) => value === value.trim(), { message: "Remove the spaces at the start or end of the value." });
+
+export const paramNameSchema = z.string().trim().min(1, "Enter a parameter name.").max(256, "Use at most 256 characters.");
+export const paramValueSchema = z.string().max(8192, "Use at most 8192 characters.");
+
+/** An entry's id ties an edited secret to the value saved for it; new entries have none yet. */
+const entryId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional();
+
+export const headerEntrySchema = z.object({ id: entryId, name: headerNameSchema, value: headerValueSchema, secret: z.boolean() });
+export const paramEntrySchema = z.object({ id: entryId, name: paramNameSchema, value: paramValueSchema, secret: z.boolean() });
+export type HeaderEntryInput = z.infer<typeof headerEntrySchema>;
+export type ParamEntryInput = z.infer<typeof paramEntrySchema>;
+
+// RFC 7617 2: the user-id cannot contain a colon; both parts exclude control characters.
+const basicUsernameSchema = z
+  .string()
+  .max(256, "Use at most 256 characters.")
+  .refine((value) => !value.includes(":"), { message: "A Basic username cannot contain a colon." })
+  .refine((value) => !/[\x00-\x1f\x7f]/.test(value), { message: "The username cannot contain control characters." });
+const basicPasswordSchema = z
+  .string()
+  .max(4096, "Use at most 4096 characters.")
+  .refine((value) => !/[\x00-\x1f\x7f]/.test(value), { message: "The password cannot contain control characters." });
+
+// Header names are case-insensitive, so "X-Key" and "x-key" would be one header sent twice.
+function noDuplicateHeaderNames(entries: { name: string }[], ctx: z.RefinementCtx) {
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const key = entry.name.toLowerCase();
+    if (seen.has(key)) ctx.addIssue({ code: "custom", path: [index, "name"], message: `“${entry.name}” is already set above.` });
+    seen.add(key);
+  });
+}
+
+const headerListSchema = z
+  .array(headerEntrySchema)
+  .max(50, "Use at most 50 headers.")
+  .superRefine(noDuplicateHeaderNames);
+// Query parameters may legitimately repeat (?tag=a&tag=b).
+const paramListSchema = z.array(paramEntrySchema).max(50, "Use at most 50 parameters.");
+
+export const noneAuthSchema = z.object({ authType: z.literal("NONE") });
+
+export const basicAuthSchema = z.object({
+  authType: z.literal("BASIC"),
+  username: basicUsernameSchema.min(1, "Enter a username."),
+  password: basicPasswordSchema,
+});
+
+export const headerAuthSchema = z.object({
+  authType: z.literal("HEADER"),
+  headers: headerListSchema.min(1, "Add at least one header."),
+});
+
+export const queryAuthSchema = z.object({
+  authType: z.literal("QUERY"),
+  params: paramListSchema.min(1, "Add at least one parameter."),
+});
+
+export const customAuthSchema = z
+  .object({
+    authType: z.literal("CUSTOM"),
+    headers: headerListSchema,
+    params: paramListSchema,
+    username: basicUsernameSchema,
+    password: basicPasswordSchema,
+  })
+  .superRefine((value, ctx) => {
+    const usesBasic = value.username !== "";
+    if (value.headers.length === 0 && value.params.length === 0 && !usesBasic) {
+      ctx.addIssue({ code: "custom", path: ["headers"], message: "Add a header, a query parameter or Basic credentials." });
+    }
+    if (usesBasic) {
+      value.headers.forEach((header, index) => {
+        if (header.name.toLowerCase() === "authorization") {
+          ctx.addIssue({
+            code: "custom",
+            path: ["headers", index, "name"],
+            message: "Basic credentials already set the Authorization header; remove one of the two.",
+          });
+        }
+      });
+    }
+  });
+
+export const authSchema = z.discriminatedUnion("authType", [noneAuthSchema, basicAuthSchema, headerAuthSchema, queryAuthSchema, customAuthSchema]);
+export type AuthInput = z.infer<typeof authSchema>;
+
+export const connectionBaseSchema = z.object({
+  name: z.string().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
+  baseUrl: z
+    .string()
+    .trim()
+    .min(1, "Enter the base URL of the API.")
+    .max(2048, "Use at most 2048 characters.")
+    .pipe(z.url({ protocol: /^https?$/, error: "Enter an http:// or https:// URL, e.g. https://api.example.com/v1." }))
+    // zod runs later checks even after z.url() has refused the string, hence the guarded parse.
+    .superRefine((url, ctx) => {
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      if (parsed && (parsed.username || parsed.password)) {
+        ctx.addIssue({ code: "custom", message: "Put credentials in the authentication fields, not in the URL." });
+      }
+      if (parsed?.hash) ctx.addIssue({ code: "custom", message: "A base URL cannot have a #fragment." });
+    }),
+});
+
+/** A whole connection as the form submits it (client certificate fields come with their own issue section). */
+export const connectionInputSchema = z.intersection(connectionBaseSchema, authSchema);
+export type ConnectionInput = z.infer<typeof connectionInputSchema>;
