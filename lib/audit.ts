@@ -13,13 +13,18 @@ export type AuditAction =
   | "member.joined"
   | "member.role_changed"
   | "member.removed"
-  | "member.left";
+  | "member.left"
+  | "connection.created"
+  | "connection.updated"
+  | "connection.duplicated"
+  | "connection.deleted"
+  | "connection.tested";
 
 export type AuditInput = {
   teamId: string;
   actor: AuditActor;
   action: AuditAction;
-  objectType: "team" | "member" | "invitation";
+  objectType: "team" | "member" | "invitation" | "connection";
   objectId?: string | null;
   objectName?: string | null;
   /** Context only: never a secret value. */

@@ -24,6 +24,13 @@ const schema = z.object({
   KEYWAY_OIDC_CLIENT_SECRET: z.string().optional(),
   KEYWAY_OIDC_NAME: z.string().default("Single sign-on"),
   KEYWAY_DISABLE_SIGNUP: flag,
+  // Secrets at rest (lib/crypto): comma-separated "<key id>:<base64 of 32 bytes>", newest first.
+  KEYWAY_ENCRYPTION_KEYS: z.string().optional(),
+  // Outbound HTTP (lib/outbound): comma-separated CIDR ranges or host names that the
+  // SSRF guard lets through even though they are loopback/private (tests, on-premise APIs).
+  KEYWAY_OUTBOUND_ALLOW: z.string().default(""),
+  KEYWAY_OUTBOUND_TIMEOUT_MS: positiveInt(15_000),
+  KEYWAY_OUTBOUND_MAX_BYTES: positiveInt(10 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -14,6 +14,7 @@ import { constants as osConstants } from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { loadKeyring } from "../lib/crypto/keyring";
 import { migrate, redactDatabaseUrl } from "../lib/migrations";
 
 const dev = process.argv.includes("--dev");
@@ -80,6 +81,16 @@ function ensureAuthSecret(env: NodeJS.ProcessEnv) {
     "Warning: AUTH_SECRET is not set; using the development secret kept in .data/auth-secret.\n" +
       "         Set AUTH_SECRET in production.",
   );
+}
+
+/** Refuses to start with a keyring the app would refuse on its first secret, rather than serving until then. */
+function checkEncryptionKeys(env: NodeJS.ProcessEnv) {
+  try {
+    // The same rules the app applies; in development this creates (or reads) .data/encryption-key.
+    loadKeyring({ env: { KEYWAY_ENCRYPTION_KEYS: env.KEYWAY_ENCRYPTION_KEYS, NODE_ENV: env.NODE_ENV }, dataDir, warn: (message) => console.warn(message) });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /**
@@ -186,6 +197,7 @@ async function main(): Promise<number> {
   // build telemetry); an empty NEXT_TELEMETRY_DISABLED= leaves it to `next telemetry`.
   env.NEXT_TELEMETRY_DISABLED ??= "1";
   ensureAuthSecret(env);
+  checkEncryptionKeys(env);
 
   let databaseLine: string;
   if (env.DATABASE_URL) {

@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { connectionInputSchema, type AuthType, type ConnectionInput } from "./schemas";
+import type { ConnectionView } from "./index";
+
+// The connection form's whole state, as the browser holds it and submits it
+// (one JSON field: lists of headers and params do not fit flat form fields).
+// Every auth type's fields are kept while the user switches types, so nothing
+// typed is lost; only the chosen type's fields are validated and saved.
+
+export type EntryDraft = { id?: string; name: string; value: string; secret: boolean };
+export type CertificateMode = "none" | "keep" | "new";
+
+export type ConnectionDraft = {
+  name: string;
+  baseUrl: string;
+  authType: AuthType;
+  username: string;
+  password: string;
+  headers: EntryDraft[];
+  params: EntryDraft[];
+  certificate: { mode: CertificateMode; certificatePem: string; privateKeyPem: string; passphrase: string; caPem: string };
+};
+
+export const emptyDraft = (): ConnectionDraft => ({
+  name: "",
+  baseUrl: "",
+  authType: "BASIC",
+  username: "",
+  password: "",
+  headers: [{ name: "", value: "", secret: true }],
+  params: [{ name: "", value: "", secret: true }],
+  certificate: { mode: "none", certificatePem: "", privateKeyPem: "", passphrase: "", caPem: "" },
+});
+
+/** The form's starting point for an existing connection: everything but the secret values. */
+export function draftFromConnection(connection: ConnectionView): ConnectionDraft {
+  const entries = (list: "headers" | "params"): EntryDraft[] =>
+    (connection.config[list] ?? []).map((entry) => ({ id: entry.id, name: entry.name, value: entry.secret ? "" : (entry.value ?? ""), secret: entry.secret }));
+  const draft = emptyDraft();
+  const headers = entries("headers");
+  const params = entries("params");
+  return {
+    ...draft,
+    name: connection.name,
+    baseUrl: connection.baseUrl,
+    authType: connection.authType as AuthType,
+    username: connection.config.username ?? "",
+    headers: headers.length > 0 || connection.authType === "CUSTOM" ? headers : draft.headers,
+    params: params.length > 0 || connection.authType === "CUSTOM" ? params : draft.params,
+    certificate: { ...draft.certificate, mode: connection.clientCertPem ? "keep" : "none" },
+  };
+}
+
+/** Rows the user added and left blank are not meant to be saved. */
+const filled = (entries: EntryDraft[]) => entries.filter((e) => e.name.trim() !== "" || e.value !== "");
+
+/** The chosen type's part of the draft, in the shape connectionInputSchema parses. */
+export function inputFromDraft(draft: ConnectionDraft): unknown {
+  const base = { name: draft.name, baseUrl: draft.baseUrl };
+  switch (draft.authType) {
+    case "NONE":
+      return { ...base, authType: "NONE" };
+    case "BASIC":
+      return { ...base, authType: "BASIC", username: draft.username, password: draft.password };
+    case "HEADER":
+      return { ...base, authType: "HEADER", headers: filled(draft.headers) };
+    case "QUERY":
+      return { ...base, authType: "QUERY", params: filled(draft.params) };
+    case "CUSTOM":
+      return { ...base, authType: "CUSTOM", headers: filled(draft.headers), params: filled(draft.params), username: draft.username, password: draft.password };
+  }
+}
+
+export const certificateDraftSchema = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("none") }),
+  z.object({ mode: z.literal("keep") }),
+  z.object({
+    mode: z.literal("new"),
+    certificatePem: z.string().trim().min(1, "Paste or upload the certificate (PEM).").max(64 * 1024, "That is too long for a certificate."),
+    privateKeyPem: z.string().trim().min(1, "Paste or upload the private key (PEM).").max(64 * 1024, "That is too long for a private key."),
+    passphrase: z.string().max(1024),
+    caPem: z.string().trim().max(512 * 1024, "That CA bundle is too long."),
+  }),
+]);
+export type CertificateDraft = z.infer<typeof certificateDraftSchema>;
+
+/**
+ * Index paths in errors refer to the filled rows; the form shows every row,
+ * blank ones included, so map them back to the rows the user sees.
+ */
+export function draftErrorPath(draft: ConnectionDraft, path: string): string {
+  const match = /^(headers|params)\.(\d+)(\..*)?$/.exec(path);
+  if (!match) return path;
+  const [, list, index, rest = ""] = match;
+  const rows = draft[list as "headers" | "params"];
+  const filledRows = rows.map((row, i) => ({ row, i })).filter(({ row }) => row.name.trim() !== "" || row.value !== "");
+  const original = filledRows[Number(index)]?.i ?? Number(index);
+  return `${list}.${original}${rest}`;
+}
+
+export type ParsedDraft =
+  | { success: true; input: ConnectionInput; certificate: CertificateDraft }
+  | { success: false; fieldErrors: Record<string, string> };
+
+export function parseDraft(draft: ConnectionDraft): ParsedDraft {
+  const fieldErrors: Record<string, string> = {};
+  const input = connectionInputSchema.safeParse(inputFromDraft(draft));
+  if (!input.success) {
+    for (const issue of input.error.issues) {
+      const path = draftErrorPath(draft, issue.path.join(".") || "form");
+      fieldErrors[path] ??= issue.message;
+    }
+  }
+  const certificate = certificateDraftSchema.safeParse(draft.certificate);
+  if (!certificate.success) {
+    for (const issue of certificate.error.issues) fieldErrors[`certificate.${issue.path.join(".")}`] ??= issue.message;
+  }
+  if (!input.success || !certificate.success) return { success: false, fieldErrors };
+  return { success: true, input: input.data, certificate: certificate.data };
+}
+
+const entryDraftSchema = z.object({ id: z.string().optional(), name: z.string(), value: z.string(), secret: z.boolean() });
+
+/** The submitted JSON, checked for shape before parseDraft checks its meaning. */
+export const connectionDraftSchema = z.object({
+  name: z.string(),
+  baseUrl: z.string(),
+  authType: z.enum(["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM"]),
+  username: z.string(),
+  password: z.string(),
+  headers: z.array(entryDraftSchema).max(100),
+  params: z.array(entryDraftSchema).max(100),
+  certificate: z.object({
+    mode: z.enum(["none", "keep", "new"]),
+    certificatePem: z.string(),
+    privateKeyPem: z.string(),
+    passphrase: z.string(),
+    caPem: z.string(),
+  }),
+});

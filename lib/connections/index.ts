@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import { db } from "../db";
+import { writeAudit, type AuditActor } from "../audit";
+import { decryptJson, encryptJson } from "../crypto";
+import { DomainError } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import type { ConnectionInput } from "./schemas";
+import { storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
+
+// Connections of a team: every function takes the team id that requireMember
+// resolved, and looks connections up by (team, id), so another team's id is
+// simply not found (404), never its data.
+
+export type ClientCertificateToStore = {
+  chainPem: string;
+  caPem?: string;
+  privateKeyPem: string;
+  passphrase?: string;
+  subject: string;
+  expiresAt: Date;
+};
+
+/** What the encrypted blob holds: the auth's secrets, and the client certificate's key. */
+type SecretBlob = StoredSecrets & { clientKeyPem?: string; clientKeyPassphrase?: string };
+
+const LIST_FIELDS = { id: true, name: true, baseUrl: true, authType: true, status: true, lastTestedAt: true, updatedAt: true } as const;
+
+export async function listConnections(teamId: string) {
+  return db.connection.findMany({ where: { teamId }, select: LIST_FIELDS, orderBy: [{ name: "asc" }, { createdAt: "asc" }] });
+}
+
+/** A connection as pages may see it: no secret values, only hints that they are set. */
+export async function findConnection(teamId: string, connectionId: string) {
+  const row = await db.connection.findFirst({
+    where: { id: connectionId, teamId },
+    select: {
+      ...LIST_FIELDS,
+      config: true,
+      secretHints: true,
+      clientCertPem: true,
+      clientCaPem: true,
+      clientCertSubject: true,
+      clientCertExpiresAt: true,
+      webhookToken: true,
+      createdAt: true,
+    },
+  });
+  if (!row) throw new DomainError("That connection does not exist in this team.", 404);
+  return { ...row, config: parseConfig(row.config), secretHints: row.secretHints as SecretHints };
+}
+export type ConnectionView = Awaited<ReturnType<typeof findConnection>>;
+
+function parseConfig(value: Prisma.JsonValue): StoredConfig {
+  return storedConfigSchema.parse(value ?? {});
+}
+
+/** The row's secrets, decrypted for the one request that needs them. The envelope is bound to the row's id. */
+export function openSecrets(connectionId: string, envelope: string | null): SecretBlob {
+  return envelope ? decryptJson<SecretBlob>(envelope, connectionId) : {};
+}
+
+function sealSecrets(connectionId: string, blob: SecretBlob): string | null {
+  const hasAny = Object.values(blob).some((v) => v !== undefined && v !== "" && !(typeof v === "object" && Object.keys(v).length === 0));
+  return hasAny ? encryptJson(blob, connectionId) : null;
+}
+
+function certificateColumns(certificate: ClientCertificateToStore | null) {
+  return {
+    clientCertPem: certificate?.chainPem ?? null,
+    clientCaPem: certificate?.caPem ?? null,
+    clientCertSubject: certificate?.subject ?? null,
+    clientCertExpiresAt: certificate?.expiresAt ?? null,
+  };
+}
+
+function newWebhookToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** A fresh id made here (not by the database) so the secrets can be bound to it before the row exists. */
+function newConnectionId(): string {
+  return `c${randomBytes(12).toString("hex")}`;
+}
+
+export async function createConnection(teamId: string, actor: AuditActor, input: ConnectionInput, certificate: ClientCertificateToStore | null) {
+  const { config, secrets, hints } = storeAuth(input, null);
+  const id = newConnectionId();
+  const blob: SecretBlob = { ...secrets, clientKeyPem: certificate?.privateKeyPem, clientKeyPassphrase: certificate?.passphrase };
+  return db.$transaction(async (tx) => {
+    const created = await tx.connection.create({
+      data: {
+        id,
+        teamId,
+        name: input.name,
+        baseUrl: input.baseUrl,
+        authType: input.authType,
+        config,
+        secrets: sealSecrets(id, blob),
+        secretHints: { ...hints, ...(certificate ? { clientKey: { set: true } } : {}) },
+        ...certificateColumns(certificate),
+        webhookToken: newWebhookToken(),
+        createdById: actor.id,
+      },
+      select: { id: true, name: true },
+    });
+    await writeAudit(tx, { teamId, actor, action: "connection.created", objectType: "connection", objectId: id, objectName: input.name, data: { authType: input.authType, baseUrl: input.baseUrl } });
+    return created;
+  });
+}
+
+/**
+ * `certificate`: the new one, `"keep"` to leave the saved one, or null to stop
+ * using one. Secrets left empty in the form keep their saved values.
+ */
+export async function updateConnection(
+  teamId: string,
+  actor: AuditActor,
+  connectionId: string,
+  input: ConnectionInput,
+  certificate: ClientCertificateToStore | "keep" | null,
+) {
+  return db.$transaction(async (tx) => {
+    // Locked so that two people saving at once cannot each merge with the other's stale secrets.
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connectionId} AND "teamId" = ${teamId} FOR UPDATE`;
+    if (rows.length === 0) throw new DomainError("That connection does not exist in this team.", 404);
+    const saved = await tx.connection.findUniqueOrThrow({ where: { id: connectionId } });
+    const savedBlob = openSecrets(connectionId, saved.secrets);
+    const { config, secrets, hints } = storeAuth(input, { authType: saved.authType as ConnectionInput["authType"], config: parseConfig(saved.config), secrets: savedBlob });
+    const keepCertificate = certificate === "keep" && saved.clientCertPem !== null;
+    const blob: SecretBlob = {
+      ...secrets,
+      clientKeyPem: keepCertificate ? savedBlob.clientKeyPem : certificate && certificate !== "keep" ? certificate.privateKeyPem : undefined,
+      clientKeyPassphrase: keepCertificate ? savedBlob.clientKeyPassphrase : certificate && certificate !== "keep" ? certificate.passphrase : undefined,
+    };
+    const hasCertificate = keepCertificate || (certificate !== null && certificate !== "keep");
+    const updated = await tx.connection.update({
+      where: { id: connectionId },
+      data: {
+        name: input.name,
+        baseUrl: input.baseUrl,
+        authType: input.authType,
+        config,
+        secrets: sealSecrets(connectionId, blob),
+        secretHints: { ...hints, ...(hasCertificate ? { clientKey: { set: true } } : {}) },
+        ...(keepCertificate ? {} : certificateColumns(certificate === "keep" ? null : certificate)),
+        // What was proven about the old settings says nothing about the new ones.
+        status: "UNTESTED",
+      },
+      select: { id: true, name: true },
+    });
+    const changed = (["name", "baseUrl", "authType"] as const).filter((field) => saved[field] !== input[field]);
+    await writeAudit(tx, { teamId, actor, action: "connection.updated", objectType: "connection", objectId: connectionId, objectName: input.name, data: { changed, authType: input.authType } });
+    return updated;
+  });
+}
+
+export async function duplicateConnection(teamId: string, actor: AuditActor, connectionId: string) {
+  return db.$transaction(async (tx) => {
+    const source = await tx.connection.findFirst({ where: { id: connectionId, teamId } });
+    if (!source) throw new DomainError("That connection does not exist in this team.", 404);
+    const id = newConnectionId();
+    const name = `${source.name} (copy)`.slice(0, 100);
+    // Re-sealed rather than copied: each envelope is bound to its own row's id.
+    const secrets = source.secrets ? encryptJson(openSecrets(source.id, source.secrets), id) : null;
+    const copy = await tx.connection.create({
+      data: {
+        id,
+        teamId,
+        name,
+        baseUrl: source.baseUrl,
+        authType: source.authType,
+        config: source.config ?? {},
+        secrets,
+        secretHints: source.secretHints ?? {},
+        clientCertPem: source.clientCertPem,
+        clientCaPem: source.clientCaPem,
+        clientCertSubject: source.clientCertSubject,
+        clientCertExpiresAt: source.clientCertExpiresAt,
+        webhookToken: newWebhookToken(),
+        createdById: actor.id,
+      },
+      select: { id: true, name: true },
+    });
+    await writeAudit(tx, { teamId, actor, action: "connection.duplicated", objectType: "connection", objectId: id, objectName: name, data: { from: source.id } });
+    return copy;
+  });
+}
+
+export async function deleteConnection(teamId: string, actor: AuditActor, connectionId: string) {
+  await db.$transaction(async (tx) => {
+    const found = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { name: true } });
+    if (!found) throw new DomainError("That connection does not exist in this team.", 404);
+    await tx.connection.delete({ where: { id: connectionId } });
+    await writeAudit(tx, { teamId, actor, action: "connection.deleted", objectType: "connection", objectId: connectionId, objectName: found.name });
+  });
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { lastFour } from "../crypto";
+import type { NameValue, ResolvedAuth } from "./apply-auth";
+import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
+import type { AuthInput, AuthType, HeaderEntryInput, ParamEntryInput } from "./schemas";
+
+// How a connection's authentication is kept: non-secret settings in
+// Connection.config (JSON), secret values in one encrypted JSON blob
+// (Connection.secrets), and for the form only a hint per secret (that it is
+// set, and maybe its last four characters) in Connection.secretHints.
+
+const storedEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  secret: z.boolean(),
+  // Present only for entries that are not secret; a secret's value is in the blob under `id`.
+  value: z.string().optional(),
+});
+export type StoredEntry = z.infer<typeof storedEntrySchema>;
+
+export const storedConfigSchema = z.object({
+  username: z.string().optional(),
+  headers: z.array(storedEntrySchema).optional(),
+  params: z.array(storedEntrySchema).optional(),
+});
+export type StoredConfig = z.infer<typeof storedConfigSchema>;
+
+export type StoredSecrets = {
+  password?: string;
+  entries?: Record<string, string>;
+};
+
+export type SecretHint = { set: true; lastFour?: string };
+export type SecretHints = Record<string, SecretHint>;
+
+/** Key of an entry's hint: "headers:<id>" or "params:<id>". */
+export function entryHintKey(list: "headers" | "params", id: string): string {
+  return `${list}:${id}`;
+}
+
+function newEntryId(): string {
+  return randomBytes(9).toString("base64url");
+}
+
+function hintFor(secret: string): SecretHint {
+  const last = lastFour(secret);
+  return last ? { set: true, lastFour: last } : { set: true };
+}
+
+export class StoredAuthError extends Error {
+  constructor(readonly fieldErrors: Record<string, string>) {
+    super("The connection's authentication is incomplete.");
+  }
+}
+
+type Saved = { authType: AuthType; config: StoredConfig; secrets: StoredSecrets } | null;
+
+function storeEntries(
+  list: "headers" | "params",
+  entries: (HeaderEntryInput | ParamEntryInput)[],
+  saved: Saved,
+  secrets: StoredSecrets,
+  hints: SecretHints,
+  errors: Record<string, string>,
+): StoredEntry[] {
+  const savedEntries = new Map((saved?.config[list] ?? []).map((entry) => [entry.id, entry]));
+  return entries.map((entry, index) => {
+    const before = entry.id ? savedEntries.get(entry.id) : undefined;
+    const id = before ? before.id : newEntryId();
+    if (!entry.secret) {
+      if (before?.secret && entry.value === "") {
+        errors[`${list}.${index}.value`] = "Type the value again to keep it as not secret.";
+      }
+      return { id, name: entry.name, secret: false, value: entry.value };
+    }
+    // A secret left empty keeps what was saved for this entry, which the browser never saw.
+    const value = entry.value !== "" ? entry.value : before?.secret ? saved?.secrets.entries?.[before.id] : undefined;
+    if (value === undefined || value === "") {
+      errors[`${list}.${index}.value`] = "Enter the value.";
+      return { id, name: entry.name, secret: true };
+    }
+    (secrets.entries ??= {})[id] = value;
+    hints[entryHintKey(list, id)] = hintFor(value);
+    return { id, name: entry.name, secret: true };
+  });
+}
+
+/**
+ * Turns what the form sent into what is stored, merging with the saved
+ * connection: an empty secret field keeps the saved value. Throws
+ * StoredAuthError with field errors (same paths as the form's) when a secret
+ * that is needed is neither typed nor saved.
+ */
+export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfig; secrets: StoredSecrets; hints: SecretHints } {
+  const sameType = saved?.authType === input.authType ? saved : null;
+  const config: StoredConfig = {};
+  const secrets: StoredSecrets = {};
+  const hints: SecretHints = {};
+  const errors: Record<string, string> = {};
+
+  const storePassword = (typed: string) => {
+    // Basic may have an empty password (an API key as the username); on edit, empty keeps the saved one.
+    const password = typed !== "" ? typed : (sameType?.secrets.password ?? "");
+    secrets.password = password;
+    if (password !== "") hints.password = hintFor(password);
+  };
+
+  switch (input.authType) {
+    case "NONE":
+      break;
+    case "BASIC":
+      config.username = input.username;
+      storePassword(input.password);
+      break;
+    case "HEADER":
+      config.headers = storeEntries("headers", input.headers, sameType, secrets, hints, errors);
+      break;
+    case "QUERY":
+      config.params = storeEntries("params", input.params, sameType, secrets, hints, errors);
+      break;
+    case "CUSTOM":
+      config.headers = storeEntries("headers", input.headers, sameType, secrets, hints, errors);
+      config.params = storeEntries("params", input.params, sameType, secrets, hints, errors);
+      config.username = input.username;
+      if (input.username !== "") storePassword(input.password);
+      break;
+  }
+  if (Object.keys(errors).length > 0) throw new StoredAuthError(errors);
+  return { config, secrets, hints };
+}
+
+function resolveEntries(entries: StoredEntry[] | undefined, secrets: StoredSecrets): NameValue[] {
+  return (entries ?? []).map((entry) => {
+    const value = entry.secret ? secrets.entries?.[entry.id] : entry.value;
+    if (value === undefined) throw new Error(`The saved value of “${entry.name}” is missing; edit the connection and enter it again.`);
+    return { name: entry.name, value };
+  });
+}
+
+/** What apply-auth needs, from what is stored (secrets already decrypted). */
+export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secrets: StoredSecrets): ResolvedAuth {
+  switch (authType) {
+    case "NONE":
+      return { authType };
+    case "BASIC":
+      return { authType, username: config.username ?? "", password: secrets.password ?? "" };
+    case "HEADER":
+      return { authType, headers: resolveEntries(config.headers, secrets) };
+    case "QUERY":
+      return { authType, params: resolveEntries(config.params, secrets) };
+    case "CUSTOM":
+      return {
+        authType,
+        headers: resolveEntries(config.headers, secrets),
+        params: resolveEntries(config.params, secrets),
+        basic: config.username ? { username: config.username, password: secrets.password ?? "" } : undefined,
+      };
+    default:
+      throw new Error(`${authType} connections are not supported yet.`);
+  }
+}
+
+/** Names of the entries marked secret, for redacting what a test run stores. */
+export function secretEntryNames(config: StoredConfig): { headers: Set<string>; params: Set<string> } {
+  return {
+    headers: new Set((config.headers ?? []).filter((e) => e.secret).map((e) => e.name.toLowerCase())),
+    params: new Set((config.params ?? []).filter((e) => e.secret).map((e) => e.name)),
+  };
+}

@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { db } from "../db";
+import { writeAudit, type AuditActor } from "../audit";
+import { DomainError } from "../errors";
+import type { ConnectionStatus } from "../generated/prisma/enums";
+import { OutboundError, sendRequest } from "../outbound";
+import { applyAuth, redact, resolveRequestUrl, secretStrings } from "./apply-auth";
+import { openSecrets } from "./index";
+import { headerNameSchema, headerValueSchema } from "./schemas";
+import { TEST_METHODS } from "./test-methods";
+import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
+
+
+export const testRequestSchema = z.object({
+  method: z.enum(TEST_METHODS, { error: "Choose a method." }),
+  path: z.string().max(2048, "Use at most 2048 characters.").default(""),
+  headers: z.array(z.object({ name: headerNameSchema, value: headerValueSchema })).max(50, "Use at most 50 headers.").default([]),
+  body: z.string().max(1024 * 1024, "Use at most 1 MB.").default(""),
+});
+export type TestRequestInput = z.infer<typeof testRequestSchema>;
+
+/** The UI keeps this much of a response body (DESIGN.md: the limit of what is shown and stored). */
+export const KEPT_BODY_BYTES = 64 * 1024;
+/** The connection's history keeps this many runs. */
+export const KEPT_RUNS = 50;
+
+export type TestRunView = {
+  id: string;
+  createdAt: Date;
+  method: string;
+  url: string;
+  ok: boolean;
+  status: number | null;
+  durationMs: number;
+  /** The failure or the HTTP outcome, in words. */
+  summary: string;
+  errorKind: string | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+  responseTruncated: boolean;
+};
+
+function httpSummary(status: number): { ok: boolean; summary: string } {
+  if (status === 401) return { ok: false, summary: "401 Unauthorized: the API refused the credentials." };
+  if (status === 403) return { ok: false, summary: "403 Forbidden: the credentials were accepted but are not allowed to do this." };
+  if (status >= 500) return { ok: false, summary: `${status}: the API had an error of its own.` };
+  if (status >= 400) return { ok: false, summary: `${status}: the API refused the request.` };
+  return { ok: true, summary: `${status}: the API answered.` };
+}
+
+/** Text of at most KEPT_BODY_BYTES (cut on a character boundary), JSON pretty-printed when it parses. */
+export function bodyForDisplay(body: Buffer, contentType: string | undefined): { text: string; truncated: boolean } {
+  const raw = body.toString("utf8");
+  let text = raw;
+  if (/\bjson\b/i.test(contentType ?? "") || /^\s*[[{]/.test(raw)) {
+    try {
+      text = JSON.stringify(JSON.parse(raw), null, 2);
+    } catch {
+      // Not JSON after all (or cut off by the size limit): show it as it came.
+    }
+  }
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= KEPT_BODY_BYTES) return { text, truncated: false };
+  // Decoding a cut buffer may end in half a character; drop the replacement char it leaves.
+  return { text: bytes.subarray(0, KEPT_BODY_BYTES).toString("utf8").replace(/\uFFFD$/, ""), truncated: true };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+/**
+ * Sends a test request with the connection's authentication, keeps it (with
+ * every secret redacted) in the connection's history, and sets the
+ * connection's status from the outcome.
+ */
+export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput): Promise<TestRunView> {
+  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
+  if (!connection) throw new DomainError("That connection does not exist in this team.", 404);
+  const config = storedConfigSchema.parse(connection.config ?? {});
+  const secrets = openSecrets(connection.id, connection.secrets);
+  const auth = resolveAuth(connection.authType, config, secrets);
+  let url: URL;
+  try {
+    url = resolveRequestUrl(connection.baseUrl, input.path);
+  } catch (error) {
+    throw new DomainError(error instanceof Error ? error.message : "That path is not valid.", 400, "path");
+  }
+  const extraHeaders = Object.fromEntries(input.headers.map((h) => [h.name, h.value]));
+  const outgoing = applyAuth(auth, { url, headers: extraHeaders });
+  const sendsBody = input.body !== "" && input.method !== "GET" && input.method !== "HEAD";
+  const hidden = secretStrings(auth, secretEntryNames(config));
+
+  const started = performance.now();
+  let view: Omit<TestRunView, "id" | "createdAt">;
+  try {
+    const response = await sendRequest({
+      url: outgoing.url.href,
+      method: input.method,
+      headers: outgoing.headers,
+      body: sendsBody ? input.body : undefined,
+      tls: connection.clientCertPem
+        ? { cert: connection.clientCertPem, key: secrets.clientKeyPem, passphrase: secrets.clientKeyPassphrase, ca: connection.clientCaPem ?? undefined }
+        : connection.clientCaPem
+          ? { ca: connection.clientCaPem }
+          : undefined,
+    });
+    const headers = flattenHeaders(response.headers);
+    const { text, truncated } = bodyForDisplay(response.body, headers["content-type"]);
+    const { ok, summary } = httpSummary(response.status);
+    view = {
+      method: input.method,
+      url: redact(outgoing.url.href, hidden),
+      ok,
+      status: response.status,
+      durationMs: Math.round(response.timings.totalMs),
+      summary,
+      errorKind: ok ? null : "http",
+      responseHeaders: headers,
+      // An API may echo what it was sent; what is kept must not hold the connection's secrets.
+      responseBody: redact(text, hidden),
+      responseTruncated: truncated,
+    };
+  } catch (error) {
+    if (!(error instanceof OutboundError)) throw error;
+    view = {
+      method: input.method,
+      url: redact(outgoing.url.href, hidden),
+      ok: false,
+      status: null,
+      durationMs: Math.round(performance.now() - started),
+      summary: redact(error.message, hidden),
+      errorKind: error.kind,
+      responseHeaders: {},
+      responseBody: null,
+      responseTruncated: false,
+    };
+  }
+
+  const status: ConnectionStatus = view.ok ? "WORKING" : "FAILING";
+  const requestHeaders = Object.fromEntries(Object.entries(outgoing.headers).map(([name, value]) => [name, redact(value, hidden)]));
+  const run = await db.$transaction(async (tx) => {
+    const created = await tx.testRun.create({
+      data: {
+        connectionId,
+        actorId: actor.id,
+        method: view.method,
+        url: view.url,
+        requestHeaders,
+        requestBody: sendsBody ? redact(input.body, hidden).slice(0, KEPT_BODY_BYTES) : null,
+        ok: view.ok,
+        status: view.status,
+        errorKind: view.errorKind,
+        errorMessage: view.summary,
+        durationMs: view.durationMs,
+        responseHeaders: view.responseHeaders,
+        responseBody: view.responseBody,
+        responseTruncated: view.responseTruncated,
+      },
+      select: { id: true, createdAt: true },
+    });
+    const stale = await tx.testRun.findMany({ where: { connectionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: KEPT_RUNS, select: { id: true } });
+    if (stale.length > 0) await tx.testRun.deleteMany({ where: { id: { in: stale.map((r) => r.id) } } });
+    await tx.connection.update({ where: { id: connectionId }, data: { status, lastTestedAt: created.createdAt } });
+    await writeAudit(tx, {
+      teamId,
+      actor,
+      action: "connection.tested",
+      objectType: "connection",
+      objectId: connectionId,
+      objectName: connection.name,
+      data: { method: view.method, status: view.status, ok: view.ok, errorKind: view.errorKind },
+    });
+    return created;
+  });
+  return { ...view, id: run.id, createdAt: run.createdAt };
+}
+
+export async function testHistory(teamId: string, connectionId: string): Promise<TestRunView[]> {
+  const runs = await db.testRun.findMany({
+    where: { connectionId, connection: { teamId } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: KEPT_RUNS,
+  });
+  return runs.map((run) => ({
+    id: run.id,
+    createdAt: run.createdAt,
+    method: run.method,
+    url: run.url,
+    ok: run.ok,
+    status: run.status,
+    durationMs: run.durationMs,
+    summary: run.errorMessage ?? "",
+    errorKind: run.errorKind,
+    responseHeaders: run.responseHeaders as Record<string, string>,
+    responseBody: run.responseBody,
+    responseTruncated: run.responseTruncated,
+  }));
+}
