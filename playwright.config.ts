@@ -32,6 +32,10 @@ process.env.KEYWAY_E2E_SECOND_URL ||= `http://127.0.0.1:${PORTS[1]}`;
 process.env.KEYWAY_OIDC_ISSUER ||= `http://127.0.0.1:${OIDC_PORT}`;
 process.env.KEYWAY_OIDC_CLIENT_ID ||= "keyway-e2e";
 process.env.KEYWAY_OIDC_CLIENT_SECRET ||= "keyway-e2e-secret";
+// The app runs with NODE_ENV=production, which refuses to start without an encryption key.
+process.env.KEYWAY_ENCRYPTION_KEYS ||= `e2e:${randomBytes(32).toString("base64")}`;
+// The connection tests' upstreams listen on loopback, which outbound safety otherwise refuses.
+process.env.KEYWAY_OUTBOUND_ALLOW ||= "127.0.0.0/8,::1/128";
 // Every test signs up from 127.0.0.1; the per-address sign-up limit has its own test.
 process.env.KEYWAY_SIGNUP_MAX_PER_IP ||= "1000";
 

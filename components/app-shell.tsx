@@ -13,7 +13,7 @@ export type ShellTeam = { slug: string; name: string; role: Role; personal: bool
 function navFor(team: ShellTeam): NavItem[] {
   const base = `/t/${team.slug}`;
   const items: NavItem[] = [
-    { href: `${base}/connections`, label: "Connections", soon: true },
+    { href: `${base}/connections`, label: "Connections" },
     { href: `${base}/clients`, label: "OAuth clients", soon: true },
     { href: `${base}/members`, label: "Members" },
   ];

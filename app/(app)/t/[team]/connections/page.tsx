@@ -1,28 +1,72 @@
 import type { Metadata } from "next";
-import { Alert, EmptyState, PageHeader } from "@/components/ui";
+import Link from "next/link";
+import { Alert, Badge, EmptyState, LinkButton, PageHeader, formatDateTime } from "@/components/ui";
 import { PlugIcon } from "@/components/icons";
-import { requireMember } from "@/lib/access";
+import { requireMember, roleAtLeast } from "@/lib/access";
+import { listConnections } from "@/lib/connections";
+import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
+import { ConnectionStatusBadge } from "./status-badge";
 
 export const metadata: Metadata = { title: "Connections" };
 
-export default async function ConnectionsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ joined?: string }> }) {
+export default async function ConnectionsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ joined?: string; deleted?: string }> }) {
   const { team: slug } = await params;
-  const { team } = await requireMember(slug);
-  const { joined } = await searchParams;
+  const { team, membership } = await requireMember(slug);
+  const { joined, deleted } = await searchParams;
+  const canEdit = roleAtLeast(membership.role, "MEMBER");
+  const connections = await listConnections(team.id);
+  const newButton = canEdit ? <LinkButton href={`/t/${slug}/connections/new`}>New connection</LinkButton> : null;
+
   return (
     <>
-      <PageHeader title="Connections" description="The APIs your team's software reaches: base URL, credentials, and proof that each one works." />
+      <PageHeader title="Connections" description="The APIs your team's software reaches: base URL, credentials, and proof that each one works." actions={connections.length > 0 ? newButton : null} />
       {joined ? (
         <div className="mb-4">
           <Alert tone="green">Welcome to {team.name}. You are now a member of this team.</Alert>
         </div>
       ) : null}
-      <EmptyState icon={<PlugIcon />} title="No connections yet">
-        <p>
-          Creating connections (Basic, header, query and custom credentials, OAuth2, client certificates) is not part of this version of Keyway yet. It is
-          the next piece being built; this page will list your team&apos;s connections once it lands.
-        </p>
-      </EmptyState>
+      {deleted ? (
+        <div className="mb-4">
+          <Alert tone="green">Connection deleted.</Alert>
+        </div>
+      ) : null}
+      {connections.length === 0 ? (
+        <EmptyState icon={<PlugIcon />} title="No connections yet" action={newButton}>
+          <p>{canEdit ? "Add the first API your team's software talks to: its base URL and how it authenticates." : "Members of this team have not added any connections yet."}</p>
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+          <table className="min-w-full divide-y divide-slate-200 text-sm">
+            <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-600">
+              <tr>
+                <th scope="col" className="px-4 py-2.5">Name</th>
+                <th scope="col" className="px-4 py-2.5">Auth type</th>
+                <th scope="col" className="px-4 py-2.5">Status</th>
+                <th scope="col" className="hidden px-4 py-2.5 md:table-cell">Last tested</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200">
+              {connections.map((c) => (
+                <tr key={c.id} className="hover:bg-slate-50">
+                  <td className="max-w-xs px-4 py-3">
+                    <Link href={`/t/${slug}/connections/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                      {c.name}
+                    </Link>
+                    <p className="truncate text-xs text-slate-600">{c.baseUrl}</p>
+                  </td>
+                  <td className="px-4 py-3">
+                    <Badge>{AUTH_TYPE_LABEL[c.authType as AuthType] ?? c.authType}</Badge>
+                  </td>
+                  <td className="px-4 py-3">
+                    <ConnectionStatusBadge status={c.status} />
+                  </td>
+                  <td className="hidden px-4 py-3 text-slate-600 md:table-cell">{c.lastTestedAt ? formatDateTime(c.lastTestedAt) : "Never"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>
   );
 }

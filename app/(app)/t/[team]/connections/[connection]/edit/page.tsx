@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import { Alert, PageHeader } from "@/components/ui";
+import { requireMember } from "@/lib/access";
+import { findConnectionOr404 } from "../find";
+import { draftFromConnection } from "@/lib/connections/form-payload";
+import { saveConnectionAction } from "../../actions";
+import { ConnectionForm } from "../../connection-form";
+
+export const metadata: Metadata = { title: "Edit connection" };
+
+export default async function EditConnectionPage({ params, searchParams }: { params: Promise<{ team: string; connection: string }>; searchParams: Promise<{ duplicated?: string }> }) {
+  const { team: slug, connection: connectionId } = await params;
+  const { duplicated } = await searchParams;
+  const { team } = await requireMember(slug, "MEMBER");
+  const connection = await findConnectionOr404(team.id, connectionId);
+  return (
+    <div className="max-w-3xl">
+      <PageHeader title={`Edit ${connection.name}`} description="Secret fields are empty on purpose: saved secrets never come back to the browser. Leave them empty to keep them." />
+      {duplicated ? (
+        <div className="mb-4">
+          <Alert tone="green">This is a copy, with the same secrets. Rename it and change what differs.</Alert>
+        </div>
+      ) : null}
+      <ConnectionForm
+        teamSlug={slug}
+        initial={draftFromConnection(connection)}
+        hints={connection.secretHints}
+        savedCertificate={connection.clientCertPem ? { subject: connection.clientCertSubject, expiresAt: connection.clientCertExpiresAt?.toISOString() ?? null } : null}
+        action={saveConnectionAction.bind(null, slug, connection.id)}
+        cancelHref={`/t/${slug}/connections/${connection.id}`}
+        submitLabel="Save changes"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+import type { Metadata } from "next";
+import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { describeExpiry } from "@/lib/connections/client-cert";
+import { CopyField } from "@/components/copy-button";
+import { requireMember, roleAtLeast } from "@/lib/access";
+import { publicUrl } from "@/lib/config";
+import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
+import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
+import { testHistory } from "@/lib/connections/test-request";
+import { ConnectionStatusBadge } from "../status-badge";
+import { findConnectionOr404 } from "./find";
+import { ConnectionActions } from "./connection-actions";
+import { TestPanel, TestRunDetails } from "./test-panel";
+
+export const metadata: Metadata = { title: "Connection" };
+
+function secretText(hints: SecretHints, key: string): string {
+  const hint = hints[key];
+  if (!hint) return "not set";
+  return hint.lastFour ? `set, ends in ${hint.lastFour}` : "set";
+}
+
+function EntryRows({ list, entries, hints }: { list: "headers" | "params"; entries: StoredEntry[]; hints: SecretHints }) {
+  return (
+    <>
+      {entries.map((entry) => (
+        <div key={entry.id} className="flex flex-wrap justify-between gap-2 py-2">
+          <dt className="font-mono text-sm text-slate-800">{entry.name}</dt>
+          <dd className="text-sm text-slate-600">{entry.secret ? `Secret (${secretText(hints, entryHintKey(list, entry.id))})` : <span className="font-mono">{entry.value}</span>}</dd>
+        </div>
+      ))}
+    </>
+  );
+}
+
+export default async function ConnectionPage({ params, searchParams }: { params: Promise<{ team: string; connection: string }>; searchParams: Promise<{ saved?: string }> }) {
+  const { team: slug, connection: connectionId } = await params;
+  const { saved } = await searchParams;
+  const { team, membership } = await requireMember(slug);
+  const connection = await findConnectionOr404(team.id, connectionId);
+  const history = await testHistory(team.id, connection.id);
+  const canEdit = roleAtLeast(membership.role, "MEMBER");
+  const { config, secretHints: hints } = connection;
+  const expiresAt = connection.clientCertExpiresAt;
+  const expiry = expiresAt ? describeExpiry(expiresAt) : null;
+
+  return (
+    <>
+      <PageHeader
+        title={connection.name}
+        description={<span className="break-all font-mono">{connection.baseUrl}</span>}
+        actions={canEdit ? <ConnectionActions teamSlug={slug} connectionId={connection.id} name={connection.name} /> : null}
+      />
+      {saved ? (
+        <div className="mb-4">
+          <Alert tone="green">Connection saved. Send a test request to check that it works.</Alert>
+        </div>
+      ) : null}
+      <div className="grid gap-6 lg:grid-cols-[1fr_1.3fr]">
+        <div className="space-y-6">
+          <Card title="Authentication">
+            <dl className="divide-y divide-slate-100">
+              <div className="flex justify-between gap-2 py-2">
+                <dt className="text-sm text-slate-600">Type</dt>
+                <dd>
+                  <Badge>{AUTH_TYPE_LABEL[connection.authType as AuthType] ?? connection.authType}</Badge>
+                </dd>
+              </div>
+              <div className="flex justify-between gap-2 py-2">
+                <dt className="text-sm text-slate-600">Status</dt>
+                <dd className="text-right text-sm">
+                  <ConnectionStatusBadge status={connection.status} />
+                  <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
+                </dd>
+              </div>
+              {config.username ? (
+                <div className="flex justify-between gap-2 py-2">
+                  <dt className="text-sm text-slate-600">Basic username</dt>
+                  <dd className="font-mono text-sm text-slate-800">{config.username}</dd>
+                </div>
+              ) : null}
+              {config.username !== undefined && (connection.authType === "BASIC" || config.username) ? (
+                <div className="flex justify-between gap-2 py-2">
+                  <dt className="text-sm text-slate-600">Password</dt>
+                  <dd className="text-sm text-slate-600">{secretText(hints, "password")}</dd>
+                </div>
+              ) : null}
+              {config.headers && config.headers.length > 0 ? <EntryRows list="headers" entries={config.headers} hints={hints} /> : null}
+              {config.params && config.params.length > 0 ? <EntryRows list="params" entries={config.params} hints={hints} /> : null}
+            </dl>
+          </Card>
+
+          {connection.clientCertPem ? (
+            <Card title="Client SSL certificate">
+              <p className="break-all text-sm font-medium text-slate-800">{connection.clientCertSubject}</p>
+              {expiry ? <p className="mt-1 text-sm text-slate-600">{expiry.message}</p> : null}
+              {expiry && expiry.expiry !== "valid" ? (
+                <div className="mt-3">
+                  <Alert tone={expiry.expiry === "expired" ? "red" : "amber"}>{expiry.expiry === "expired" ? "This certificate has expired: servers will refuse it. Upload a renewed one." : "This certificate expires soon. Upload a renewed one before it does."}</Alert>
+                </div>
+              ) : null}
+            </Card>
+          ) : null}
+
+          {connection.authType === "NONE" ? (
+            <Card title="Webhook URL" description="Apps can POST events to this address.">
+              <CopyField label="Webhook URL" value={`${publicUrl()}/api/webhooks/${connection.webhookToken}`} />
+              <p className="mt-3 text-sm text-slate-600">Keyway&apos;s webhook receiver is not part of this version yet. Events sent here will be listed on this page once it is; until then nothing is received.</p>
+            </Card>
+          ) : null}
+        </div>
+
+        <div className="space-y-6">
+          {canEdit ? (
+            <TestPanel teamSlug={slug} connectionId={connection.id} />
+          ) : (
+            <Card title="Test connection">
+              <p className="text-sm text-slate-600">Viewers can see this connection and its test history, but only members can send test requests.</p>
+            </Card>
+          )}
+          <Card title="Test history" description={`The last ${50} test requests, newest first. Secrets are removed before a request is kept.`}>
+            {history.length === 0 ? (
+              <p className="text-sm text-slate-600">No test requests yet.</p>
+            ) : (
+              <ol className="-my-2 divide-y divide-slate-100" aria-label="Test history">
+                {history.map((run) => (
+                  <li key={run.id} className="py-2">
+                    <TestRunDetails run={{ ...run, createdAt: run.createdAt.toISOString() }} />
+                  </li>
+                ))}
+              </ol>
+            )}
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}

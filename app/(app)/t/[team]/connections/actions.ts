@@ -1,0 +1,112 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { requireMember } from "@/lib/access";
+import { DomainError } from "@/lib/errors";
+import type { FormState } from "@/lib/forms";
+import { checkClientCertificate } from "@/lib/connections/client-cert";
+import { connectionDraftSchema, parseDraft } from "@/lib/connections/form-payload";
+import { createConnection, deleteConnection, duplicateConnection, updateConnection, type ClientCertificateToStore } from "@/lib/connections";
+import { StoredAuthError } from "@/lib/connections/stored";
+import { runTestRequest, testRequestSchema, type TestRunView } from "@/lib/connections/test-request";
+
+// Members create, edit and test connections; viewers only read. Each action
+// checks that again on the server, whatever the page showed.
+
+function readJson(formData: FormData, field: string): unknown {
+  const raw = formData.get(field);
+  if (typeof raw !== "string") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function refusal(error: unknown): FormState {
+  if (error instanceof StoredAuthError) return { fieldErrors: error.fieldErrors };
+  if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
+  throw error;
+}
+
+export async function saveConnectionAction(teamSlug: string, connectionId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const draft = connectionDraftSchema.safeParse(readJson(formData, "payload"));
+  if (!draft.success) return { error: "The form could not be read. Reload the page and try again." };
+  const parsed = parseDraft(draft.data);
+  if (!parsed.success) return { fieldErrors: parsed.fieldErrors };
+
+  let certificate: ClientCertificateToStore | "keep" | null = null;
+  if (parsed.certificate.mode === "keep") certificate = connectionId ? "keep" : null;
+  if (parsed.certificate.mode === "new") {
+    const checked = checkClientCertificate({
+      certificatePem: parsed.certificate.certificatePem,
+      privateKeyPem: parsed.certificate.privateKeyPem,
+      passphrase: parsed.certificate.passphrase || undefined,
+      caPem: parsed.certificate.caPem || undefined,
+    });
+    if (!checked.ok) return { fieldErrors: Object.fromEntries(checked.problems.map((p) => [`certificate.${p.field}`, p.message])) };
+    certificate = {
+      chainPem: checked.chainPem,
+      caPem: checked.caPem,
+      privateKeyPem: parsed.certificate.privateKeyPem,
+      passphrase: parsed.certificate.passphrase || undefined,
+      subject: checked.summary.subject,
+      expiresAt: checked.summary.validTo,
+    };
+  }
+
+  let savedId: string;
+  try {
+    const saved = connectionId
+      ? await updateConnection(team.id, actor, connectionId, parsed.input, certificate)
+      : await createConnection(team.id, actor, parsed.input, certificate === "keep" ? null : certificate);
+    savedId = saved.id;
+  } catch (error) {
+    return refusal(error);
+  }
+  revalidatePath(`/t/${teamSlug}/connections`);
+  redirect(`/t/${teamSlug}/connections/${savedId}?saved=1`);
+}
+
+export async function duplicateConnectionAction(teamSlug: string, connectionId: string): Promise<void> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const copy = await duplicateConnection(team.id, actor, connectionId);
+  revalidatePath(`/t/${teamSlug}/connections`);
+  redirect(`/t/${teamSlug}/connections/${copy.id}/edit?duplicated=1`);
+}
+
+export async function deleteConnectionAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to delete this connection." };
+  try {
+    await deleteConnection(team.id, actor, connectionId);
+  } catch (error) {
+    return refusal(error);
+  }
+  revalidatePath(`/t/${teamSlug}/connections`);
+  redirect(`/t/${teamSlug}/connections?deleted=1`);
+}
+
+export type TestState = { run?: TestRunView; error?: string; fieldErrors?: Record<string, string> };
+
+export async function testConnectionAction(teamSlug: string, connectionId: string, _previous: TestState, formData: FormData): Promise<TestState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const parsed = testRequestSchema.safeParse(readJson(formData, "payload"));
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
+    return { fieldErrors };
+  }
+  try {
+    const run = await runTestRequest(team.id, actor, connectionId, parsed.data);
+    revalidatePath(`/t/${teamSlug}/connections/${connectionId}`);
+    return { run };
+  } catch (error) {
+    if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
+    // A secret that no key in the keyring opens, or similar: say so, never with the value.
+    if (error instanceof Error && error.name.endsWith("KeyError")) return { error: error.message };
+    throw error;
+  }
+}

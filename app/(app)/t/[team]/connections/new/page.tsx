@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import { PageHeader } from "@/components/ui";
+import { requireMember } from "@/lib/access";
+import { emptyDraft } from "@/lib/connections/form-payload";
+import { saveConnectionAction } from "../actions";
+import { ConnectionForm } from "../connection-form";
+
+export const metadata: Metadata = { title: "New connection" };
+
+export default async function NewConnectionPage({ params }: { params: Promise<{ team: string }> }) {
+  const { team: slug } = await params;
+  await requireMember(slug, "MEMBER");
+  return (
+    <div className="max-w-3xl">
+      <PageHeader title="New connection" description="An API your team's software reaches, and how it authenticates. Secrets are encrypted when saved and never shown again." />
+      <ConnectionForm
+        teamSlug={slug}
+        initial={emptyDraft()}
+        hints={{}}
+        savedCertificate={null}
+        action={saveConnectionAction.bind(null, slug, null)}
+        cancelHref={`/t/${slug}/connections`}
+        submitLabel="Create connection"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,202 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createInvitationLink, createTeam, freshEmail, newPhoneOrDesktop, signUp } from "./support/journeys";
+import { startEchoUpstream } from "./support/upstream";
+
+// A member sets up one connection of every non-OAuth type against an API the
+// test runs on loopback, tests each from its page, and edits one without
+// retyping its secret. No saved secret may ever come back to the browser.
+
+let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+test.beforeAll(async () => {
+  upstream = await startEchoUpstream();
+});
+test.afterAll(async () => upstream?.close());
+
+const SECRETS = {
+  basicPassword: "pässword-basic-secret-1",
+  headerValue: "hdr-secret-value-000002",
+  queryValue: "query-secret-value-0003",
+  customPassword: "custom-basic-secret-004",
+  customHeader: "custom-hdr-secret-00005",
+};
+
+/** Every response the page receives (HTML, RSC payloads, JSON), to prove no saved secret is in any. */
+function collectResponses(page: Page): string[] {
+  const bodies: string[] = [];
+  page.on("response", async (response) => {
+    const type = response.headers()["content-type"] ?? "";
+    if (!/html|json|text|x-component/.test(type)) return;
+    try {
+      bodies.push(await response.text());
+    } catch {
+      // Redirects and aborted navigations have no body.
+    }
+  });
+  return bodies;
+}
+
+async function chooseType(page: Page, label: string) {
+  await page.locator("label", { hasText: new RegExp(`^${label}$`) }).click();
+}
+
+async function startConnection(page: Page, team: string, name: string, path = "") {
+  await page.goto(`${team}/connections/new`);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Base URL").fill(`${upstream.baseUrl}${path}`);
+}
+
+async function save(page: Page, button = "Create connection"): Promise<string> {
+  await page.getByRole("button", { name: button }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  return new URL(page.url()).pathname;
+}
+
+/** Sends the default test request from the connection page; returns what the upstream received. */
+async function testFromPage(page: Page) {
+  const before = upstream.received.length;
+  await page.getByRole("button", { name: "Send test request" }).click();
+  await expect(page.getByTestId("test-summary").first()).toContainText("200", { timeout: 20_000 });
+  expect(upstream.received.length).toBe(before + 1);
+  return upstream.received[upstream.received.length - 1]!;
+}
+
+test("a member creates and tests one connection of each type, and edits one without retyping its secret", async ({ page }) => {
+  test.setTimeout(120_000);
+  const responses = collectResponses(page);
+  const team = await signUp(page, "Connie Member", freshEmail("connections"));
+
+  await page.goto(`${team}/connections`);
+  await expect(page.getByText("No connections yet")).toBeVisible();
+
+  // None: nothing is sent; the page shows the webhook URL.
+  await startConnection(page, team, "Inbound hooks");
+  await chooseType(page, "None");
+  await save(page);
+  await expect(page.locator("[data-copy-source]")).toHaveText(/\/api\/webhooks\/[A-Za-z0-9_-]{20,}$/);
+  const none = await testFromPage(page);
+  expect(none.headers.authorization).toBeUndefined();
+
+  // Basic, with non-ASCII credentials: UTF-8 before base64.
+  await startConnection(page, team, "Basic API");
+  await chooseType(page, "Basic");
+  await page.getByLabel("Username").fill("zoë");
+  await page.getByLabel("Password or API key").fill(SECRETS.basicPassword);
+  await save(page);
+  const basic = await testFromPage(page);
+  expect(basic.headers.authorization).toBe(`Basic ${Buffer.from(`zoë:${SECRETS.basicPassword}`, "utf8").toString("base64")}`);
+  // The upstream echoed the credentials back; what Keyway shows and keeps has them removed.
+  await expect(page.getByTestId("test-body").first()).not.toContainText(Buffer.from(`zoë:${SECRETS.basicPassword}`, "utf8").toString("base64"));
+
+  // Header auth: one secret header, one plain one.
+  await startConnection(page, team, "Header API");
+  await chooseType(page, "Header auth");
+  await page.locator("#headers-0-name").fill("X-Api-Key");
+  await page.locator("#headers-0-value").fill(SECRETS.headerValue);
+  await page.getByRole("button", { name: "Add header" }).click();
+  await page.locator("#headers-1-name").fill("X-Plain");
+  await page.locator("#headers-1-value").fill("visible-value");
+  await page.locator("#headers-1-secret").uncheck();
+  const headerPath = await save(page);
+  const header = await testFromPage(page);
+  expect(header.headers["x-api-key"]).toBe(SECRETS.headerValue);
+  expect(header.headers["x-plain"]).toBe("visible-value");
+  await expect(page.getByTestId("test-body").first()).toContainText("visible-value");
+
+  // Query params on every URL.
+  await startConnection(page, team, "Query API", "/v1");
+  await chooseType(page, "Query params");
+  await page.locator("#params-0-name").fill("api_key");
+  await page.locator("#params-0-value").fill(SECRETS.queryValue);
+  await save(page);
+  const query = await testFromPage(page);
+  expect(new URL(query.url, upstream.baseUrl).searchParams.get("api_key")).toBe(SECRETS.queryValue);
+  expect(new URL(query.url, upstream.baseUrl).pathname).toBe("/v1");
+
+  // Custom: a header, a parameter and Basic at once.
+  await startConnection(page, team, "Custom API");
+  await chooseType(page, "Custom");
+  await page.locator("#headers-0-name").fill("X-Custom");
+  await page.locator("#headers-0-value").fill(SECRETS.customHeader);
+  await page.locator("#params-0-name").fill("tenant");
+  await page.locator("#params-0-value").fill("acme");
+  await page.locator("#params-0-secret").uncheck();
+  await page.getByLabel("Basic username (optional)").fill("svc");
+  await page.getByLabel("Password or API key").fill(SECRETS.customPassword);
+  await save(page);
+  const custom = await testFromPage(page);
+  expect(custom.headers["x-custom"]).toBe(SECRETS.customHeader);
+  expect(custom.headers.authorization).toBe(`Basic ${Buffer.from(`svc:${SECRETS.customPassword}`).toString("base64")}`);
+  expect(new URL(custom.url, upstream.baseUrl).searchParams.get("tenant")).toBe("acme");
+
+  // Edit the header connection: rename it, leave the secret field empty.
+  await page.goto(`${headerPath}/edit`);
+  await expect(page.locator("#headers-0-value")).toHaveValue("");
+  await expect(page.getByText(/Saved, ends in 0002/)).toBeVisible();
+  await page.getByLabel("Name", { exact: true }).fill("Header API (renamed)");
+  await save(page, "Save changes");
+  await expect(page.getByRole("heading", { name: "Header API (renamed)" })).toBeVisible();
+  const afterEdit = await testFromPage(page);
+  expect(afterEdit.headers["x-api-key"]).toBe(SECRETS.headerValue);
+
+  // The list shows all five, tested and working.
+  await page.goto(`${team}/connections`);
+  const rows = page.getByRole("row");
+  await expect(rows).toHaveCount(6);
+  await expect(page.getByText("Working")).toHaveCount(5);
+
+  // Nothing the browser received after a secret was saved contains one.
+  for (const body of responses) {
+    for (const secret of Object.values(SECRETS)) expect(body.includes(secret), `a response contained ${secret}`).toBe(false);
+  }
+});
+
+test("test failures are explained, and a viewer can read but not edit or test", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  await signUp(page, "Owner Olga", freshEmail("conn-owner"));
+  const team = await createTeam(page, "Connection viewers");
+  await startConnection(page, team, "Refusing API", "/status/401");
+  await chooseType(page, "Basic");
+  await page.getByLabel("Username").fill("wrong");
+  await page.getByLabel("Password or API key").fill("wrong-password");
+  const connectionPath = await save(page);
+  await page.getByRole("button", { name: "Send test request" }).click();
+  await expect(page.getByTestId("test-summary").first()).toContainText("refused the credentials", { timeout: 20_000 });
+  await page.reload();
+  await expect(page.getByText("Failing").first()).toBeVisible();
+
+  // A closed port: connection refused, in words.
+  await startConnection(page, team, "Closed port");
+  await page.getByLabel("Base URL").fill("http://127.0.0.1:9");
+  await chooseType(page, "None");
+  await save(page);
+  await page.getByRole("button", { name: "Send test request" }).click();
+  await expect(page.getByTestId("test-summary").first()).toContainText(/refused/i, { timeout: 20_000 });
+
+  // Invalid input: messages next to the fields, nothing saved.
+  await page.goto(`${team}/connections/new`);
+  await chooseType(page, "Header auth");
+  await page.getByLabel("Base URL").fill("ftp://example.com");
+  await page.locator("#headers-0-name").fill("Content-Length");
+  await page.locator("#headers-0-value").fill("1");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.getByText("Enter a name.")).toBeVisible();
+  await expect(page.getByText(/http:\/\/ or https:\/\//)).toBeVisible();
+  await expect(page.getByText("Keyway sets this header itself")).toBeVisible();
+
+  // A viewer joins.
+  const invite = await createInvitationLink(page, team, "Viewer");
+  const viewer = await newPhoneOrDesktop(browser);
+  await signUp(viewer, "Vera Viewer", freshEmail("conn-viewer"));
+  await viewer.goto(invite);
+  await viewer.getByRole("button", { name: "Accept invitation" }).click();
+  await viewer.waitForURL(new RegExp(`${team}/connections`));
+  await expect(viewer.getByRole("link", { name: "Refusing API" })).toBeVisible();
+  await expect(viewer.getByRole("link", { name: "New connection" })).toHaveCount(0);
+  await viewer.goto(connectionPath);
+  await expect(viewer.getByRole("heading", { name: "Refusing API" })).toBeVisible();
+  await expect(viewer.getByRole("button", { name: "Send test request" })).toHaveCount(0);
+  await expect(viewer.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  await expect(viewer.getByText("only members can send test requests")).toBeVisible();
+  const edit = await viewer.goto(`${connectionPath}/edit`);
+  expect(edit?.status()).toBe(403);
+});

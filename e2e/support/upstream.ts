@@ -1,0 +1,31 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Received = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
+
+/**
+ * A plain HTTP API on loopback that answers every request with JSON of what it
+ * received, and remembers it, so a test can check exactly what Keyway sent.
+ * (playwright.config.ts lets the app reach loopback with KEYWAY_OUTBOUND_ALLOW.)
+ */
+export async function startEchoUpstream(): Promise<{ baseUrl: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const entry = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
+      received.push(entry);
+      const status = request.url?.startsWith("/status/") ? Number(request.url.split("/")[2]) || 200 : 200;
+      response.writeHead(status, { "content-type": "application/json", "x-upstream": "echo" });
+      response.end(JSON.stringify(entry));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
