@@ -163,8 +163,11 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       },
       select: { id: true, createdAt: true },
     });
-    const stale = await tx.testRun.findMany({ where: { connectionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: KEPT_RUNS, select: { id: true } });
-    if (stale.length > 0) await tx.testRun.deleteMany({ where: { id: { in: stale.map((r) => r.id) } } });
+    // One statement rather than read-then-delete: this runs on every test request.
+    await tx.$executeRaw`
+      DELETE FROM "TestRun" WHERE "connectionId" = ${connectionId} AND id NOT IN (
+        SELECT id FROM "TestRun" WHERE "connectionId" = ${connectionId} ORDER BY "createdAt" DESC, id DESC LIMIT ${KEPT_RUNS}
+      )`;
     await tx.connection.update({ where: { id: connectionId }, data: { status, lastTestedAt: created.createdAt } });
     await writeAudit(tx, {
       teamId,

@@ -8,33 +8,72 @@ import ipaddr from "ipaddr.js";
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
 /** Cloud metadata endpoints: refused even inside an allowed range, since they hand out the host's own credentials. */
-const METADATA = ["169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254"].map((a) => ipaddr.parse(a).toNormalizedString());
+const METADATA = new Set(
+  [
+    "169.254.169.254", // AWS, GCP, Azure, OpenStack, DigitalOcean…
+    "169.254.170.2", // AWS ECS task credentials
+    "100.100.100.200", // Alibaba Cloud
+    "fd00:ec2::254", // AWS over IPv6
+  ].map((a) => ipaddr.parse(a).toNormalizedString()),
+);
 
-export type AllowList = ReadonlyArray<[Address, number]>;
+export type AllowList = ReadonlyArray<readonly [Address, number]>;
 
-/** Parses KEYWAY_OUTBOUND_ALLOW: comma-separated CIDR ranges (a bare address is a /32 or /128). */
+function invalidEntry(entry: string, why: string): Error {
+  return new Error(`KEYWAY_OUTBOUND_ALLOW: "${entry}" is not an address range such as 10.0.0.0/8 or ::1/128 (${why}).`);
+}
+
+function parseStrictAddress(entry: string, text: string): Address {
+  // ipaddr.parse, like inet_aton, reads "127.1" or "0x7f.0.0.1"; in configuration those are typos, not intent.
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
+  throw invalidEntry(entry, `"${text}" is not an IPv4 address in dotted decimal or an IPv6 address`);
+}
+
+function parseAllowEntry(entry: string): readonly [Address, number] {
+  const [text = "", bitsText, ...rest] = entry.split("/");
+  if (rest.length > 0) throw invalidEntry(entry, "more than one /");
+  const address = parseStrictAddress(entry, text);
+  const maxBits = address.kind() === "ipv4" ? 32 : 128;
+  let bits = maxBits;
+  if (bitsText !== undefined) {
+    if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > maxBits) throw invalidEntry(entry, `the prefix length must be 0 to ${maxBits}`);
+    bits = Number(bitsText);
+  }
+  const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(`${text}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${text}/${bits}`);
+  // A range written with host bits set ("10.1.2.3/8") usually means the author expected a narrower range than they get.
+  if (network.toNormalizedString() !== address.toNormalizedString()) throw invalidEntry(entry, `host bits are set; the range is ${network.toString()}/${bits}`);
+  // Checks look at the IPv4 address an IPv4-mapped one carries, so a mapped range must be compared as IPv4 too.
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96] as const;
+  }
+  return [address, bits] as const;
+}
+
+/**
+ * Parses KEYWAY_OUTBOUND_ALLOW: comma-separated CIDR ranges (a bare address is
+ * a /32 or /128). Throws on the first malformed entry, naming it, so that a
+ * typo cannot silently leave a range blocked (or open).
+ */
 export function parseAllowList(spec: string): AllowList {
   return spec
     .split(",")
     .map((part) => part.trim())
     .filter(Boolean)
-    .map((part) => {
-      try {
-        if (part.includes("/")) return ipaddr.parseCIDR(part);
-        const address = ipaddr.parse(part);
-        return [address, address.kind() === "ipv4" ? 32 : 128] as [Address, number];
-      } catch {
-        throw new Error(`KEYWAY_OUTBOUND_ALLOW: "${part}" is not an address range such as 10.0.0.0/8 or ::1/128.`);
-      }
-    });
+    .map(parseAllowEntry);
 }
 
-/** The IPv4 address an IPv6 one carries (mapped, NAT64, 6to4), which is what a packet would reach. */
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR("64:ff9b::/96");
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
+/** The IPv4 address an IPv6 one carries (mapped, translated, compatible, NAT64, 6to4): what a packet to it would reach. */
 function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   if (address.isIPv4MappedAddress()) return address.toIPv4Address();
-  const range = address.range();
   const bytes = address.toByteArray();
-  if (range === "rfc6052" || range === "rfc6145") return new ipaddr.IPv4(bytes.slice(12, 16));
+  const range = address.range();
+  // :: and ::1 are inside ::/96 but mean themselves (unspecified, loopback), not 0.0.0.0 and 0.0.0.1.
+  if (range === "unspecified" || range === "loopback") return undefined;
+  if (range === "rfc6145" || address.match(NAT64_WELL_KNOWN) || address.match(IPV4_COMPATIBLE)) return new ipaddr.IPv4(bytes.slice(12, 16));
   if (range === "6to4") return new ipaddr.IPv4(bytes.slice(2, 6));
   return undefined;
 }
@@ -43,32 +82,43 @@ function inAllowList(address: Address, allow: AllowList): boolean {
   return allow.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
 }
 
-export type Verdict = { allowed: true } | { allowed: false; reason: string };
+export type Verdict =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Names the address and its range, e.g. "127.0.0.1 is a loopback address". */
+      reason: string;
+      /** The address that was judged: the embedded IPv4 one for a mapped or NAT64 address. */
+      address: string;
+      /** Cloud metadata addresses stay blocked whatever KEYWAY_OUTBOUND_ALLOW says. */
+      metadata: boolean;
+    };
 
 /** Whether Keyway may open a connection to this IP address. */
 export function checkAddress(ip: string, allow: AllowList): Verdict {
-  if (!ipaddr.isValid(ip)) return { allowed: false, reason: `${ip} is not an IP address` };
-  let address: Address = ipaddr.parse(ip);
-  if (address.kind() === "ipv6") address = embeddedIPv4(address as ipaddr.IPv6) ?? address;
-  if (METADATA.includes(address.toNormalizedString())) return { allowed: false, reason: `${ip} is a cloud metadata address` };
+  if (!ipaddr.isValid(ip)) return { allowed: false, reason: `"${ip}" is not an IP address`, address: ip, metadata: false };
+  const parsed = ipaddr.parse(ip);
+  const address = parsed.kind() === "ipv6" ? (embeddedIPv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
+  const shown = address === parsed ? ip : `${ip} (IPv4 ${address.toString()})`;
+  if (METADATA.has(address.toNormalizedString())) return { allowed: false, reason: `${shown} is a cloud metadata address`, address: address.toString(), metadata: true };
   if (inAllowList(address, allow)) return { allowed: true };
   const range = address.range();
   // ipaddr.js calls ordinary public addresses "unicast"; every other range is special-purpose.
   if (range === "unicast") return { allowed: true };
-  return { allowed: false, reason: `${ip} is a ${describeRange(range)} address` };
+  return { allowed: false, reason: `${shown} is ${describeRange(range)} address`, address: address.toString(), metadata: false };
 }
 
 function describeRange(range: string): string {
   const names: Record<string, string> = {
-    loopback: "loopback",
-    private: "private-network",
-    uniqueLocal: "private-network (unique local)",
-    linkLocal: "link-local",
-    carrierGradeNat: "carrier-grade NAT",
-    multicast: "multicast",
-    unspecified: "unspecified",
-    broadcast: "broadcast",
-    reserved: "reserved",
+    loopback: "a loopback",
+    private: "a private-network",
+    uniqueLocal: "a private-network (unique local)",
+    linkLocal: "a link-local",
+    carrierGradeNat: "a carrier-grade NAT",
+    multicast: "a multicast",
+    unspecified: "an unspecified",
+    broadcast: "the broadcast",
+    reserved: "a reserved",
   };
-  return names[range] ?? `special-purpose (${range})`;
+  return names[range] ?? `a special-purpose (${range})`;
 }
