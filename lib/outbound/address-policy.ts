@@ -88,6 +88,10 @@ export type Verdict =
       allowed: false;
       /** Names the address and its range, e.g. "127.0.0.1 is a loopback address". */
       reason: string;
+      /** The address as given, with the IPv4 address it carries if any: "::ffff:7f00:1 (IPv4 127.0.0.1)". */
+      shown: string;
+      /** The range alone: "a loopback address". */
+      category: string;
       /** The address that was judged: the embedded IPv4 one for a mapped or NAT64 address. */
       address: string;
       /** Cloud metadata addresses stay blocked whatever KEYWAY_OUTBOUND_ALLOW says. */
@@ -96,16 +100,17 @@ export type Verdict =
 
 /** Whether Keyway may open a connection to this IP address. */
 export function checkAddress(ip: string, allow: AllowList): Verdict {
-  if (!ipaddr.isValid(ip)) return { allowed: false, reason: `"${ip}" is not an IP address`, address: ip, metadata: false };
+  if (!ipaddr.isValid(ip)) return { allowed: false, reason: `"${ip}" is not an IP address`, shown: `"${ip}"`, category: "not an IP address", address: ip, metadata: false };
   const parsed = ipaddr.parse(ip);
   const address = parsed.kind() === "ipv6" ? (embeddedIPv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
   const shown = address === parsed ? ip : `${ip} (IPv4 ${address.toString()})`;
-  if (METADATA.has(address.toNormalizedString())) return { allowed: false, reason: `${shown} is a cloud metadata address`, address: address.toString(), metadata: true };
+  const refuse = (category: string, metadata: boolean): Verdict => ({ allowed: false, reason: `${shown} is ${category}`, shown, category, address: address.toString(), metadata });
+  if (METADATA.has(address.toNormalizedString())) return refuse("a cloud metadata address", true);
   if (inAllowList(address, allow)) return { allowed: true };
   const range = address.range();
   // ipaddr.js calls ordinary public addresses "unicast"; every other range is special-purpose.
   if (range === "unicast") return { allowed: true };
-  return { allowed: false, reason: `${shown} is ${describeRange(range)} address`, address: address.toString(), metadata: false };
+  return refuse(`${describeRange(range)} address`, false);
 }
 
 function describeRange(range: string): string {

@@ -17,7 +17,7 @@ export const systemResolver: Resolver = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 
 export function blockedError(hostname: string, verdict: Extract<Verdict, { allowed: false }>, viaDns: boolean): OutboundError {
-  const what = viaDns ? `${hostname} resolves to ${verdict.reason}` : verdict.reason;
+  const what = viaDns ? `${hostname} resolves to ${verdict.shown}, which is ${verdict.category}` : verdict.reason;
   const remedy = verdict.metadata
     ? "Keyway never sends requests to cloud metadata services."
     : `If this API really lives there, an administrator can allow the range with KEYWAY_OUTBOUND_ALLOW (for example ${verdict.address}/${verdict.address.includes(":") ? 128 : 32}).`;
