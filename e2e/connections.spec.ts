@@ -55,7 +55,8 @@ async function save(page: Page, button = "Create connection"): Promise<string> {
 async function testFromPage(page: Page) {
   const before = upstream.received.length;
   await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-summary").first()).toContainText("200", { timeout: 20_000 });
+  // The result of this request, not one of the history's (which holds the same test ids).
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 });
   expect(upstream.received.length).toBe(before + 1);
   return upstream.received[upstream.received.length - 1]!;
 }
@@ -85,7 +86,7 @@ test("a member creates and tests one connection of each type, and edits one with
   const basic = await testFromPage(page);
   expect(basic.headers.authorization).toBe(`Basic ${Buffer.from(`zoë:${SECRETS.basicPassword}`, "utf8").toString("base64")}`);
   // The upstream echoed the credentials back; what Keyway shows and keeps has them removed.
-  await expect(page.getByTestId("test-body").first()).not.toContainText(Buffer.from(`zoë:${SECRETS.basicPassword}`, "utf8").toString("base64"));
+  await expect(page.getByTestId("test-result").getByTestId("test-body")).not.toContainText(Buffer.from(`zoë:${SECRETS.basicPassword}`, "utf8").toString("base64"));
 
   // Header auth: one secret header, one plain one.
   await startConnection(page, team, "Header API");
@@ -100,7 +101,7 @@ test("a member creates and tests one connection of each type, and edits one with
   const header = await testFromPage(page);
   expect(header.headers["x-api-key"]).toBe(SECRETS.headerValue);
   expect(header.headers["x-plain"]).toBe("visible-value");
-  await expect(page.getByTestId("test-body").first()).toContainText("visible-value");
+  await expect(page.getByTestId("test-result").getByTestId("test-body")).toContainText("visible-value");
 
   // Query params on every URL.
   await startConnection(page, team, "Query API", "/v1");
@@ -160,7 +161,7 @@ test("test failures are explained, and a viewer can read but not edit or test", 
   await page.getByLabel("Password or API key").fill("wrong-password");
   const connectionPath = await save(page);
   await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-summary").first()).toContainText("refused the credentials", { timeout: 20_000 });
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("refused the credentials", { timeout: 20_000 });
   await page.reload();
   await expect(page.getByText("Failing").first()).toBeVisible();
 
@@ -170,7 +171,7 @@ test("test failures are explained, and a viewer can read but not edit or test", 
   await chooseType(page, "None");
   await save(page);
   await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-summary").first()).toContainText(/refused/i, { timeout: 20_000 });
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText(/refused/i, { timeout: 20_000 });
 
   // Invalid input: messages next to the fields, nothing saved.
   await page.goto(`${team}/connections/new`);
@@ -199,4 +200,44 @@ test("test failures are explained, and a viewer can read but not edit or test", 
   await expect(viewer.getByText("only members can send test requests")).toBeVisible();
   const edit = await viewer.goto(`${connectionPath}/edit`);
   expect(edit?.status()).toBe(403);
+});
+
+test("a client certificate is checked on save, shown by subject and expiry, and sent to a server that requires it", async ({ page }) => {
+  test.setTimeout(90_000);
+  const { createCa, issue } = await import("../test/support/pki");
+  const { startHttpsEcho } = await import("../test/support/upstreams");
+  const ca = await createCa();
+  const serverCert = await issue(ca, { subject: "CN=127.0.0.1", ips: ["127.0.0.1"], usage: "server" });
+  const client = await issue(ca, { subject: "CN=keyway-e2e-client", usage: "client" });
+  const other = await issue(ca, { subject: "CN=someone-else", usage: "client" });
+  const mtls = await startHttpsEcho({ ...serverCert, clientCa: ca.certPem });
+  try {
+    const team = await signUp(page, "Tess Tls", freshEmail("mtls"));
+    await page.goto(`${team}/connections/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Bank API (mTLS)");
+    await page.getByLabel("Base URL").fill(mtls.url);
+    await chooseType(page, "None");
+    await page.getByLabel("Use client SSL certificate").check();
+    await page.getByLabel("Certificate (PEM)").fill(client.certPem);
+    await page.getByLabel("Private key (PEM)").fill(other.keyPem);
+    await page.getByLabel("CA bundle (optional)").fill(ca.certPem);
+    await page.getByRole("button", { name: "Create connection" }).click();
+    await expect(page.getByText("This private key does not belong to the certificate.")).toBeVisible();
+
+    await page.getByLabel("Private key (PEM)").fill(client.keyPem);
+    await save(page);
+    await expect(page.getByText("CN=keyway-e2e-client")).toBeVisible();
+    await page.getByRole("button", { name: "Send test request" }).click();
+    await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 });
+    expect(mtls.received.at(-1)?.clientCertSubject).toBe("keyway-e2e-client");
+
+    // The key never comes back: not on the page, not in the edit form.
+    const keyLine = client.keyPem.split("\n")[1]!;
+    expect(await page.content()).not.toContain(keyLine);
+    await page.getByRole("link", { name: "Edit" }).click();
+    await expect(page.getByRole("button", { name: "Replace certificate" })).toBeVisible();
+    expect(await page.content()).not.toContain(keyLine);
+  } finally {
+    await mtls.close();
+  }
 });

@@ -26,8 +26,8 @@ const schema = z.object({
   KEYWAY_DISABLE_SIGNUP: flag,
   // Secrets at rest (lib/crypto): comma-separated "<key id>:<base64 of 32 bytes>", newest first.
   KEYWAY_ENCRYPTION_KEYS: z.string().optional(),
-  // Outbound HTTP (lib/outbound): comma-separated CIDR ranges or host names that the
-  // SSRF guard lets through even though they are loopback/private (tests, on-premise APIs).
+  // Outbound HTTP (lib/outbound): comma-separated CIDR ranges (or single addresses) that
+  // the SSRF guard lets through although they are loopback/private (tests, internal APIs).
   KEYWAY_OUTBOUND_ALLOW: z.string().default(""),
   KEYWAY_OUTBOUND_TIMEOUT_MS: positiveInt(15_000),
   KEYWAY_OUTBOUND_MAX_BYTES: positiveInt(10 * 1024 * 1024),

@@ -16,6 +16,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { loadKeyring } from "../lib/crypto/keyring";
 import { migrate, redactDatabaseUrl } from "../lib/migrations";
+import { parseAllowList } from "../lib/outbound/address-policy";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd(); // npm runs scripts at the package root
@@ -81,6 +82,15 @@ function ensureAuthSecret(env: NodeJS.ProcessEnv) {
     "Warning: AUTH_SECRET is not set; using the development secret kept in .data/auth-secret.\n" +
       "         Set AUTH_SECRET in production.",
   );
+}
+
+/** A malformed KEYWAY_OUTBOUND_ALLOW would otherwise surface only on the first test request. */
+function checkOutboundAllowList(env: NodeJS.ProcessEnv) {
+  try {
+    parseAllowList(env.KEYWAY_OUTBOUND_ALLOW ?? "");
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Refuses to start with a keyring the app would refuse on its first secret, rather than serving until then. */
@@ -198,6 +208,7 @@ async function main(): Promise<number> {
   env.NEXT_TELEMETRY_DISABLED ??= "1";
   ensureAuthSecret(env);
   checkEncryptionKeys(env);
+  checkOutboundAllowList(env);
 
   let databaseLine: string;
   if (env.DATABASE_URL) {

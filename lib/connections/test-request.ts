@@ -1,3 +1,4 @@
+import { rootCertificates } from "node:tls";
 import { z } from "zod";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
@@ -103,11 +104,11 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       method: input.method,
       headers: outgoing.headers,
       body: sendsBody ? input.body : undefined,
-      tls: connection.clientCertPem
-        ? { cert: connection.clientCertPem, key: secrets.clientKeyPem, passphrase: secrets.clientKeyPassphrase, ca: connection.clientCaPem ?? undefined }
-        : connection.clientCaPem
-          ? { ca: connection.clientCaPem }
-          : undefined,
+      tls: {
+        ...(connection.clientCertPem ? { cert: connection.clientCertPem, key: secrets.clientKeyPem, passphrase: secrets.clientKeyPassphrase } : {}),
+        // A CA bundle adds to the public roots rather than replacing them, so it cannot break a public API's certificate.
+        ...(connection.clientCaPem ? { ca: [...rootCertificates, connection.clientCaPem].join("\n") } : {}),
+      },
     });
     const headers = flattenHeaders(response.headers);
     const { text, truncated } = bodyForDisplay(response.body, headers["content-type"]);

@@ -69,7 +69,7 @@ export function TestPanel({ teamSlug, connectionId }: { teamSlug: string; connec
         {state.error ? <Alert>{state.error}</Alert> : null}
       </form>
       {state.run ? (
-        <div className="border-t border-slate-200 px-4 py-4 sm:px-5" aria-live="polite">
+        <div className="border-t border-slate-200 px-4 py-4 sm:px-5" aria-live="polite" data-testid="test-result">
           <h3 className="sr-only">Result</h3>
           <TestRunDetails run={state.run} open />
         </div>
