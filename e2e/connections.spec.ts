@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { createInvitationLink, createTeam, freshEmail, newPhoneOrDesktop, signUp } from "./support/journeys";
+import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
 
 // A member sets up one connection of every non-OAuth type against an API the
@@ -185,12 +185,7 @@ test("test failures are explained, and a viewer can read but not edit or test", 
   await expect(page.getByText("Keyway sets this header itself")).toBeVisible();
 
   // A viewer joins.
-  const invite = await createInvitationLink(page, team, "Viewer");
-  const viewer = await newPhoneOrDesktop(browser);
-  await signUp(viewer, "Vera Viewer", freshEmail("conn-viewer"));
-  await viewer.goto(invite);
-  await viewer.getByRole("button", { name: "Accept invitation" }).click();
-  await viewer.waitForURL(new RegExp(`${team}/connections`));
+  const viewer = await joinAsNewUser(browser, "Vera Viewer", await createInvitationLink(page, team, "Viewer"), team);
   await expect(viewer.getByRole("link", { name: "Refusing API" })).toBeVisible();
   await expect(viewer.getByRole("link", { name: "New connection" })).toHaveCount(0);
   await viewer.goto(connectionPath);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createInvitationLink, createTeam, formAlert, freshEmail, newPhoneOrDesktop, signIn, signOut, signUp } from "./support/journeys";
+import { createInvitationLink, createTeam, formAlert, freshEmail, joinAsNewUser, newPhoneOrDesktop, signIn, signOut, signUp } from "./support/journeys";
 
 test("a team from sign-up to a viewer who is refused by the server", async ({ page, browser }) => {
   const adminEmail = freshEmail("ada");
@@ -84,12 +84,7 @@ test("the last owner cannot leave, even from a page that still offered it", asyn
   await expect(page.getByRole("button", { name: "Leave team" })).toHaveCount(0);
 
   // A second owner joins; now either may leave, and both settings pages offer it.
-  const invitePath = await createInvitationLink(page, team, "Owner");
-  const other = await newPhoneOrDesktop(browser);
-  await signUp(other, "Co Owner", freshEmail("co-owner"));
-  await other.goto(invitePath);
-  await other.getByRole("button", { name: "Accept invitation" }).click();
-  await other.waitForURL(new RegExp(`${team}/connections`));
+  const other = await joinAsNewUser(browser, "Co Owner", await createInvitationLink(page, team, "Owner"), team);
   await page.goto(`${team}/settings`);
   await page.getByRole("button", { name: "Leave team" }).click();
   await other.goto(`${team}/settings`);

@@ -57,3 +57,13 @@ export async function newPhoneOrDesktop(browser: Browser, phone = false): Promis
 export function formAlert(page: Page) {
   return page.getByRole("alert").filter({ hasText: /\S/ });
 }
+
+/** A new person signs up in their own browser and accepts an invitation link; returns their page, in the team. */
+export async function joinAsNewUser(browser: Browser, name: string, invitePath: string, teamPath: string): Promise<Page> {
+  const page = await newPhoneOrDesktop(browser);
+  await signUp(page, name, freshEmail(name.toLowerCase().replace(/\W+/g, "-")));
+  await page.goto(invitePath);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await page.waitForURL(new RegExp(`${teamPath}/connections`));
+  return page;
+}
