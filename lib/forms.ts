@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { DomainError } from "./errors";
 
 /** What every form action returns: field errors keyed by field path, or a message for the whole form. */
 export type FormState = {
@@ -19,6 +20,12 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
     errors[path] ??= issue.message;
   }
   return errors;
+}
+
+/** A refusal from the domain as form state (next to its field when it names one); anything else is a real failure and is rethrown. */
+export function refusalState(error: unknown): FormState {
+  if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
+  throw error;
 }
 
 export function formValues(formData: FormData, keep: readonly string[]): Record<string, string> {

@@ -23,6 +23,11 @@ export type ClientCertificateToStore = {
 /** What the encrypted blob holds: the auth's secrets, and the client certificate's key. */
 type SecretBlob = StoredSecrets & { clientKeyPem?: string; clientKeyPassphrase?: string };
 
+/** The same answer for a missing id and another team's: nothing tells them apart. */
+export function connectionNotFound(): DomainError {
+  return new DomainError("That connection does not exist in this team.", 404);
+}
+
 const LIST_FIELDS = { id: true, name: true, baseUrl: true, authType: true, status: true, lastTestedAt: true, updatedAt: true } as const;
 
 export async function listConnections(teamId: string) {
@@ -45,7 +50,7 @@ export async function findConnection(teamId: string, connectionId: string) {
       createdAt: true,
     },
   });
-  if (!row) throw new DomainError("That connection does not exist in this team.", 404);
+  if (!row) throw connectionNotFound();
   return { ...row, config: parseConfig(row.config), secretHints: row.secretHints as SecretHints };
 }
 export type ConnectionView = Awaited<ReturnType<typeof findConnection>>;
@@ -122,7 +127,7 @@ export async function updateConnection(
   return db.$transaction(async (tx) => {
     // Locked so that two people saving at once cannot each merge with the other's stale secrets.
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connectionId} AND "teamId" = ${teamId} FOR UPDATE`;
-    if (rows.length === 0) throw new DomainError("That connection does not exist in this team.", 404);
+    if (rows.length === 0) throw connectionNotFound();
     const saved = await tx.connection.findUniqueOrThrow({ where: { id: connectionId } });
     const savedBlob = openSecrets(connectionId, saved.secrets);
     const { config, secrets, hints } = storeAuth(input, { authType: saved.authType as ConnectionInput["authType"], config: parseConfig(saved.config), secrets: savedBlob });
@@ -157,7 +162,7 @@ export async function updateConnection(
 export async function duplicateConnection(teamId: string, actor: AuditActor, connectionId: string) {
   return db.$transaction(async (tx) => {
     const source = await tx.connection.findFirst({ where: { id: connectionId, teamId } });
-    if (!source) throw new DomainError("That connection does not exist in this team.", 404);
+    if (!source) throw connectionNotFound();
     const id = newConnectionId();
     const name = `${source.name} (copy)`.slice(0, 100);
     // Re-sealed rather than copied: each envelope is bound to its own row's id.
@@ -189,7 +194,7 @@ export async function duplicateConnection(teamId: string, actor: AuditActor, con
 export async function deleteConnection(teamId: string, actor: AuditActor, connectionId: string) {
   await db.$transaction(async (tx) => {
     const found = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { name: true } });
-    if (!found) throw new DomainError("That connection does not exist in this team.", 404);
+    if (!found) throw connectionNotFound();
     await tx.connection.delete({ where: { id: connectionId } });
     await writeAudit(tx, { teamId, actor, action: "connection.deleted", objectType: "connection", objectId: connectionId, objectName: found.name });
   });

@@ -6,7 +6,7 @@ import { DomainError } from "../errors";
 import type { ConnectionStatus } from "../generated/prisma/enums";
 import { OutboundError, sendRequest } from "../outbound";
 import { applyAuth, redact, resolveRequestUrl, secretStrings } from "./apply-auth";
-import { openSecrets } from "./index";
+import { connectionNotFound, openSecrets } from "./index";
 import { headerNameSchema, headerValueSchema } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
@@ -81,7 +81,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
  */
 export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput): Promise<TestRunView> {
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
-  if (!connection) throw new DomainError("That connection does not exist in this team.", 404);
+  if (!connection) throw connectionNotFound();
   const config = storedConfigSchema.parse(connection.config ?? {});
   const secrets = openSecrets(connection.id, connection.secrets);
   const auth = resolveAuth(connection.authType, config, secrets);

@@ -4,18 +4,12 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
 import { publicUrl } from "@/lib/config";
-import { DomainError } from "@/lib/errors";
-import { fieldErrorsOf, formObject, type FormState } from "@/lib/forms";
+import { fieldErrorsOf, formObject, refusalState as refusal, type FormState } from "@/lib/forms";
 import { deleteTeamSchema, invitationRefSchema, invitationSchema, membershipRefSchema, roleChangeSchema, teamNameSchema } from "@/lib/schemas/teams";
 import { changeRole, createInvitation, deleteTeam, removeMember, renameTeam, revokeInvitation } from "@/lib/teams";
 
 // Each action re-checks membership and role on the server: a stale page or a
 // hand-made request from someone whose role changed is refused here.
-
-function refusal(error: unknown): FormState {
-  if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
-  throw error;
-}
 
 export async function inviteAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
   const { team, membership, user, actor } = await requireMember(teamSlug, "ADMIN");

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
 import { DomainError } from "@/lib/errors";
-import type { FormState } from "@/lib/forms";
+import { fieldErrorsOf, refusalState, type FormState } from "@/lib/forms";
 import { checkClientCertificate } from "@/lib/connections/client-cert";
 import { connectionDraftSchema, parseDraft } from "@/lib/connections/form-payload";
 import { createConnection, deleteConnection, duplicateConnection, updateConnection, type ClientCertificateToStore } from "@/lib/connections";
@@ -26,8 +26,7 @@ function readJson(formData: FormData, field: string): unknown {
 
 function refusal(error: unknown): FormState {
   if (error instanceof StoredAuthError) return { fieldErrors: error.fieldErrors };
-  if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
-  throw error;
+  return refusalState(error);
 }
 
 export async function saveConnectionAction(teamSlug: string, connectionId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
@@ -94,17 +93,13 @@ export type TestState = { run?: TestRunView; error?: string; fieldErrors?: Recor
 export async function testConnectionAction(teamSlug: string, connectionId: string, _previous: TestState, formData: FormData): Promise<TestState> {
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   const parsed = testRequestSchema.safeParse(readJson(formData, "payload"));
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".") || "form"] ??= issue.message;
-    return { fieldErrors };
-  }
+  if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
   try {
     const run = await runTestRequest(team.id, actor, connectionId, parsed.data);
     revalidatePath(`/t/${teamSlug}/connections/${connectionId}`);
     return { run };
   } catch (error) {
-    if (error instanceof DomainError) return error.field ? { fieldErrors: { [error.field]: error.message } } : { error: error.message };
+    if (error instanceof DomainError) return refusalState(error);
     // A secret that no key in the keyring opens, or similar: say so, never with the value.
     if (error instanceof Error && error.name.endsWith("KeyError")) return { error: error.message };
     throw error;
