@@ -16,6 +16,7 @@ import { chromium, defineConfig, devices } from "@playwright/test";
 const CI = Boolean(process.env.CI);
 const PORTS = [3100, 3101];
 const OIDC_PORT = Number(process.env.KEYWAY_TEST_OIDC_PORT ?? 3190);
+const OAUTH_PORT = Number(process.env.KEYWAY_TEST_OAUTH_PORT ?? 3191);
 
 if (!process.env.DATABASE_URL) {
   throw new Error(
@@ -32,6 +33,8 @@ process.env.KEYWAY_E2E_SECOND_URL ||= `http://127.0.0.1:${PORTS[1]}`;
 process.env.KEYWAY_OIDC_ISSUER ||= `http://127.0.0.1:${OIDC_PORT}`;
 process.env.KEYWAY_OIDC_CLIENT_ID ||= "keyway-e2e";
 process.env.KEYWAY_OIDC_CLIENT_SECRET ||= "keyway-e2e-secret";
+// The authorization server of the OAuth2 connection tests (test/support/oauth-server.ts), started below.
+process.env.KEYWAY_E2E_OAUTH_ISSUER ||= `http://127.0.0.1:${OAUTH_PORT}`;
 // The app runs with NODE_ENV=production, which refuses to start without an encryption key.
 process.env.KEYWAY_ENCRYPTION_KEYS ||= `e2e:${randomBytes(32).toString("base64")}`;
 // The connection tests' upstreams listen on loopback, which outbound safety otherwise refuses.
@@ -102,6 +105,21 @@ export default defineConfig({
         KEYWAY_TEST_OIDC_CLIENT_ID: process.env.KEYWAY_OIDC_CLIENT_ID!,
         KEYWAY_TEST_OIDC_CLIENT_SECRET: process.env.KEYWAY_OIDC_CLIENT_SECRET!,
         KEYWAY_TEST_OIDC_REDIRECT_URIS: PORTS.map((port) => `http://127.0.0.1:${port}/api/auth/callback/oidc`).join(","),
+      },
+    },
+    {
+      command: "node --import tsx test/support/oauth-server.ts",
+      url: `${process.env.KEYWAY_E2E_OAUTH_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+      env: {
+        ...(process.env as Record<string, string>),
+        KEYWAY_TEST_OAUTH_PORT: String(OAUTH_PORT),
+        // Every instance's callback is the public URL's: the universal callback.
+        KEYWAY_TEST_OAUTH_REDIRECT_URIS: `${process.env.KEYWAY_PUBLIC_URL}/oauth/callback`,
+        KEYWAY_TEST_OAUTH_SHORT_TTL: "10",
       },
     },
     ...PORTS.map((port) => ({

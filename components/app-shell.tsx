@@ -14,7 +14,7 @@ function navFor(team: ShellTeam): NavItem[] {
   const base = `/t/${team.slug}`;
   const items: NavItem[] = [
     { href: `${base}/connections`, label: "Connections" },
-    { href: `${base}/clients`, label: "OAuth clients", soon: true },
+    { href: `${base}/clients`, label: "OAuth clients" },
     { href: `${base}/members`, label: "Members" },
   ];
   if (roleAtLeast(team.role, "ADMIN")) {

@@ -39,7 +39,8 @@ export function CopyField({ value, label }: { value: string; label: string }) {
         <code data-copy-source={value} className="block min-w-0 flex-1 break-all rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-800">
           {value}
         </code>
-        <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} />
+        {/* "Callback URL" → "Copy callback URL": lower-case the first word, keep acronyms. */}
+        <CopyButton value={value} label={`Copy ${/^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label}`} />
       </div>
     </div>
   );

@@ -20,7 +20,7 @@ test("every page of accounts and teams passes axe with no serious or critical vi
   const team = await createTeam(page, "Accessible team");
   const invite = await createInvitationLink(page, team, "Member");
   await expectNoSeriousA11yViolations(page); // the invitation link as shown
-  for (const area of ["connections", "connections/new", "clients", "members", "members/invite", "api-keys", "audit", "settings"]) {
+  for (const area of ["connections", "connections/new", "clients", "clients/new", "members", "members/invite", "api-keys", "audit", "settings"]) {
     await check(page, `${team}/${area}`);
   }
   await check(page, "/teams/new");

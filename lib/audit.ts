@@ -18,13 +18,22 @@ export type AuditAction =
   | "connection.updated"
   | "connection.duplicated"
   | "connection.deleted"
-  | "connection.tested";
+  | "connection.tested"
+  | "connection.connected"
+  | "connection.authorization_failed"
+  | "connection.token_obtained"
+  | "connection.token_refreshed"
+  | "connection.refresh_failed"
+  | "connection.disconnected"
+  | "oauth_client.created"
+  | "oauth_client.updated"
+  | "oauth_client.deleted";
 
 export type AuditInput = {
   teamId: string;
   actor: AuditActor;
   action: AuditAction;
-  objectType: "team" | "member" | "invitation" | "connection";
+  objectType: "team" | "member" | "invitation" | "connection" | "oauth_client";
   objectId?: string | null;
   objectName?: string | null;
   /** Context only: never a secret value. */

@@ -2,7 +2,7 @@
 // KEYWAY_ENCRYPTION_KEYS (the first entry). Put the new key first on every
 // instance, restart them, then run this; once it reports nothing left to
 // rotate, the old key can be removed.
-import { rotateConnectionSecrets } from "../lib/connections/rotate";
+import { rotateAllSecrets } from "../lib/connections/rotate";
 import { configuredKeyring } from "../lib/crypto";
 import { getDb } from "../lib/db";
 
@@ -13,8 +13,9 @@ async function main(): Promise<number> {
   }
   const keyring = configuredKeyring();
   console.log(`Re-encrypting secrets with key "${keyring.current.id}"…`);
-  const { rotated, current, skipped } = await rotateConnectionSecrets(keyring);
-  console.log(`Connections: ${rotated} re-encrypted, ${current} already on "${keyring.current.id}"${skipped ? `, ${skipped} changed while running (saved meanwhile with the newest key)` : ""}.`);
+  for (const [label, { rotated, current, skipped }] of Object.entries(await rotateAllSecrets(keyring))) {
+    console.log(`${label}: ${rotated} re-encrypted, ${current} already on "${keyring.current.id}"${skipped ? `, ${skipped} changed while running (saved meanwhile with the newest key)` : ""}.`);
+  }
   return 0;
 }
 

@@ -9,7 +9,9 @@ export type ResolvedAuth =
   | { authType: "BASIC"; username: string; password: string }
   | { authType: "HEADER"; headers: NameValue[] }
   | { authType: "QUERY"; params: NameValue[] }
-  | { authType: "CUSTOM"; headers: NameValue[]; params: NameValue[]; basic?: { username: string; password: string } };
+  | { authType: "CUSTOM"; headers: NameValue[]; params: NameValue[]; basic?: { username: string; password: string } }
+  /** Both OAuth2 types, once lib/oauth/tokens.ts has a current access token. */
+  | { authType: "BEARER"; accessToken: string };
 
 export type OutgoingRequest = { url: URL; headers: Record<string, string> };
 
@@ -84,6 +86,10 @@ export function applyAuth(auth: ResolvedAuth, request: OutgoingRequest): Outgoin
       setParams(url, auth.params);
       if (auth.basic) setHeader(headers, "Authorization", basicAuthorization(auth.basic.username, auth.basic.password));
       break;
+    case "BEARER":
+      // RFC 6750 2.1. Whatever token_type the provider named (Slack says "bot"), APIs take it as a bearer token.
+      setHeader(headers, "Authorization", `Bearer ${auth.accessToken}`);
+      break;
   }
   return { url, headers };
 }
@@ -96,6 +102,7 @@ export function secretStrings(auth: ResolvedAuth, secretNames: { headers: Set<st
   if (auth.authType === "HEADER" || auth.authType === "CUSTOM") {
     for (const h of auth.headers) if (secretNames.headers.has(h.name.toLowerCase())) secrets.push(h.value);
   }
+  if (auth.authType === "BEARER") secrets.push(auth.accessToken);
   if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
     for (const p of auth.params) if (secretNames.params.has(p.name)) secrets.push(p.value, encodeURIComponent(p.value), new URLSearchParams({ v: p.value }).toString().slice(2));
   }

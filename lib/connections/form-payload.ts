@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { connectionInputSchema, type AuthType, type ConnectionInput } from "./schemas";
+import { AUTH_TYPES, connectionInputSchema, type AuthType, type ConnectionInput } from "./schemas";
+import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
+import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
 
 // The connection form's whole state, as the browser holds it and submits it
@@ -9,6 +11,23 @@ import type { ConnectionView } from "./index";
 
 export type EntryDraft = { id?: string; name: string; value: string; secret: boolean };
 export type CertificateMode = "none" | "keep" | "new";
+export type ParamDraft = { name: string; value: string };
+
+/** Both OAuth2 types' fields; each type uses its part. */
+export type OAuthDraft = {
+  /** A registered client's id, or "" to type the client in place. */
+  clientRef: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  revocationUrl: string;
+  clientId: string;
+  clientSecret: string;
+  tokenAuthMethod: TokenAuthMethod;
+  pkce: boolean;
+  scopes: string;
+  audience: string;
+  extraParams: ParamDraft[];
+};
 
 export type ConnectionDraft = {
   name: string;
@@ -19,7 +38,22 @@ export type ConnectionDraft = {
   headers: EntryDraft[];
   params: EntryDraft[];
   certificate: { mode: CertificateMode; certificatePem: string; privateKeyPem: string; passphrase: string; caPem: string };
+  oauth: OAuthDraft;
 };
+
+export const emptyOAuthDraft = (): OAuthDraft => ({
+  clientRef: "",
+  authorizationUrl: "",
+  tokenUrl: "",
+  revocationUrl: "",
+  clientId: "",
+  clientSecret: "",
+  tokenAuthMethod: "client_secret_basic",
+  pkce: true,
+  scopes: "",
+  audience: "",
+  extraParams: [],
+});
 
 export const emptyDraft = (): ConnectionDraft => ({
   name: "",
@@ -30,6 +64,7 @@ export const emptyDraft = (): ConnectionDraft => ({
   headers: [{ name: "", value: "", secret: true }],
   params: [{ name: "", value: "", secret: true }],
   certificate: { mode: "none", certificatePem: "", privateKeyPem: "", passphrase: "", caPem: "" },
+  oauth: emptyOAuthDraft(),
 });
 
 /** The form's starting point for an existing connection: everything but the secret values. */
@@ -48,11 +83,31 @@ export function draftFromConnection(connection: ConnectionView): ConnectionDraft
     headers: headers.length > 0 || connection.authType === "CUSTOM" ? headers : draft.headers,
     params: params.length > 0 || connection.authType === "CUSTOM" ? params : draft.params,
     certificate: { ...draft.certificate, mode: connection.clientCertPem ? "keep" : "none" },
+    oauth: oauthDraftFrom(connection),
+  };
+}
+
+function oauthDraftFrom(connection: ConnectionView): OAuthDraft {
+  const saved = connection.config.oauth;
+  const draft = emptyOAuthDraft();
+  if (!saved) return draft;
+  return {
+    clientRef: connection.oauthClientId ?? "",
+    authorizationUrl: saved.authorizationUrl ?? "",
+    tokenUrl: saved.tokenUrl ?? "",
+    revocationUrl: saved.revocationUrl ?? "",
+    clientId: saved.clientId ?? "",
+    clientSecret: "",
+    tokenAuthMethod: saved.tokenAuthMethod ?? draft.tokenAuthMethod,
+    pkce: saved.pkce ?? true,
+    scopes: (saved.scopes ?? []).join(" "),
+    audience: saved.audience ?? "",
+    extraParams: saved.extraParams ?? [],
   };
 }
 
 /** Rows the user added and left blank are not meant to be saved. */
-const filled = (entries: EntryDraft[]) => entries.filter((e) => e.name.trim() !== "" || e.value !== "");
+const filled = <T extends { name: string; value: string }>(entries: T[]) => entries.filter((e) => e.name.trim() !== "" || e.value !== "");
 
 /** The chosen type's part of the draft, in the shape connectionInputSchema parses. */
 export function inputFromDraft(draft: ConnectionDraft): unknown {
@@ -68,6 +123,38 @@ export function inputFromDraft(draft: ConnectionDraft): unknown {
       return { ...base, authType: "QUERY", params: filled(draft.params) };
     case "CUSTOM":
       return { ...base, authType: "CUSTOM", headers: filled(draft.headers), params: filled(draft.params), username: draft.username, password: draft.password };
+    case "OAUTH2_CODE": {
+      const o = draft.oauth;
+      return {
+        ...base,
+        authType: "OAUTH2_CODE",
+        oauthClientRef: o.clientRef,
+        authorizationUrl: o.authorizationUrl,
+        tokenUrl: o.tokenUrl,
+        revocationUrl: o.revocationUrl,
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        tokenAuthMethod: o.tokenAuthMethod,
+        pkce: o.pkce,
+        scopes: o.scopes,
+        extraParams: filled(o.extraParams),
+      };
+    }
+    case "OAUTH2_CLIENT_CREDENTIALS": {
+      const o = draft.oauth;
+      return {
+        ...base,
+        authType: "OAUTH2_CLIENT_CREDENTIALS",
+        oauthClientRef: o.clientRef,
+        tokenUrl: o.tokenUrl,
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        tokenAuthMethod: o.tokenAuthMethod,
+        scopes: o.scopes,
+        audience: o.audience,
+        extraParams: filled(o.extraParams),
+      };
+    }
   }
 }
 
@@ -89,10 +176,10 @@ export type CertificateDraft = z.infer<typeof certificateDraftSchema>;
  * blank ones included, so map them back to the rows the user sees.
  */
 export function draftErrorPath(draft: ConnectionDraft, path: string): string {
-  const match = /^(headers|params)\.(\d+)(\..*)?$/.exec(path);
+  const match = /^(headers|params|extraParams)\.(\d+)(\..*)?$/.exec(path);
   if (!match) return path;
   const [, list, index, rest = ""] = match;
-  const rows = draft[list as "headers" | "params"];
+  const rows: { name: string; value: string }[] = list === "extraParams" ? draft.oauth.extraParams : draft[list as "headers" | "params"];
   const filledRows = rows.map((row, i) => ({ row, i })).filter(({ row }) => row.name.trim() !== "" || row.value !== "");
   const original = filledRows[Number(index)]?.i ?? Number(index);
   return `${list}.${original}${rest}`;
@@ -125,7 +212,7 @@ const entryDraftSchema = z.object({ id: z.string().optional(), name: z.string(),
 export const connectionDraftSchema = z.object({
   name: z.string(),
   baseUrl: z.string(),
-  authType: z.enum(["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM"]),
+  authType: z.enum(AUTH_TYPES),
   username: z.string(),
   password: z.string(),
   headers: z.array(entryDraftSchema).max(100),
@@ -136,5 +223,18 @@ export const connectionDraftSchema = z.object({
     privateKeyPem: z.string(),
     passphrase: z.string(),
     caPem: z.string(),
+  }),
+  oauth: z.object({
+    clientRef: z.string(),
+    authorizationUrl: z.string(),
+    tokenUrl: z.string(),
+    revocationUrl: z.string(),
+    clientId: z.string(),
+    clientSecret: z.string(),
+    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    pkce: z.boolean(),
+    scopes: z.string(),
+    audience: z.string(),
+    extraParams: z.array(z.object({ name: z.string(), value: z.string() })).max(100),
   }),
 });

@@ -4,8 +4,10 @@ import { writeAudit, type AuditActor } from "../audit";
 import { decryptJson, encryptJson } from "../crypto";
 import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import type { ConnectionInput } from "./schemas";
+import { isOAuthType, type ConnectionInput } from "./schemas";
 import { storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
+
+type Tx = Prisma.TransactionClient;
 
 // Connections of a team: every function takes the team id that requireMember
 // resolved, and looks connections up by (team, id), so another team's id is
@@ -28,10 +30,43 @@ export function connectionNotFound(): DomainError {
   return new DomainError("That connection does not exist in this team.", 404);
 }
 
-const LIST_FIELDS = { id: true, name: true, baseUrl: true, authType: true, status: true, lastTestedAt: true, updatedAt: true } as const;
+const LIST_FIELDS = {
+  id: true,
+  name: true,
+  baseUrl: true,
+  authType: true,
+  status: true,
+  lastTestedAt: true,
+  updatedAt: true,
+  oauthClientId: true,
+  tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true } },
+} as const;
 
 export async function listConnections(teamId: string) {
   return db.connection.findMany({ where: { teamId }, select: LIST_FIELDS, orderBy: [{ name: "asc" }, { createdAt: "asc" }] });
+}
+
+/** The registered client a connection names must be this team's: the foreign key alone would accept any team's. */
+async function checkClientRef(tx: Tx, teamId: string, input: ConnectionInput): Promise<string | null> {
+  if (!isOAuthType(input.authType) || !("oauthClientRef" in input) || input.oauthClientRef === "") return null;
+  const found = await tx.oAuthClient.findFirst({ where: { id: input.oauthClientRef, teamId }, select: { id: true } });
+  if (!found) throw new DomainError("Choose one of this team's OAuth clients.", 400, "oauthClientRef");
+  return found.id;
+}
+
+/**
+ * What a token was obtained with. When it changes (another client, token URL
+ * or type), the saved tokens belong to something else: they are dropped and
+ * the connection must be connected again. A client credentials token also
+ * depends on its scopes, audience and parameters, and costs one request to
+ * fetch again.
+ */
+function grantIdentity(authType: string, oauthClientId: string | null, config: StoredConfig): string {
+  if (!isOAuthType(authType)) return authType;
+  const oauth = config.oauth;
+  const base = [authType, oauthClientId, oauth?.clientId, oauth?.tokenUrl, oauth?.authorizationUrl];
+  if (authType === "OAUTH2_CLIENT_CREDENTIALS") base.push(JSON.stringify(oauth?.scopes ?? null), oauth?.audience, JSON.stringify(oauth?.extraParams ?? []));
+  return JSON.stringify(base);
 }
 
 /** A connection as pages may see it: no secret values, only hints that they are set. */
@@ -48,6 +83,7 @@ export async function findConnection(teamId: string, connectionId: string) {
       clientCertExpiresAt: true,
       webhookToken: true,
       createdAt: true,
+      oauthClient: { select: { id: true, name: true, provider: true, scopes: true, clientId: true, revocationUrl: true } },
     },
   });
   if (!row) throw connectionNotFound();
@@ -92,6 +128,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
   const id = newConnectionId();
   const blob: SecretBlob = { ...secrets, clientKeyPem: certificate?.privateKeyPem, clientKeyPassphrase: certificate?.passphrase };
   return db.$transaction(async (tx) => {
+    const oauthClientId = await checkClientRef(tx, teamId, input);
     const created = await tx.connection.create({
       data: {
         id,
@@ -99,6 +136,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
         name: input.name,
         baseUrl: input.baseUrl,
         authType: input.authType,
+        oauthClientId,
         config,
         secrets: sealSecrets(id, blob),
         secretHints: { ...hints, ...(certificate ? { clientKey: { set: true } } : {}) },
@@ -138,12 +176,16 @@ export async function updateConnection(
       clientKeyPassphrase: keepCertificate ? savedBlob.clientKeyPassphrase : certificate && certificate !== "keep" ? certificate.passphrase : undefined,
     };
     const hasCertificate = keepCertificate || (certificate !== null && certificate !== "keep");
+    const oauthClientId = await checkClientRef(tx, teamId, input);
+    const tokensStillApply = grantIdentity(saved.authType, saved.oauthClientId, parseConfig(saved.config)) === grantIdentity(input.authType, oauthClientId, config);
+    if (!tokensStillApply) await tx.tokenSet.deleteMany({ where: { connectionId } });
     const updated = await tx.connection.update({
       where: { id: connectionId },
       data: {
         name: input.name,
         baseUrl: input.baseUrl,
         authType: input.authType,
+        oauthClientId,
         config,
         secrets: sealSecrets(connectionId, blob),
         secretHints: { ...hints, ...(hasCertificate ? { clientKey: { set: true } } : {}) },
@@ -153,8 +195,17 @@ export async function updateConnection(
       },
       select: { id: true, name: true },
     });
-    const changed = (["name", "baseUrl", "authType"] as const).filter((field) => saved[field] !== input[field]);
-    await writeAudit(tx, { teamId, actor, action: "connection.updated", objectType: "connection", objectId: connectionId, objectName: input.name, data: { changed, authType: input.authType } });
+    const changed: string[] = (["name", "baseUrl", "authType"] as const).filter((field) => saved[field] !== input[field]);
+    if (saved.oauthClientId !== oauthClientId) changed.push("oauthClient");
+    await writeAudit(tx, {
+      teamId,
+      actor,
+      action: "connection.updated",
+      objectType: "connection",
+      objectId: connectionId,
+      objectName: input.name,
+      data: { changed, authType: input.authType, ...(tokensStillApply ? {} : { tokensDropped: true }) },
+    });
     return updated;
   });
 }
@@ -174,6 +225,8 @@ export async function duplicateConnection(teamId: string, actor: AuditActor, con
         name,
         baseUrl: source.baseUrl,
         authType: source.authType,
+        // The copy uses the same client, but it must be connected on its own: tokens are not copied.
+        oauthClientId: source.oauthClientId,
         config: source.config ?? {},
         secrets,
         secretHints: source.secretHints ?? {},

@@ -1,14 +1,16 @@
 import { z } from "zod";
+import { oauthClientCredentialsAuthSchema, oauthCodeAuthSchema } from "../oauth/schemas";
 
-// What a user may type for a connection of each non-OAuth authentication type
-// (SPEC.md, "Connections"). One schema per type; the form and the server parse
+// What a user may type for a connection of each authentication type
+// (SPEC.md, "Connections"; the OAuth2 types' schemas are in lib/oauth/schemas.ts). One schema per type; the form and the server parse
 // with the same ones. Secret values follow one rule everywhere: on edit, an
 // empty secret field means "keep the saved value" (the saved value never comes
 // back to the browser), so these schemas accept an empty secret and the code
 // that merges with the saved record decides whether one is required.
 
-export const AUTH_TYPES = ["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM"] as const;
+export const AUTH_TYPES = ["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
+export type OAuthAuthType = "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
 
 export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   NONE: "None",
@@ -16,7 +18,13 @@ export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   HEADER: "Header auth",
   QUERY: "Query params",
   CUSTOM: "Custom",
+  OAUTH2_CODE: "OAuth2 (authorization code)",
+  OAUTH2_CLIENT_CREDENTIALS: "OAuth2 (client credentials)",
 };
+
+export function isOAuthType(type: string): type is OAuthAuthType {
+  return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS";
+}
 
 // RFC 9110 5.1: a field name is a token.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -144,7 +152,15 @@ export const customAuthSchema = z
     }
   });
 
-export const authSchema = z.discriminatedUnion("authType", [noneAuthSchema, basicAuthSchema, headerAuthSchema, queryAuthSchema, customAuthSchema]);
+export const authSchema = z.discriminatedUnion("authType", [
+  noneAuthSchema,
+  basicAuthSchema,
+  headerAuthSchema,
+  queryAuthSchema,
+  customAuthSchema,
+  oauthCodeAuthSchema,
+  oauthClientCredentialsAuthSchema,
+]);
 export type AuthInput = z.infer<typeof authSchema>;
 
 export const connectionBaseSchema = z.object({

@@ -4,6 +4,7 @@ import { lastFour } from "../crypto";
 import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import type { AuthInput, AuthType, HeaderEntryInput, ParamEntryInput } from "./schemas";
+import { scopesFromText } from "../oauth/schemas";
 
 // How a connection's authentication is kept: non-secret settings in
 // Connection.config (JSON), secret values in one encrypted JSON blob
@@ -19,16 +20,38 @@ const storedEntrySchema = z.object({
 });
 export type StoredEntry = z.infer<typeof storedEntrySchema>;
 
+/**
+ * An OAuth2 connection's settings. With a registered client (the row's
+ * oauthClientId) only scopes and extra parameters are the connection's own;
+ * without one, the client is typed in place and kept here too.
+ */
+export const storedOAuthSchema = z.object({
+  authorizationUrl: z.string().optional(),
+  tokenUrl: z.string().optional(),
+  revocationUrl: z.string().optional(),
+  clientId: z.string().optional(),
+  tokenAuthMethod: z.enum(["client_secret_basic", "client_secret_post", "none"]).optional(),
+  pkce: z.boolean().optional(),
+  /** Absent: the registered client's default scopes. */
+  scopes: z.array(z.string()).optional(),
+  extraParams: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
+  audience: z.string().optional(),
+});
+export type StoredOAuth = z.infer<typeof storedOAuthSchema>;
+
 export const storedConfigSchema = z.object({
   username: z.string().optional(),
   headers: z.array(storedEntrySchema).optional(),
   params: z.array(storedEntrySchema).optional(),
+  oauth: storedOAuthSchema.optional(),
 });
 export type StoredConfig = z.infer<typeof storedConfigSchema>;
 
 export type StoredSecrets = {
   password?: string;
   entries?: Record<string, string>;
+  /** An OAuth client secret typed in place (a registered client keeps its own). */
+  clientSecret?: string;
 };
 
 export type SecretHint = { set: true; lastFour?: string };
@@ -125,9 +148,41 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
       config.username = input.username;
       if (input.username !== "") storePassword(input.password);
       break;
+    case "OAUTH2_CODE":
+    case "OAUTH2_CLIENT_CREDENTIALS": {
+      const scopes = scopesFromText(input.scopes);
+      const oauth: StoredOAuth = { extraParams: input.extraParams, ...(scopes.length > 0 ? { scopes } : {}) };
+      if (input.authType === "OAUTH2_CLIENT_CREDENTIALS" && input.audience !== "") oauth.audience = input.audience;
+      if (input.oauthClientRef === "") {
+        Object.assign(oauth, {
+          tokenUrl: input.tokenUrl,
+          clientId: input.clientId,
+          tokenAuthMethod: input.tokenAuthMethod,
+          ...(input.authType === "OAUTH2_CODE"
+            ? { authorizationUrl: input.authorizationUrl, pkce: input.tokenAuthMethod === "none" ? true : input.pkce, ...(input.revocationUrl ? { revocationUrl: input.revocationUrl } : {}) }
+            : {}),
+        });
+        if (input.tokenAuthMethod !== "none") {
+          // Either connection type may have kept a secret typed in place before; an empty field keeps it.
+          const savedSecret = saved && isOAuthStored(saved.authType) ? saved.secrets.clientSecret : undefined;
+          const secret = input.clientSecret !== "" ? input.clientSecret : savedSecret;
+          if (!secret) errors.clientSecret = "Enter the client secret.";
+          else {
+            secrets.clientSecret = secret;
+            hints.clientSecret = hintFor(secret);
+          }
+        }
+      }
+      config.oauth = oauth;
+      break;
+    }
   }
   if (Object.keys(errors).length > 0) throw new StoredAuthError(errors);
   return { config, secrets, hints };
+}
+
+function isOAuthStored(type: string): boolean {
+  return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS";
 }
 
 function resolveEntries(entries: StoredEntry[] | undefined, secrets: StoredSecrets): NameValue[] {
@@ -156,8 +211,10 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
         params: resolveEntries(config.params, secrets),
         basic: config.username ? { username: config.username, password: secrets.password ?? "" } : undefined,
       };
-    default:
-      throw new Error(`${authType} connections are not supported yet.`);
+    case "OAUTH2_CODE":
+    case "OAUTH2_CLIENT_CREDENTIALS":
+      // The bearer token is fetched (and refreshed) by lib/oauth/tokens.ts, not stored with the connection.
+      throw new Error("OAuth2 connections resolve their token through lib/oauth/tokens.ts.");
   }
 }
 

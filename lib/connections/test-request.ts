@@ -5,9 +5,10 @@ import { writeAudit, type AuditActor } from "../audit";
 import { DomainError } from "../errors";
 import type { ConnectionStatus } from "../generated/prisma/enums";
 import { OutboundError, sendRequest } from "../outbound";
-import { applyAuth, redact, resolveRequestUrl, secretStrings } from "./apply-auth";
+import { accessTokenFor, TokenProblem } from "../oauth/tokens";
+import { applyAuth, redact, resolveRequestUrl, secretStrings, type ResolvedAuth } from "./apply-auth";
 import { connectionNotFound, openSecrets } from "./index";
-import { headerNameSchema, headerValueSchema } from "./schemas";
+import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 
@@ -74,30 +75,16 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-/**
- * Sends a test request with the connection's authentication, keeps it (with
- * every secret redacted) in the connection's history, and sets the
- * connection's status from the outcome.
- */
-export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput): Promise<TestRunView> {
-  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
-  if (!connection) throw connectionNotFound();
-  const config = storedConfigSchema.parse(connection.config ?? {});
-  const secrets = openSecrets(connection.id, connection.secrets);
-  const auth = resolveAuth(connection.authType, config, secrets);
-  let url: URL;
-  try {
-    url = resolveRequestUrl(connection.baseUrl, input.path);
-  } catch (error) {
-    throw new DomainError(error instanceof Error ? error.message : "That path is not valid.", 400, "path");
-  }
+type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>>>;
+type Outcome = Omit<TestRunView, "id" | "createdAt">;
+
+/** One attempt: the request with the given auth, and what came back (or why nothing did), secrets redacted. */
+async function attempt(connection: Connection, input: TestRequestInput, url: URL, auth: ResolvedAuth, hidden: string[], secrets: ReturnType<typeof openSecrets>) {
   const extraHeaders = Object.fromEntries(input.headers.map((h) => [h.name, h.value]));
   const outgoing = applyAuth(auth, { url, headers: extraHeaders });
   const sendsBody = input.body !== "" && input.method !== "GET" && input.method !== "HEAD";
-  const hidden = secretStrings(auth, secretEntryNames(config));
-
   const started = performance.now();
-  let view: Omit<TestRunView, "id" | "createdAt">;
+  let view: Outcome;
   try {
     const response = await sendRequest({
       url: outgoing.url.href,
@@ -141,9 +128,80 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       responseTruncated: false,
     };
   }
+  return { view, outgoing, sendsBody };
+}
 
-  const status: ConnectionStatus = view.ok ? "WORKING" : "FAILING";
-  const requestHeaders = Object.fromEntries(Object.entries(outgoing.headers).map(([name, value]) => [name, redact(value, hidden)]));
+/** A test that never reached the API because no access token could be had. */
+function tokenFailure(input: TestRequestInput, url: URL, problem: TokenProblem): Outcome {
+  return {
+    method: input.method,
+    url: url.href,
+    ok: false,
+    status: null,
+    durationMs: 0,
+    summary: problem.message,
+    errorKind: problem.kind === "needs-reauth" || problem.kind === "not-connected" ? "oauth-reauth" : "oauth",
+    responseHeaders: {},
+    responseBody: null,
+    responseTruncated: false,
+  };
+}
+
+/**
+ * Sends a test request with the connection's authentication, keeps it (with
+ * every secret redacted) in the connection's history, and sets the
+ * connection's status from the outcome. For OAuth2 connections the access
+ * token is refreshed first when it is about to expire, and once more (with
+ * one retry) when the API answers 401.
+ */
+export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput): Promise<TestRunView> {
+  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
+  if (!connection) throw connectionNotFound();
+  const config = storedConfigSchema.parse(connection.config ?? {});
+  const secrets = openSecrets(connection.id, connection.secrets);
+  let url: URL;
+  try {
+    url = resolveRequestUrl(connection.baseUrl, input.path);
+  } catch (error) {
+    throw new DomainError(error instanceof Error ? error.message : "That path is not valid.", 400, "path");
+  }
+
+  let view: Outcome;
+  let recorded: { headers: Record<string, string>; body: string | null } = { headers: {}, body: null };
+  let needsReauth = false;
+  if (isOAuthType(connection.authType)) {
+    const hidden: string[] = [];
+    const withToken = async (accessToken: string) => {
+      const auth: ResolvedAuth = { authType: "BEARER", accessToken };
+      hidden.push(...secretStrings(auth, secretEntryNames(config)));
+      return attempt(connection, input, url, auth, hidden, secrets);
+    };
+    let first: Awaited<ReturnType<typeof attempt>> | undefined;
+    try {
+      const token = await accessTokenFor(connection, actor);
+      first = await withToken(token);
+      view = first.view;
+      if (first.view.status === 401) {
+        const fresh = await accessTokenFor(connection, actor, { rejected: token });
+        const second = await withToken(fresh);
+        first = second;
+        view = { ...second.view, summary: `${second.view.summary} (Retried once with a new access token after the API answered 401.)` };
+      }
+    } catch (error) {
+      if (!(error instanceof TokenProblem)) throw error;
+      needsReauth = error.kind === "needs-reauth" || error.kind === "not-connected";
+      view = first ? { ...first.view, summary: `${first.view.summary} ${error.message}` } : tokenFailure(input, url, error);
+    }
+    if (first) recorded = requestRecord(first, input, hidden);
+  } else {
+    const auth = resolveAuth(connection.authType, config, secrets);
+    const hidden = secretStrings(auth, secretEntryNames(config));
+    const result = await attempt(connection, input, url, auth, hidden, secrets);
+    view = result.view;
+    recorded = requestRecord(result, input, hidden);
+  }
+
+  const status: ConnectionStatus = view.ok ? "WORKING" : needsReauth ? "NEEDS_REAUTH" : "FAILING";
   const run = await db.$transaction(async (tx) => {
     const created = await tx.testRun.create({
       data: {
@@ -151,8 +209,8 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
         actorId: actor.id,
         method: view.method,
         url: view.url,
-        requestHeaders,
-        requestBody: sendsBody ? redact(input.body, hidden).slice(0, KEPT_BODY_BYTES) : null,
+        requestHeaders: recorded.headers,
+        requestBody: recorded.body,
         ok: view.ok,
         status: view.status,
         errorKind: view.errorKind,
@@ -182,6 +240,13 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     return created;
   });
   return { ...view, id: run.id, createdAt: run.createdAt };
+}
+
+function requestRecord(result: Awaited<ReturnType<typeof attempt>>, input: TestRequestInput, hidden: string[]) {
+  return {
+    headers: Object.fromEntries(Object.entries(result.outgoing.headers).map(([name, value]) => [name, redact(value, hidden)])),
+    body: result.sendsBody ? redact(input.body, hidden).slice(0, KEPT_BODY_BYTES) : null,
+  };
 }
 
 export async function testHistory(teamId: string, connectionId: string): Promise<TestRunView[]> {

@@ -8,8 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
 import { request } from "undici";
+import { withThrowawayDatabase } from "./throwaway-db";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const WARMUP = 30;
@@ -24,15 +24,6 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main() {
-  const serverUrl = process.env.BENCH_PG_URL ?? process.env.DATABASE_URL;
-  if (!serverUrl) throw new Error("Set BENCH_PG_URL (or DATABASE_URL) to a Postgres server the benchmark may create a database on.");
-  const name = `keyway_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-
   const upstream = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
@@ -43,44 +34,39 @@ async function main() {
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
-  process.env.DATABASE_URL = url.toString();
   process.env.KEYWAY_ENCRYPTION_KEYS = `bench:${randomBytes(32).toString("base64")}`;
   process.env.KEYWAY_OUTBOUND_ALLOW = "127.0.0.0/8";
   try {
-    const { migrate } = await import("../../lib/migrations");
-    await migrate(url.toString());
-    const { createUserWithPersonalTeam } = await import("../../lib/teams");
-    const { createConnection } = await import("../../lib/connections");
-    const { runTestRequest } = await import("../../lib/connections/test-request");
-    const { user, team } = await createUserWithPersonalTeam({ name: "bench", email: `bench-${Date.now()}@example.test`, passwordHash: null });
-    const actor = { id: user.id, label: user.email, ip: "127.0.0.1" };
-    const { id } = await createConnection(team.id, actor, { name: "bench", baseUrl: base, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "bench-secret-value", secret: true }] }, null);
-    const input = { method: "GET" as const, path: "/items", headers: [], body: "" };
+    await withThrowawayDatabase("test_request", async () => {
+      const { createUserWithPersonalTeam } = await import("../../lib/teams");
+      const { createConnection } = await import("../../lib/connections");
+      const { runTestRequest } = await import("../../lib/connections/test-request");
+      const { user, team } = await createUserWithPersonalTeam({ name: "bench", email: `bench-${Date.now()}@example.test`, passwordHash: null });
+      const actor = { id: user.id, label: user.email, ip: "127.0.0.1" };
+      const { id } = await createConnection(team.id, actor, { name: "bench", baseUrl: base, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "bench-secret-value", secret: true }] }, null);
+      const input = { method: "GET" as const, path: "/items", headers: [], body: "" };
 
-    const direct: number[] = [];
-    const keyway: number[] = [];
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      let t = performance.now();
-      const response = await request(`${base}/items`, { headers: { "x-api-key": "bench-secret-value" } });
-      await response.body.text();
-      if (i >= WARMUP) direct.push(performance.now() - t);
+      const direct: number[] = [];
+      const keyway: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        let t = performance.now();
+        const response = await request(`${base}/items`, { headers: { "x-api-key": "bench-secret-value" } });
+        await response.body.text();
+        if (i >= WARMUP) direct.push(performance.now() - t);
 
-      t = performance.now();
-      const run = await runTestRequest(team.id, actor, id, input);
-      if (!run.ok) throw new Error(`test request failed: ${run.summary}`);
-      if (i >= WARMUP) keyway.push(performance.now() - t);
-    }
-    const fmt = (v: number) => `${v.toFixed(2)} ms`;
-    console.log(`${RUNS} requests each (after ${WARMUP} warm-up), same loopback upstream, Node ${process.version}`);
-    console.log(`direct (undici):             median ${fmt(median(direct))}, p95 ${fmt(percentile(direct, 95))}`);
-    console.log(`through Keyway (test run):   median ${fmt(median(keyway))}, p95 ${fmt(percentile(keyway, 95))}`);
-    console.log(`Keyway adds (median):        ${fmt(median(keyway) - median(direct))}`);
-    const { getDb } = await import("../../lib/db");
-    await getDb().$disconnect();
+        t = performance.now();
+        const run = await runTestRequest(team.id, actor, id, input);
+        if (!run.ok) throw new Error(`test request failed: ${run.summary}`);
+        if (i >= WARMUP) keyway.push(performance.now() - t);
+      }
+      const fmt = (v: number) => `${v.toFixed(2)} ms`;
+      console.log(`${RUNS} requests each (after ${WARMUP} warm-up), same loopback upstream, Node ${process.version}`);
+      console.log(`direct (undici):             median ${fmt(median(direct))}, p95 ${fmt(percentile(direct, 95))}`);
+      console.log(`through Keyway (test run):   median ${fmt(median(keyway))}, p95 ${fmt(percentile(keyway, 95))}`);
+      console.log(`Keyway adds (median):        ${fmt(median(keyway) - median(direct))}`);
+    });
   } finally {
     upstream.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
   }
 }
 

@@ -10,6 +10,8 @@ import { connectionDraftSchema, parseDraft } from "@/lib/connections/form-payloa
 import { createConnection, deleteConnection, duplicateConnection, updateConnection, type ClientCertificateToStore } from "@/lib/connections";
 import { StoredAuthError } from "@/lib/connections/stored";
 import { runTestRequest, testRequestSchema, type TestRunView } from "@/lib/connections/test-request";
+import { startAuthorization } from "@/lib/oauth/authorize";
+import { disconnectConnection, findConnectionForTokens } from "@/lib/oauth/tokens";
 
 // Members create, edit and test connections; viewers only read. Each action
 // checks that again on the server, whatever the page showed.
@@ -104,4 +106,27 @@ export async function testConnectionAction(teamSlug: string, connectionId: strin
     if (error instanceof Error && error.name.endsWith("KeyError")) return { error: error.message };
     throw error;
   }
+}
+
+/** Starts the authorization code flow: off to the provider, or back to the page with the provider's refusal. */
+export async function connectConnectionAction(teamSlug: string, connectionId: string): Promise<void> {
+  const { team, user, actor } = await requireMember(teamSlug, "MEMBER");
+  const started = await startAuthorization(team.id, user.id, actor, connectionId);
+  if ("failed" in started) redirect(`/t/${teamSlug}/connections/${connectionId}?authorization=${started.failed}`);
+  redirect(started.url);
+}
+
+export async function disconnectConnectionAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to disconnect." };
+  let result: Awaited<ReturnType<typeof disconnectConnection>>;
+  try {
+    result = await disconnectConnection(await findConnectionForTokens(team.id, connectionId), actor);
+  } catch (error) {
+    return refusal(error);
+  }
+  revalidatePath(`/t/${teamSlug}/connections/${connectionId}`);
+  // A fixed word in the URL, not a message: the page says it in its own words.
+  const outcome = result.revocationError ? "revocation-failed" : result.revoked ? "revoked" : "deleted";
+  redirect(`/t/${teamSlug}/connections/${connectionId}?disconnected=${outcome}`);
 }

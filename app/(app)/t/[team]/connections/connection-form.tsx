@@ -8,6 +8,8 @@ import type { FormState } from "@/lib/forms";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
 import type { SecretHints } from "@/lib/connections/stored";
+import type { ClientChoice } from "@/lib/oauth/choices";
+import { OAuthFields } from "./oauth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
   NONE: "Sends no credentials. The connection gets a webhook URL that receives what apps POST to it.",
@@ -15,12 +17,16 @@ const AUTH_TYPE_HELP: Record<AuthType, string> = {
   HEADER: "Sends one or more headers, such as X-API-Key or Authorization: Bearer.",
   QUERY: "Adds one or more parameters, such as ?api_key=, to every URL.",
   CUSTOM: "Any combination of headers, query parameters and Basic credentials.",
+  OAUTH2_CODE: "A user connects once at the provider; Keyway keeps the tokens, sends Authorization: Bearer and refreshes the token before it expires.",
+  OAUTH2_CLIENT_CREDENTIALS: "Keyway gets a token with the client's own credentials (no user involved), sends Authorization: Bearer, and gets a new one before it expires.",
 };
 
 type SavedCertificate = { subject: string | null; expiresAt: string | null } | null;
 
 type Props = {
   teamSlug: string;
+  oauthClients: ClientChoice[];
+  callbackUrl: string;
   initial: ConnectionDraft;
   hints: SecretHints;
   savedCertificate: SavedCertificate;
@@ -34,12 +40,13 @@ function savedHint(hint: SecretHints[string] | undefined): string | undefined {
   return hint.lastFour ? `Saved, ends in ${hint.lastFour}. Leave empty to keep it, or type a new value.` : "Saved. Leave empty to keep it, or type a new value.";
 }
 
-export function ConnectionForm({ initial, hints, savedCertificate, action, cancelHref, submitLabel }: Props) {
+export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, hints, savedCertificate, action, cancelHref, submitLabel }: Props) {
   const [draft, setDraft] = useState<ConnectionDraft>(initial);
   const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
   const [state, formAction] = useActionState(action, {});
   const errors = clientErrors ?? state.fieldErrors ?? {};
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
@@ -79,12 +86,12 @@ export function ConnectionForm({ initial, hints, savedCertificate, action, cance
       <Section title="Authentication">
         <fieldset>
           <legend className="text-sm font-medium text-slate-800">Authentication type</legend>
-          <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-5">
+          <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
             {AUTH_TYPES.map((type) => (
               <label
                 key={type}
                 className={cx(
-                  "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
+                  "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
                   draft.authType === type ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
                 )}
               >
@@ -143,6 +150,9 @@ export function ConnectionForm({ initial, hints, savedCertificate, action, cance
             hints={hints}
             onChange={(params) => update({ params })}
           />
+        ) : null}
+        {draft.authType === "OAUTH2_CODE" || draft.authType === "OAUTH2_CLIENT_CREDENTIALS" ? (
+          <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
         ) : null}
       </Section>
 

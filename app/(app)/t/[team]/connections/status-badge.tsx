@@ -8,7 +8,8 @@ const STATUS: Record<ConnectionStatus, { label: string; tone: "slate" | "green" 
   NEEDS_REAUTH: { label: "Needs re-authorization", tone: "amber" },
 };
 
-export function ConnectionStatusBadge({ status }: { status: ConnectionStatus }) {
-  const { label, tone } = STATUS[status];
+/** `notConnected`: an authorization code connection without tokens, which no test can make work before Connect. */
+export function ConnectionStatusBadge({ status, notConnected = false }: { status: ConnectionStatus; notConnected?: boolean }) {
+  const { label, tone } = notConnected && status !== "NEEDS_REAUTH" ? { label: "Not connected", tone: "amber" as const } : STATUS[status];
   return <Badge tone={tone}>{label}</Badge>;
 }

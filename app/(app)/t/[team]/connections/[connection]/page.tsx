@@ -4,13 +4,17 @@ import { describeExpiry } from "@/lib/connections/client-cert";
 import { CopyField } from "@/components/copy-button";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { publicUrl } from "@/lib/config";
-import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
+import { AUTH_TYPE_LABEL, isOAuthType, type AuthType } from "@/lib/connections/schemas";
+import { authorizationOutcome } from "@/lib/oauth/authorize";
+import { callbackUrl } from "@/lib/oauth/callback-url";
+import { providerTemplate } from "@/lib/oauth/providers";
 import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
 import { testHistory } from "@/lib/connections/test-request";
 import { ConnectionStatusBadge } from "../status-badge";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
+import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 
 export const metadata: Metadata = { title: "Connection" };
 
@@ -33,11 +37,26 @@ function EntryRows({ list, entries, hints }: { list: "headers" | "params"; entri
   );
 }
 
-export default async function ConnectionPage({ params, searchParams }: { params: Promise<{ team: string; connection: string }>; searchParams: Promise<{ saved?: string }> }) {
+const DISCONNECTED = {
+  revoked: { tone: "green", text: "Disconnected. The provider revoked the tokens, and Keyway deleted them." },
+  deleted: { tone: "green", text: "Disconnected. Keyway deleted the tokens. This provider offers no revocation, so remove the app's access in your account settings there if it should end on its side too." },
+  "revocation-failed": { tone: "amber", text: "Disconnected here: Keyway deleted the tokens, but the provider did not confirm the revocation (the audit log has its answer). Remove the app's access in your account settings at the provider to be sure." },
+} as const;
+
+export default async function ConnectionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ team: string; connection: string }>;
+  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string }>;
+}) {
   const { team: slug, connection: connectionId } = await params;
-  const { saved } = await searchParams;
-  const { team, membership } = await requireMember(slug);
+  const { saved, authorization, disconnected } = await searchParams;
+  const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
+  const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
+  const disconnectedNote = disconnected && Object.hasOwn(DISCONNECTED, disconnected) ? DISCONNECTED[disconnected as keyof typeof DISCONNECTED] : null;
+  const template = connection.oauthClient ? providerTemplate(connection.oauthClient.provider) : undefined;
   const history = await testHistory(team.id, connection.id);
   const canEdit = roleAtLeast(membership.role, "MEMBER");
   const { config, secretHints: hints } = connection;
@@ -53,7 +72,19 @@ export default async function ConnectionPage({ params, searchParams }: { params:
       />
       {saved ? (
         <div className="mb-4">
-          <Alert tone="green">Connection saved. Send a test request to check that it works.</Alert>
+          <Alert tone="green">
+            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? "Connection saved. Click Connect to authorize it at the provider." : "Connection saved. Send a test request to check that it works."}
+          </Alert>
+        </div>
+      ) : null}
+      {outcome ? (
+        <div className="mb-4">
+          <AuthorizationOutcome outcome={outcome} callbackUrl={callbackUrl()} consoleUrl={template?.consoleUrl} />
+        </div>
+      ) : null}
+      {disconnectedNote ? (
+        <div className="mb-4">
+          <Alert tone={disconnectedNote.tone}>{disconnectedNote.text}</Alert>
         </div>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_1.3fr]">
@@ -69,7 +100,7 @@ export default async function ConnectionPage({ params, searchParams }: { params:
               <div className="flex justify-between gap-2 py-2">
                 <dt className="text-sm text-slate-600">Status</dt>
                 <dd className="text-right text-sm">
-                  <ConnectionStatusBadge status={connection.status} />
+                  <ConnectionStatusBadge status={connection.status} notConnected={connection.authType === "OAUTH2_CODE" && !connection.tokenSet} />
                   <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
                 </dd>
               </div>
@@ -87,8 +118,12 @@ export default async function ConnectionPage({ params, searchParams }: { params:
               ) : null}
               {config.headers && config.headers.length > 0 ? <EntryRows list="headers" entries={config.headers} hints={hints} /> : null}
               {config.params && config.params.length > 0 ? <EntryRows list="params" entries={config.params} hints={hints} /> : null}
+              {isOAuthType(connection.authType) ? <OAuthSettingsRows teamSlug={slug} connection={connection} /> : null}
             </dl>
           </Card>
+
+          {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} /> : null}
+          {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? <ClientCredentialsPanel connection={connection} /> : null}
 
           {connection.clientCertPem ? (
             <Card title="Client SSL certificate">

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
+import { clientChoices } from "@/lib/oauth/choices";
+import { callbackUrl } from "@/lib/oauth/callback-url";
 import { emptyDraft } from "@/lib/connections/form-payload";
 import { saveConnectionAction } from "../actions";
 import { ConnectionForm } from "../connection-form";
@@ -9,12 +11,15 @@ export const metadata: Metadata = { title: "New connection" };
 
 export default async function NewConnectionPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  await requireMember(slug, "MEMBER");
+  const { team } = await requireMember(slug, "MEMBER");
+  const oauthClients = await clientChoices(team.id);
   return (
     <div className="max-w-3xl">
       <PageHeader title="New connection" description="An API your team's software reaches, and how it authenticates. Secrets are encrypted when saved and never shown again." />
       <ConnectionForm
         teamSlug={slug}
+        oauthClients={oauthClients}
+        callbackUrl={callbackUrl()}
         initial={emptyDraft()}
         hints={{}}
         savedCertificate={null}

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { Alert, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
+import { clientChoices } from "@/lib/oauth/choices";
+import { callbackUrl } from "@/lib/oauth/callback-url";
 import { findConnectionOr404 } from "../find";
 import { draftFromConnection } from "@/lib/connections/form-payload";
 import { saveConnectionAction } from "../../actions";
@@ -12,7 +14,7 @@ export default async function EditConnectionPage({ params, searchParams }: { par
   const { team: slug, connection: connectionId } = await params;
   const { duplicated } = await searchParams;
   const { team } = await requireMember(slug, "MEMBER");
-  const connection = await findConnectionOr404(team.id, connectionId);
+  const [connection, oauthClients] = await Promise.all([findConnectionOr404(team.id, connectionId), clientChoices(team.id)]);
   return (
     <div className="max-w-3xl">
       <PageHeader title={`Edit ${connection.name}`} description="Secret fields are empty on purpose: saved secrets never come back to the browser. Leave them empty to keep them." />
@@ -23,6 +25,8 @@ export default async function EditConnectionPage({ params, searchParams }: { par
       ) : null}
       <ConnectionForm
         teamSlug={slug}
+        oauthClients={oauthClients}
+        callbackUrl={callbackUrl()}
         initial={draftFromConnection(connection)}
         hints={connection.secretHints}
         savedCertificate={connection.clientCertPem ? { subject: connection.clientCertSubject, expiresAt: connection.clientCertExpiresAt?.toISOString() ?? null } : null}

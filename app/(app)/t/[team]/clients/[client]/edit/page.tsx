@@ -1,0 +1,30 @@
+import type { Metadata } from "next";
+import { PageHeader } from "@/components/ui";
+import { requireMember } from "@/lib/access";
+import { callbackUrl } from "@/lib/oauth/callback-url";
+import { draftFromClient } from "@/lib/oauth/client-draft";
+import { findOAuthClientOr404 } from "../find";
+import { saveClientAction } from "../../actions";
+import { ClientForm } from "../../client-form";
+
+export const metadata: Metadata = { title: "Edit OAuth client" };
+
+export default async function EditClientPage({ params }: { params: Promise<{ team: string; client: string }> }) {
+  const { team: slug, client: clientId } = await params;
+  const { team } = await requireMember(slug, "MEMBER");
+  const client = await findOAuthClientOr404(team.id, clientId);
+  return (
+    <div className="max-w-3xl">
+      <PageHeader title={`Edit ${client.name}`} description="The secret field is empty on purpose: a saved secret never comes back to the browser. Leave it empty to keep it." />
+      <ClientForm
+        teamSlug={slug}
+        initial={draftFromClient(client)}
+        callbackUrl={callbackUrl()}
+        saved={{ hasSecret: client.hasSecret, secretLastFour: client.secretLastFour, redirectUri: client.redirectUri }}
+        action={saveClientAction.bind(null, slug, client.id)}
+        cancelHref={`/t/${slug}/clients/${client.id}`}
+        submitLabel="Save changes"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { requireMember } from "@/lib/access";
+import { refusalState, type FormState } from "@/lib/forms";
+import { parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
+import { createOAuthClient, deleteOAuthClient, discoverForForm, updateOAuthClient } from "@/lib/oauth/clients";
+import type { DiscoveredEndpoints } from "@/lib/oauth/http";
+import { endpointUrlSchema, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+
+// Members register and edit the team's OAuth clients (as they do
+// connections); viewers only read. Each action checks again on the server.
+
+const draftShape = z.object({
+  name: z.string(),
+  provider: z.string(),
+  issuer: z.string(),
+  authorizationUrl: z.string(),
+  tokenUrl: z.string(),
+  revocationUrl: z.string(),
+  parUrl: z.string(),
+  clientId: z.string(),
+  clientSecret: z.string(),
+  scopes: z.string(),
+  scopeSeparator: z.enum([" ", ","]),
+  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+  pkce: z.boolean(),
+  extraAuthParams: z.array(z.object({ name: z.string(), value: z.string() })).max(100),
+  notes: z.string(),
+  placeholders: z.record(z.string(), z.string()),
+}) satisfies z.ZodType<ClientDraft>;
+
+function readDraft(formData: FormData): ClientDraft | undefined {
+  const raw = formData.get("payload");
+  if (typeof raw !== "string") return undefined;
+  try {
+    const parsed = draftShape.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function saveClientAction(teamSlug: string, clientId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const draft = readDraft(formData);
+  if (!draft) return { error: "The form could not be read. Reload the page and try again." };
+  const parsed = parseClientDraft(draft);
+  if (!parsed.success) return { fieldErrors: parsed.fieldErrors };
+  let savedId: string;
+  try {
+    const saved = clientId
+      ? await updateOAuthClient(team.id, actor, clientId, parsed.input, { redirectUriConfirmed: formData.get("redirectUriConfirmed") === "yes" })
+      : await createOAuthClient(team.id, actor, parsed.input);
+    savedId = saved.id;
+  } catch (error) {
+    return refusalState(error);
+  }
+  revalidatePath(`/t/${teamSlug}/clients`);
+  redirect(`/t/${teamSlug}/clients/${savedId}?saved=1`);
+}
+
+export async function deleteClientAction(teamSlug: string, clientId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to delete this client." };
+  try {
+    await deleteOAuthClient(team.id, actor, clientId);
+  } catch (error) {
+    return refusalState(error);
+  }
+  revalidatePath(`/t/${teamSlug}/clients`);
+  redirect(`/t/${teamSlug}/clients?deleted=1`);
+}
+
+export type DiscoverState = { endpoints?: DiscoveredEndpoints; error?: string };
+
+/** Reads an issuer's discovery document for the form (through outbound safety, like every request Keyway sends). */
+export async function discoverAction(teamSlug: string, issuer: string): Promise<DiscoverState> {
+  await requireMember(teamSlug, "MEMBER");
+  const url = endpointUrlSchema("issuer URL").safeParse(issuer);
+  if (!url.success) return { error: url.error.issues[0]?.message ?? "Enter the issuer URL." };
+  try {
+    return { endpoints: await discoverForForm(url.data) };
+  } catch (error) {
+    const state = refusalState(error);
+    return { error: state.error ?? Object.values(state.fieldErrors ?? {})[0] };
+  }
+}

@@ -1,0 +1,168 @@
+"use client";
+
+import Link from "next/link";
+import { Field } from "@/components/form";
+import { CopyField } from "@/components/copy-button";
+import { buttonStyles, cx, inputStyles } from "@/components/ui";
+import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
+import type { SecretHints } from "@/lib/connections/stored";
+import type { ClientChoice } from "@/lib/oauth/choices";
+import { TOKEN_AUTH_METHOD_LABEL, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+
+
+type Props = {
+  grant: "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+  teamSlug: string;
+  draft: OAuthDraft;
+  clients: ClientChoice[];
+  callbackUrl: string;
+  errors: Record<string, string>;
+  hints: SecretHints;
+  onChange: (patch: Partial<OAuthDraft>) => void;
+};
+
+export function OAuthFields({ grant, teamSlug, draft, clients, callbackUrl, errors, hints, onChange }: Props) {
+  const chosen = clients.find((c) => c.id === draft.clientRef);
+  const code = grant === "OAUTH2_CODE";
+  const secretHint = hints.clientSecret
+    ? hints.clientSecret.lastFour
+      ? `Saved, ends in ${hints.clientSecret.lastFour}. Leave empty to keep it, or type a new value.`
+      : "Saved. Leave empty to keep it, or type a new value."
+    : "Encrypted when saved, and never shown again.";
+
+  return (
+    <div className="space-y-4">
+      <div>
+        <label htmlFor="field-oauthClientRef" className="block text-sm font-medium text-slate-800">
+          OAuth client
+        </label>
+        <select
+          id="field-oauthClientRef"
+          className={cx(inputStyles, "mt-1")}
+          value={draft.clientRef}
+          onChange={(e) => onChange({ clientRef: e.target.value })}
+          aria-invalid={errors.oauthClientRef ? true : undefined}
+          aria-describedby="field-oauthClientRef-hint"
+        >
+          <option value="">Type in the client details below</option>
+          {clients.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.providerName}, {c.clientId})
+            </option>
+          ))}
+        </select>
+        <p id="field-oauthClientRef-hint" className="mt-1 text-xs text-slate-600">
+          A client your team registered with the provider keeps its endpoints and secret in one place for every connection that uses it.{" "}
+          <Link href={`/t/${teamSlug}/clients/new`} className="font-medium text-brand-700 hover:underline">
+            Register a client
+          </Link>
+        </p>
+        {errors.oauthClientRef ? <p className="mt-1 text-sm text-red-700">{errors.oauthClientRef}</p> : null}
+      </div>
+
+      {draft.clientRef === "" ? (
+        <div className="space-y-4 rounded-md border border-slate-200 p-3">
+          {code ? (
+            <Field label="Authorization URL" name="authorizationUrl" value={draft.authorizationUrl} onChange={(e) => onChange({ authorizationUrl: e.target.value })} error={errors.authorizationUrl} placeholder="https://provider.example.com/oauth/authorize" autoComplete="off" inputMode="url" />
+          ) : null}
+          <Field label="Token URL" name="tokenUrl" value={draft.tokenUrl} onChange={(e) => onChange({ tokenUrl: e.target.value })} error={errors.tokenUrl} placeholder="https://provider.example.com/oauth/token" autoComplete="off" inputMode="url" />
+          {code ? (
+            <Field
+              label="Revocation URL (optional)"
+              name="revocationUrl"
+              value={draft.revocationUrl}
+              onChange={(e) => onChange({ revocationUrl: e.target.value })}
+              error={errors.revocationUrl}
+              hint="Where Disconnect revokes the tokens (RFC 7009). Without it, Disconnect only deletes them here."
+              autoComplete="off"
+              inputMode="url"
+            />
+          ) : null}
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field label="Client ID" name="clientId" value={draft.clientId} onChange={(e) => onChange({ clientId: e.target.value })} error={errors.clientId} autoComplete="off" />
+            {draft.tokenAuthMethod !== "none" ? (
+              <Field label="Client secret" name="clientSecret" type="password" value={draft.clientSecret} onChange={(e) => onChange({ clientSecret: e.target.value })} error={errors.clientSecret} hint={secretHint} autoComplete="new-password" />
+            ) : null}
+          </div>
+          <div>
+            <label htmlFor="field-tokenAuthMethod" className="block text-sm font-medium text-slate-800">
+              Client authentication
+            </label>
+            <select id="field-tokenAuthMethod" className={cx(inputStyles, "mt-1")} value={draft.tokenAuthMethod} onChange={(e) => onChange({ tokenAuthMethod: e.target.value as OAuthDraft["tokenAuthMethod"] })}>
+              {TOKEN_AUTH_METHODS.filter((m) => code || m !== "none").map((m) => (
+                <option key={m} value={m}>
+                  {TOKEN_AUTH_METHOD_LABEL[m]}
+                </option>
+              ))}
+            </select>
+            {errors.tokenAuthMethod ? <p className="mt-1 text-sm text-red-700">{errors.tokenAuthMethod}</p> : null}
+          </div>
+          {code ? (
+            <label className="flex items-start gap-3">
+              <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.tokenAuthMethod === "none" || draft.pkce} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => onChange({ pkce: e.target.checked })} />
+              <span>
+                <span className="block text-sm font-medium text-slate-800">Use PKCE</span>
+                <span className="block text-sm text-slate-600">Recommended, and required for public clients. Turn off only for a provider that refuses it.</span>
+                {errors.pkce ? <span className="block text-sm text-red-700">{errors.pkce}</span> : null}
+              </span>
+            </label>
+          ) : null}
+          {code ? <CopyField value={callbackUrl} label="Redirect URI to register with the provider" /> : null}
+        </div>
+      ) : chosen ? (
+        <p className="text-sm text-slate-600">
+          Uses the endpoints, client ID and secret of <span className="font-medium text-slate-800">{chosen.name}</span>.{" "}
+          <Link href={`/t/${teamSlug}/clients/${chosen.id}`} className="font-medium text-brand-700 hover:underline">
+            View the client
+          </Link>
+        </p>
+      ) : null}
+
+      <Field
+        label="Scopes"
+        name="scopes"
+        value={draft.scopes}
+        onChange={(e) => onChange({ scopes: e.target.value })}
+        error={errors.scopes}
+        placeholder={chosen && chosen.scopes.length > 0 ? chosen.scopes.join(" ") : code ? "read write offline_access" : "read"}
+        hint={chosen ? `Leave empty to use the client's default scopes${chosen.scopes.length > 0 ? ` (${chosen.scopes.join(" ")})` : ""}. Separate scopes with spaces.` : "Separate scopes with spaces."}
+        autoComplete="off"
+      />
+      {!code ? (
+        <Field label="Audience (optional)" name="audience" value={draft.audience} onChange={(e) => onChange({ audience: e.target.value })} error={errors.audience} hint="Sent as the audience parameter, for providers such as Auth0 that need one." autoComplete="off" />
+      ) : null}
+      <ParamList
+        title={code ? "Extra authorization parameters" : "Extra token parameters"}
+        hint={code ? "Added to the authorization request, after the client's own (e.g. prompt=consent)." : "Added to the token request (e.g. resource=…)."}
+        params={draft.extraParams}
+        errors={errors}
+        onChange={(extraParams) => onChange({ extraParams })}
+      />
+    </div>
+  );
+}
+
+export function ParamList({ title, hint, params, errors, onChange, errorPrefix = "extraParams" }: { title: string; hint: string; params: ParamDraft[]; errors: Record<string, string>; onChange: (params: ParamDraft[]) => void; errorPrefix?: string }) {
+  const change = (index: number, patch: Partial<ParamDraft>) => onChange(params.map((p, i) => (i === index ? { ...p, ...patch } : p)));
+  return (
+    <fieldset className="space-y-3">
+      <legend className="text-sm font-medium text-slate-800">{title}</legend>
+      <p className="text-xs text-slate-600">{hint}</p>
+      {errors[errorPrefix] ? <p className="text-sm text-red-700">{errors[errorPrefix]}</p> : null}
+      {params.map((param, index) => (
+        <div key={index} className="grid gap-3 rounded-md border border-slate-200 p-3 sm:grid-cols-[1fr_1.4fr_auto] sm:items-start">
+          <Field id={`${errorPrefix}-${index}-name`} label="Parameter name" name={`${errorPrefix}-${index}-name`} value={param.name} onChange={(e) => change(index, { name: e.target.value })} error={errors[`${errorPrefix}.${index}.name`]} autoComplete="off" />
+          <Field id={`${errorPrefix}-${index}-value`} label="Value" name={`${errorPrefix}-${index}-value`} value={param.value} onChange={(e) => change(index, { value: e.target.value })} error={errors[`${errorPrefix}.${index}.value`]} autoComplete="off" />
+          <div className="sm:pt-7">
+            <button type="button" className={buttonStyles.ghost} aria-label={`Remove parameter ${index + 1}`} onClick={() => onChange(params.filter((_, i) => i !== index))}>
+              Remove
+            </button>
+          </div>
+        </div>
+      ))}
+      <button type="button" className={buttonStyles.secondary} onClick={() => onChange([...params, { name: "", value: "" }])}>
+        Add parameter
+      </button>
+    </fieldset>
+  );
+}

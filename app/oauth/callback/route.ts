@@ -1,0 +1,26 @@
+import { currentUser } from "@/lib/auth/session";
+import { completeAuthorization } from "@/lib/oauth/authorize";
+import { clientIp } from "@/lib/request-ip";
+
+// The universal OAuth callback (SPEC.md, "Universal callback URL"): every
+// provider sends the browser back here, and the state alone says which
+// connection and which user the answer belongs to. Relative redirects keep
+// the browser on whichever host name it used.
+
+export const dynamic = "force-dynamic";
+
+function seeOther(location: string): Response {
+  return new Response(null, { status: 303, headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+}
+
+export async function GET(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const user = await currentUser();
+  if (!user) {
+    // The session ended while the user was at the provider: sign in, then come back here with the same answer.
+    return seeOther(`/signin?callbackUrl=${encodeURIComponent(`/oauth/callback${url.search}`)}`);
+  }
+  const result = await completeAuthorization(user, url.searchParams, clientIp(request.headers));
+  if (result.kind === "refused") return seeOther(`/oauth/refused?reason=${result.reason}`);
+  return seeOther(`/t/${result.teamSlug}/connections/${result.connectionId}?authorization=${result.pendingId}`);
+}

@@ -1,0 +1,206 @@
+import { createHash, randomBytes } from "node:crypto";
+import * as oauth from "openid-client";
+import { db } from "../db";
+import { writeAudit, type AuditActor } from "../audit";
+import { decryptSecret, encryptSecret } from "../crypto";
+import { DomainError } from "../errors";
+import { connectionNotFound, openSecrets } from "../connections";
+import { storedConfigSchema } from "../connections/stored";
+import { callbackUrl } from "./callback-url";
+import { sanitizeDescription, sanitizeErrorCode } from "./errors";
+import { oauthConfiguration } from "./http";
+import { oauthSettingsFor } from "./settings";
+import { tokenProblemFrom, tokenSetColumns } from "./tokens";
+
+// The authorization code grant's two halves (SPEC.md, "Connect"): sending the
+// user to the provider, and the universal callback that brings them back.
+//
+// The state is a random value the browser carries; only its SHA-256 is
+// stored, so a database reader cannot forge a callback. Its row is used once,
+// by the user who started it, within ten minutes. The PKCE verifier is
+// encrypted in that row and only ever sent to the token endpoint.
+
+export const PENDING_LIFETIME_MS = 10 * 60 * 1000;
+
+function hashState(state: string): string {
+  return createHash("sha256").update(state).digest("base64url");
+}
+
+export function verifierContext(pendingId: string): string {
+  return `pkce:${pendingId}`;
+}
+
+export type StartedAuthorization = { url: string; pendingId: string };
+
+/**
+ * Records a pending authorization and returns the provider URL to send the
+ * browser to. When the provider takes pushed authorization requests (RFC
+ * 9126), the parameters go to it server to server first, so a refusal (a
+ * redirect URI it does not know, a bad client) comes back here and is shown
+ * on the connection page, instead of stranding the user on the provider's
+ * error page. Such a refusal is recorded on the row and returned as `failed`.
+ */
+export async function startAuthorization(teamId: string, userId: string, actor: AuditActor, connectionId: string): Promise<StartedAuthorization | { failed: string }> {
+  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
+  if (!connection) throw connectionNotFound();
+  if (connection.authType !== "OAUTH2_CODE") throw new DomainError("Only OAuth2 authorization code connections are connected this way.", 400);
+  const settings = await oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+  if (!settings.endpoints.authorizationUrl) throw new DomainError("This connection has no authorization URL; edit it and add one.", 400);
+
+  const state = oauth.randomState();
+  const verifier = settings.pkce ? oauth.randomPKCECodeVerifier() : undefined;
+  const redirectUri = callbackUrl();
+  const pendingId = `pa${randomBytes(12).toString("hex")}`;
+  const now = Date.now();
+  await db.$transaction([
+    // Rows of abandoned attempts are useless after they expire; keep a day for the record.
+    db.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date(now - 24 * 60 * 60 * 1000) } } }),
+    db.pendingAuthorization.create({
+      data: {
+        id: pendingId,
+        stateHash: hashState(state),
+        teamId,
+        connectionId,
+        userId,
+        codeVerifier: verifier ? encryptSecret(verifier, verifierContext(pendingId)) : null,
+        redirectUri,
+        expiresAt: new Date(now + PENDING_LIFETIME_MS),
+      },
+    }),
+  ]);
+
+  const scope = settings.scopes.join(settings.scopeSeparator);
+  const parameters: Record<string, string> = {
+    ...settings.authorizationParams,
+    redirect_uri: redirectUri,
+    state,
+    ...(scope ? { scope } : {}),
+    ...(verifier ? { code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" } : {}),
+  };
+  const configuration = oauthConfiguration(settings.endpoints);
+  if (!settings.endpoints.parUrl) return { url: oauth.buildAuthorizationUrl(configuration, parameters).href, pendingId };
+  try {
+    const url = await oauth.buildAuthorizationUrlWithPAR(configuration, parameters);
+    return { url: url.href, pendingId };
+  } catch (error) {
+    const problem = tokenProblemFrom(error, "The provider refused the authorization request");
+    await recordFailure(pendingId, { teamId, id: connection.id, name: connection.name }, actor, problem.code ?? "invalid_request", error instanceof oauth.ResponseBodyError ? (error.error_description ?? null) : problem.message);
+    return { failed: pendingId };
+  }
+}
+
+async function recordFailure(pendingId: string, connection: { teamId: string; id: string; name: string }, actor: AuditActor, code: string, description: string | null) {
+  const errorCode = sanitizeErrorCode(code);
+  const errorDescription = sanitizeDescription(description);
+  await db.$transaction(async (tx) => {
+    await tx.pendingAuthorization.update({ where: { id: pendingId }, data: { usedAt: new Date(), outcome: "failed", errorCode, errorDescription } });
+    await writeAudit(tx, {
+      teamId: connection.teamId,
+      actor,
+      action: "connection.authorization_failed",
+      objectType: "connection",
+      objectId: connection.id,
+      objectName: connection.name,
+      data: { error: errorCode, ...(errorDescription ? { description: errorDescription } : {}) },
+    });
+  });
+}
+
+export type CallbackRefusal = "missing-state" | "unknown-state" | "used-state" | "expired-state" | "other-user" | "no-access";
+
+export type CallbackResult =
+  | { kind: "refused"; reason: CallbackRefusal }
+  /** The authorization ended (connected or failed); the outcome is on the pending row, shown on the connection page. */
+  | { kind: "finished"; teamSlug: string; connectionId: string; pendingId: string };
+
+/**
+ * The universal callback. `params` are the query parameters the provider sent
+ * the browser back with. A refusal changes nothing; any other callback uses
+ * up its pending authorization, whatever the outcome.
+ */
+export async function completeAuthorization(user: { id: string; email: string }, params: URLSearchParams, ip: string | null): Promise<CallbackResult> {
+  const state = params.get("state");
+  if (!state) return { kind: "refused", reason: "missing-state" };
+  const stateHash = hashState(state);
+  // Claimed in one statement: of two callbacks with the same state (a replay, a double click) only one gets the row.
+  const claimed = await db.pendingAuthorization.updateManyAndReturn({
+    where: { stateHash, usedAt: null, userId: user.id, expiresAt: { gt: new Date() } },
+    data: { usedAt: new Date() },
+  });
+  const pending = claimed[0];
+  if (!pending) {
+    const found = await db.pendingAuthorization.findUnique({ where: { stateHash }, select: { usedAt: true, userId: true, expiresAt: true } });
+    if (!found) return { kind: "refused", reason: "unknown-state" };
+    if (found.userId !== user.id) return { kind: "refused", reason: "other-user" };
+    if (found.usedAt) return { kind: "refused", reason: "used-state" };
+    return { kind: "refused", reason: "expired-state" };
+  }
+
+  const connection = await db.connection.findFirst({ where: { id: pending.connectionId, teamId: pending.teamId }, include: { team: { select: { slug: true } } } });
+  const membership = await db.membership.findUnique({ where: { teamId_userId: { teamId: pending.teamId, userId: user.id } }, select: { role: true } });
+  // Removed from the team, or demoted to viewer, while at the provider.
+  if (!connection || !membership || membership.role === "VIEWER" || connection.authType !== "OAUTH2_CODE") return { kind: "refused", reason: "no-access" };
+  const actor: AuditActor = { id: user.id, label: user.email, ip };
+  const finished = { kind: "finished" as const, teamSlug: connection.team.slug, connectionId: connection.id, pendingId: pending.id };
+
+  const providerError = params.get("error");
+  if (providerError) {
+    await recordFailure(pending.id, connection, actor, providerError, params.get("error_description"));
+    return finished;
+  }
+
+  const settings = await oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+  const configuration = oauthConfiguration(settings.endpoints);
+  const current = new URL(pending.redirectUri);
+  for (const [name, value] of params) current.searchParams.append(name, value);
+  // RFC 9207: `iss` is checked against the issuer of a discovered client. For
+  // endpoints typed by hand Keyway does not know the issuer, so it cannot
+  // check the value and does not pretend to.
+  if (!settings.endpoints.issuer) current.searchParams.delete("iss");
+  const verifier = pending.codeVerifier ? decryptSecret(pending.codeVerifier, verifierContext(pending.id)) : undefined;
+
+  let answer: oauth.TokenEndpointResponse;
+  try {
+    answer = await oauth.authorizationCodeGrant(configuration, current, { expectedState: state, ...(verifier ? { pkceCodeVerifier: verifier } : {}) });
+  } catch (error) {
+    const problem = tokenProblemFrom(error, "Exchanging the authorization code");
+    const description = error instanceof oauth.ResponseBodyError ? (error.error_description ?? null) : problem.message;
+    await recordFailure(pending.id, connection, actor, problem.code ?? (isIssuerMismatch(error) ? "issuer_mismatch" : "exchange_failed"), description);
+    return finished;
+  }
+
+  const columns = tokenSetColumns(connection.id, answer);
+  await db.$transaction(async (tx) => {
+    await tx.tokenSet.upsert({
+      where: { connectionId: connection.id },
+      create: { connectionId: connection.id, ...columns },
+      update: { ...columns, obtainedAt: new Date(), refreshedAt: null, refreshCount: 0 },
+    });
+    // Connected, but not yet proven by a request: a test decides "working".
+    await tx.connection.update({ where: { id: connection.id }, data: { status: "UNTESTED" } });
+    await tx.pendingAuthorization.update({ where: { id: pending.id }, data: { outcome: "connected" } });
+    await writeAudit(tx, {
+      teamId: connection.teamId,
+      actor,
+      action: "connection.connected",
+      objectType: "connection",
+      objectId: connection.id,
+      objectName: connection.name,
+      data: { scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null, refreshToken: columns.hasRefreshToken },
+    });
+  });
+  return finished;
+}
+
+function isIssuerMismatch(error: unknown): boolean {
+  return error instanceof Error && /"iss"/.test(error.message);
+}
+
+/** The outcome of one authorization, for the user who started it only. */
+export async function authorizationOutcome(userId: string, connectionId: string, pendingId: string) {
+  const row = await db.pendingAuthorization.findFirst({
+    where: { id: pendingId, connectionId, userId, outcome: { not: null } },
+    select: { outcome: true, errorCode: true, errorDescription: true, usedAt: true },
+  });
+  return row;
+}

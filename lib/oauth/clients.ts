@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import { db } from "../db";
+import { writeAudit, type AuditActor } from "../audit";
+import { decryptSecret, encryptSecret, lastFour } from "../crypto";
+import { DomainError } from "../errors";
+import { OutboundError } from "../outbound";
+import { callbackUrl } from "./callback-url";
+import { discoverIssuer, type DiscoveredEndpoints, type OAuthEndpoints, type TokenAuthMethod } from "./http";
+import type { ExtraParam, OAuthClientInput } from "./schemas";
+import { scopesFromText } from "./schemas";
+
+// A team's registered OAuth clients. Every function takes the team id that
+// requireMember resolved and looks clients up by (team, id), so another
+// team's client is simply not found.
+
+export function oauthClientNotFound(): DomainError {
+  return new DomainError("That OAuth client does not exist in this team.", 404);
+}
+
+function newClientId(): string {
+  return `oc${randomBytes(12).toString("hex")}`;
+}
+
+/** The secret's envelope is bound to the client row, so it cannot be moved to another row and decrypted there. */
+function secretContext(id: string): string {
+  return `oauth-client:${id}`;
+}
+
+const VIEW_FIELDS = {
+  id: true,
+  name: true,
+  provider: true,
+  issuer: true,
+  authorizationUrl: true,
+  tokenUrl: true,
+  revocationUrl: true,
+  parUrl: true,
+  clientId: true,
+  secretLastFour: true,
+  secretChangedAt: true,
+  scopes: true,
+  scopeSeparator: true,
+  tokenAuthMethod: true,
+  pkce: true,
+  extraAuthParams: true,
+  notes: true,
+  redirectUri: true,
+  createdById: true,
+  createdByLabel: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+export type OAuthClientView = Awaited<ReturnType<typeof findOAuthClient>>;
+
+function viewOf<T extends { clientSecret?: string | null; extraAuthParams: unknown; tokenAuthMethod: string }>(row: T) {
+  const { clientSecret, ...rest } = row;
+  return {
+    ...rest,
+    hasSecret: Boolean(clientSecret),
+    tokenAuthMethod: row.tokenAuthMethod as TokenAuthMethod,
+    extraAuthParams: (Array.isArray(row.extraAuthParams) ? row.extraAuthParams : []) as ExtraParam[],
+  };
+}
+
+export async function listOAuthClients(teamId: string) {
+  const rows = await db.oAuthClient.findMany({
+    where: { teamId },
+    select: { ...VIEW_FIELDS, clientSecret: true, _count: { select: { connections: true } } },
+    orderBy: [{ name: "asc" }, { createdAt: "asc" }],
+  });
+  return rows.map(({ _count, ...row }) => ({ ...viewOf(row), connectionCount: _count.connections }));
+}
+
+/** A client as pages may see it: never the secret, only whether it is set and (for long ones) its last four characters. */
+export async function findOAuthClient(teamId: string, id: string) {
+  const row = await db.oAuthClient.findFirst({
+    where: { id, teamId },
+    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true }, orderBy: { name: "asc" } } },
+  });
+  if (!row) throw oauthClientNotFound();
+  return viewOf(row);
+}
+
+function columnsOf(input: OAuthClientInput) {
+  return {
+    name: input.name,
+    provider: input.provider,
+    issuer: input.issuer || null,
+    authorizationUrl: input.authorizationUrl,
+    tokenUrl: input.tokenUrl,
+    revocationUrl: input.revocationUrl || null,
+    parUrl: input.parUrl || null,
+    clientId: input.clientId,
+    scopes: scopesFromText(input.scopes),
+    scopeSeparator: input.scopeSeparator,
+    tokenAuthMethod: input.tokenAuthMethod,
+    pkce: input.tokenAuthMethod === "none" ? true : input.pkce,
+    extraAuthParams: input.extraAuthParams,
+    notes: input.notes.trim(),
+  };
+}
+
+function requiresSecret(input: OAuthClientInput): boolean {
+  return input.tokenAuthMethod !== "none";
+}
+
+export async function createOAuthClient(teamId: string, actor: AuditActor, input: OAuthClientInput) {
+  if (requiresSecret(input) && input.clientSecret === "") {
+    throw new DomainError("Enter the client secret the provider showed you (or choose None for a public client).", 400, "clientSecret");
+  }
+  const id = newClientId();
+  const secret = requiresSecret(input) ? input.clientSecret : "";
+  return db.$transaction(async (tx) => {
+    const created = await tx.oAuthClient.create({
+      data: {
+        id,
+        teamId,
+        ...columnsOf(input),
+        clientSecret: secret ? encryptSecret(secret, secretContext(id)) : null,
+        secretLastFour: secret ? (lastFour(secret) ?? null) : null,
+        secretChangedAt: secret ? new Date() : null,
+        redirectUri: callbackUrl(),
+        createdById: actor.id,
+        createdByLabel: actor.label,
+      },
+      select: { id: true, name: true },
+    });
+    await writeAudit(tx, {
+      teamId,
+      actor,
+      action: "oauth_client.created",
+      objectType: "oauth_client",
+      objectId: id,
+      objectName: input.name,
+      data: { provider: input.provider, clientId: input.clientId, scopes: scopesFromText(input.scopes), tokenAuthMethod: input.tokenAuthMethod, redirectUri: callbackUrl() },
+    });
+    return created;
+  });
+}
+
+/** An empty secret keeps the saved one. Saving also records this instance's current callback URL as the one registered. */
+export async function updateOAuthClient(teamId: string, actor: AuditActor, id: string, input: OAuthClientInput, options: { redirectUriConfirmed?: boolean } = {}) {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "OAuthClient" WHERE id = ${id} AND "teamId" = ${teamId} FOR UPDATE`;
+    if (rows.length === 0) throw oauthClientNotFound();
+    const saved = await tx.oAuthClient.findUniqueOrThrow({ where: { id } });
+    const newSecret = requiresSecret(input) && input.clientSecret !== "";
+    if (requiresSecret(input) && !newSecret && !saved.clientSecret) {
+      throw new DomainError("Enter the client secret the provider showed you (or choose None for a public client).", 400, "clientSecret");
+    }
+    const secretColumns = !requiresSecret(input)
+      ? { clientSecret: null, secretLastFour: null, secretChangedAt: saved.clientSecret ? new Date() : saved.secretChangedAt }
+      : newSecret
+        ? { clientSecret: encryptSecret(input.clientSecret, secretContext(id)), secretLastFour: lastFour(input.clientSecret) ?? null, secretChangedAt: new Date() }
+        : {};
+    const columns = columnsOf(input);
+    const updated = await tx.oAuthClient.update({
+      where: { id },
+      data: { ...columns, ...secretColumns, ...(options.redirectUriConfirmed ? { redirectUri: callbackUrl() } : {}) },
+      select: { id: true, name: true },
+    });
+    const changed = (Object.keys(columns) as (keyof typeof columns)[]).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(columns[key]));
+    if (newSecret) changed.push("clientSecret" as never);
+    await writeAudit(tx, { teamId, actor, action: "oauth_client.updated", objectType: "oauth_client", objectId: id, objectName: input.name, data: { changed, secretChanged: newSecret } });
+    return updated;
+  });
+}
+
+export async function deleteOAuthClient(teamId: string, actor: AuditActor, id: string) {
+  await db.$transaction(async (tx) => {
+    const found = await tx.oAuthClient.findFirst({ where: { id, teamId }, select: { name: true, _count: { select: { connections: true } } } });
+    if (!found) throw oauthClientNotFound();
+    if (found._count.connections > 0) {
+      const n = found._count.connections;
+      throw new DomainError(`${n} connection${n === 1 ? " uses" : "s use"} this client. Move ${n === 1 ? "it" : "them"} to another client or delete ${n === 1 ? "it" : "them"} first.`, 409);
+    }
+    await tx.oAuthClient.delete({ where: { id } });
+    await writeAudit(tx, { teamId, actor, action: "oauth_client.deleted", objectType: "oauth_client", objectId: id, objectName: found.name });
+  });
+}
+
+/** A registered client's protocol settings with its secret, decrypted for the one exchange that needs it. */
+export type RegisteredClient = OAuthEndpoints & { scopes: string[]; scopeSeparator: " " | ","; pkce: boolean; extraAuthParams: ExtraParam[] };
+
+export async function loadRegisteredClient(teamId: string, id: string): Promise<RegisteredClient> {
+  const row = await db.oAuthClient.findFirst({ where: { id, teamId } });
+  if (!row) throw oauthClientNotFound();
+  return {
+    issuer: row.issuer,
+    authorizationUrl: row.authorizationUrl,
+    tokenUrl: row.tokenUrl,
+    revocationUrl: row.revocationUrl,
+    parUrl: row.parUrl,
+    clientId: row.clientId,
+    clientSecret: row.clientSecret ? decryptSecret(row.clientSecret, secretContext(row.id)) : null,
+    tokenAuthMethod: row.tokenAuthMethod as TokenAuthMethod,
+    scopes: row.scopes,
+    scopeSeparator: row.scopeSeparator === "," ? "," : " ",
+    pkce: row.pkce,
+    extraAuthParams: (Array.isArray(row.extraAuthParams) ? row.extraAuthParams : []) as ExtraParam[],
+  };
+}
+
+/** The key-rotation script re-encrypts client secrets with the newest key. */
+export function clientSecretContext(id: string): string {
+  return secretContext(id);
+}
+
+/** Discovery for the client form, with failures in words. */
+export async function discoverForForm(issuerUrl: string): Promise<DiscoveredEndpoints> {
+  try {
+    return await discoverIssuer(issuerUrl);
+  } catch (error) {
+    if (error instanceof OutboundError) throw new DomainError(`Could not read the discovery document: ${error.message}`, 400, "issuer");
+    const cause = error instanceof Error && error.cause instanceof OutboundError ? error.cause : undefined;
+    if (cause) throw new DomainError(`Could not read the discovery document: ${cause.message}`, 400, "issuer");
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DomainError(
+      `${issuerUrl.replace(/\/+$/, "")}/.well-known/openid-configuration did not answer with a usable discovery document (${detail}). Check the issuer URL, or fill in the endpoints by hand.`,
+      400,
+      "issuer",
+    );
+  }
+}

@@ -1,0 +1,203 @@
+import { z } from "zod";
+
+// What a user may type for OAuth: a registered client (the client form), and
+// the OAuth2 parts of a connection (the connection form). The browser and the
+// server parse with these same schemas.
+
+export const TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
+export const TOKEN_AUTH_METHOD_LABEL: Record<(typeof TOKEN_AUTH_METHODS)[number], string> = {
+  client_secret_basic: "HTTP Basic (client_secret_basic)",
+  client_secret_post: "In the request body (client_secret_post)",
+  none: "None: a public client, PKCE only",
+};
+
+/** Parameters Keyway itself sets on an authorization or token request; a user's extra parameter may not replace them. */
+export const RESERVED_OAUTH_PARAMS = new Set([
+  "client_id",
+  "client_secret",
+  "redirect_uri",
+  "response_type",
+  "state",
+  "code",
+  "code_challenge",
+  "code_challenge_method",
+  "code_verifier",
+  "grant_type",
+  "refresh_token",
+  "scope",
+  "request_uri",
+  "client_assertion",
+  "client_assertion_type",
+]);
+
+/** An endpoint URL: http(s), no credentials, no fragment (RFC 6749 3.1 and 3.2 forbid a fragment). */
+export function endpointUrlSchema(what: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, `Enter the ${what}.`)
+    .max(2048, "Use at most 2048 characters.")
+    .pipe(z.url({ protocol: /^https?$/, error: `Enter the ${what} as an https:// URL.` }))
+    .superRefine((url, ctx) => {
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      if (parsed && (parsed.username || parsed.password)) ctx.addIssue({ code: "custom", message: "A URL here cannot carry credentials." });
+      if (parsed?.hash) ctx.addIssue({ code: "custom", message: "An OAuth endpoint cannot have a #fragment." });
+    });
+}
+
+/** The same, or empty for "none". */
+export function optionalEndpointUrlSchema(what: string) {
+  return z.union([z.literal(""), endpointUrlSchema(what)]);
+}
+
+/** Splits what a user typed into scopes: spaces, commas or new lines between them; duplicates dropped. */
+export function scopesFromText(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
+// RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export const scopesTextSchema = z
+  .string()
+  .max(4096, "Use at most 4096 characters.")
+  .superRefine((text, ctx) => {
+    const bad = scopesFromText(text).find((scope) => !SCOPE_TOKEN.test(scope));
+    if (bad) ctx.addIssue({ code: "custom", message: `“${bad}” is not a valid scope: no quotes, backslashes or non-ASCII characters.` });
+    if (scopesFromText(text).length > 100) ctx.addIssue({ code: "custom", message: "Use at most 100 scopes." });
+  });
+
+export const extraParamSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter a parameter name.")
+    .max(128, "Use at most 128 characters.")
+    .regex(/^[A-Za-z0-9_.~-]+$/, "A parameter name may contain letters, digits and _ . ~ - only.")
+    .refine((name) => !RESERVED_OAUTH_PARAMS.has(name), { message: "Keyway sets this parameter itself." }),
+  value: z.string().max(2048, "Use at most 2048 characters."),
+});
+export type ExtraParam = z.infer<typeof extraParamSchema>;
+
+export const extraParamsSchema = z
+  .array(extraParamSchema)
+  .max(20, "Use at most 20 parameters.")
+  .superRefine((params, ctx) => {
+    const seen = new Set<string>();
+    params.forEach((param, index) => {
+      if (seen.has(param.name)) ctx.addIssue({ code: "custom", path: [index, "name"], message: `“${param.name}” is already set above.` });
+      seen.add(param.name);
+    });
+  });
+
+const clientIdSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter the client ID.")
+  .max(512, "Use at most 512 characters.")
+  .regex(/^[\x20-\x7e]+$/, "A client ID is printable ASCII.");
+const clientSecretSchema = z.string().max(4096, "Use at most 4096 characters.").regex(/^[^\x00-\x1f\x7f]*$/, "The secret cannot contain control characters.");
+
+/** The provider a client came from: a template id, an OpenID Connect issuer, or typed in. */
+export const clientProviderSchema = z.string().regex(/^(oidc|custom|[a-z]+)$/, "Choose a provider.");
+
+/**
+ * A registered OAuth client as the client form submits it. An empty secret on
+ * edit keeps the saved one; whether a secret is needed at all is decided with
+ * the saved record (see lib/oauth/clients.ts).
+ */
+export const oauthClientInputSchema = z
+  .object({
+    name: z.string().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
+    provider: clientProviderSchema,
+    issuer: z.union([z.literal(""), endpointUrlSchema("issuer URL")]),
+    authorizationUrl: endpointUrlSchema("authorization URL"),
+    tokenUrl: endpointUrlSchema("token URL"),
+    revocationUrl: optionalEndpointUrlSchema("revocation URL"),
+    parUrl: optionalEndpointUrlSchema("pushed authorization request URL"),
+    clientId: clientIdSchema,
+    clientSecret: clientSecretSchema,
+    scopes: scopesTextSchema,
+    scopeSeparator: z.enum([" ", ","]),
+    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
+    pkce: z.boolean(),
+    extraAuthParams: extraParamsSchema,
+    notes: z.string().max(2000, "Use at most 2000 characters."),
+  })
+  .superRefine((value, ctx) => {
+    if (value.tokenAuthMethod === "none" && !value.pkce) {
+      ctx.addIssue({ code: "custom", path: ["pkce"], message: "A public client (no secret) must use PKCE." });
+    }
+    if (value.tokenAuthMethod === "none" && value.clientSecret !== "") {
+      ctx.addIssue({ code: "custom", path: ["clientSecret"], message: "A public client has no secret; clear this field or choose another authentication method." });
+    }
+  });
+export type OAuthClientInput = z.infer<typeof oauthClientInputSchema>;
+
+/** Registered client chosen in a connection ("" when the client is typed in place). */
+const clientRefSchema = z.string().max(40);
+
+/**
+ * OAuth2 authorization code grant, as the connection form submits it: a
+ * registered client, or authorization URL, token URL, client id and secret
+ * typed in place.
+ */
+export const oauthCodeAuthSchema = z
+  .object({
+    authType: z.literal("OAUTH2_CODE"),
+    oauthClientRef: clientRefSchema,
+    authorizationUrl: z.string().trim().max(2048),
+    tokenUrl: z.string().trim().max(2048),
+    revocationUrl: z.string().trim().max(2048),
+    clientId: z.string().trim().max(512),
+    clientSecret: clientSecretSchema,
+    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    pkce: z.boolean(),
+    /** Empty: the registered client's default scopes. */
+    scopes: scopesTextSchema,
+    extraParams: extraParamsSchema,
+  })
+  .superRefine((value, ctx) => requireInlineClient(value, ctx, true));
+
+/** OAuth2 client credentials grant: token URL, client id and secret (or a registered client), scopes, audience, extra token parameters. */
+export const oauthClientCredentialsAuthSchema = z
+  .object({
+    authType: z.literal("OAUTH2_CLIENT_CREDENTIALS"),
+    oauthClientRef: clientRefSchema,
+    tokenUrl: z.string().trim().max(2048),
+    clientId: z.string().trim().max(512),
+    clientSecret: clientSecretSchema,
+    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    scopes: scopesTextSchema,
+    audience: z.string().trim().max(2048, "Use at most 2048 characters."),
+    extraParams: extraParamsSchema,
+  })
+  .superRefine((value, ctx) => {
+    requireInlineClient(value, ctx, false);
+    if (value.oauthClientRef === "" && value.tokenAuthMethod === "none") {
+      ctx.addIssue({ code: "custom", path: ["tokenAuthMethod"], message: "The client credentials grant needs a client secret: choose Basic or body authentication." });
+    }
+    if (value.audience !== "" && value.extraParams.some((p) => p.name === "audience")) {
+      ctx.addIssue({ code: "custom", path: ["audience"], message: "Audience is also set as an extra parameter below; keep one of the two." });
+    }
+  });
+
+function requireInlineClient(
+  value: { oauthClientRef: string; authorizationUrl?: string; tokenUrl: string; revocationUrl?: string; clientId: string; tokenAuthMethod: string; pkce?: boolean },
+  ctx: z.RefinementCtx,
+  authorizationCode: boolean,
+) {
+  if (value.oauthClientRef !== "") return;
+  const check = (field: "authorizationUrl" | "tokenUrl" | "revocationUrl", schema: z.ZodType) => {
+    const result = schema.safeParse(value[field] ?? "");
+    if (!result.success) ctx.addIssue({ code: "custom", path: [field], message: result.error.issues[0]?.message ?? "Enter a valid URL." });
+  };
+  if (authorizationCode) {
+    check("authorizationUrl", endpointUrlSchema("authorization URL"));
+    check("revocationUrl", optionalEndpointUrlSchema("revocation URL"));
+    if (value.tokenAuthMethod === "none" && value.pkce === false) ctx.addIssue({ code: "custom", path: ["pkce"], message: "A public client (no secret) must use PKCE." });
+  }
+  check("tokenUrl", endpointUrlSchema("token URL"));
+  const id = clientIdSchema.safeParse(value.clientId);
+  if (!id.success) ctx.addIssue({ code: "custom", path: ["clientId"], message: id.error.issues[0]?.message ?? "Enter the client ID." });
+}
