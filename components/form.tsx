@@ -1,10 +1,11 @@
 "use client";
 
+import Link from "next/link";
 import { useFormStatus } from "react-dom";
 import { useActionState, useState, type ComponentProps, type FormEvent, type ReactNode } from "react";
 import type { z } from "zod";
 import { fieldErrorsOf, type FormState } from "@/lib/forms";
-import { buttonStyles, cx, inputStyles, type ButtonVariant } from "./ui";
+import { Alert, buttonStyles, cx, inputStyles, type ButtonVariant } from "./ui";
 
 export function SubmitButton({ children, pendingText, variant = "primary", className, ...props }: ComponentProps<"button"> & { pendingText?: string; variant?: ButtonVariant }) {
   const { pending } = useFormStatus();
@@ -68,4 +69,123 @@ export function useSchemaForm(schema: z.ZodType, serverAction: (previous: FormSt
     }
   }
   return { state, action, errors: { ...state.fieldErrors, ...clientErrors }, onSubmit };
+}
+
+/**
+ * A form whose whole state is one JSON draft (lists of rows do not fit flat
+ * form fields): submitted as the hidden field `payload`, checked in the
+ * browser with the same parse the server action uses, so field errors show
+ * without a round trip. `children` gets the errors to show next to fields.
+ */
+export function DraftForm<T>({
+  draft,
+  parse,
+  action,
+  submitLabel,
+  cancelHref,
+  children,
+}: {
+  draft: T;
+  parse: (draft: T) => { success: true } | { success: false; fieldErrors: Record<string, string> };
+  action: (previous: FormState, data: FormData) => Promise<FormState>;
+  submitLabel: string;
+  cancelHref: string;
+  children: (errors: Record<string, string>) => ReactNode;
+}) {
+  const [state, formAction] = useActionState(action, {});
+  const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
+  const errors = clientErrors ?? state.fieldErrors ?? {};
+  return (
+    <form
+      action={formAction}
+      noValidate
+      className="space-y-6"
+      onSubmit={(event) => {
+        const parsed = parse(draft);
+        if (!parsed.success) {
+          event.preventDefault();
+          setClientErrors(parsed.fieldErrors);
+        } else {
+          setClientErrors(null);
+        }
+      }}
+    >
+      <input type="hidden" name="payload" value={JSON.stringify(draft)} />
+      {state.error ? <Alert>{state.error}</Alert> : null}
+      {Object.keys(errors).length > 0 ? <Alert>Some fields need your attention; see the messages below them.</Alert> : null}
+      {children(errors)}
+      <div className="flex flex-wrap gap-2">
+        <SubmitButton pendingText="Saving…">{submitLabel}</SubmitButton>
+        <Link href={cancelHref} className={buttonStyles.ghost}>
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}
+
+/** A labelled select whose error is tied to it, like Field. */
+export function SelectField({ label, id, error, hint, children, ...select }: { label: string; id: string; error?: string; hint?: ReactNode } & ComponentProps<"select">) {
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <select id={id} className={cx(inputStyles, "mt-1")} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+        {children}
+      </select>
+      {hint ? (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * A button that asks before it acts: the question, a confirming submit
+ * button and Cancel, in place of the button (delete, disconnect).
+ */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  pendingText,
+  action,
+}: {
+  label: string;
+  question: ReactNode;
+  confirmLabel: string;
+  pendingText: string;
+  action: (previous: FormState, data: FormData) => Promise<FormState>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [state, formAction] = useActionState<FormState, FormData>(action, {});
+  if (!confirming) {
+    return (
+      <button type="button" className={buttonStyles.secondary} onClick={() => setConfirming(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <form action={formAction} className="flex flex-wrap items-center gap-2 rounded-md border border-red-200 bg-red-50 p-2">
+      {state.error ? <Alert>{state.error}</Alert> : null}
+      <input type="hidden" name="confirm" value="yes" />
+      <span className="text-sm text-red-800">{question}</span>
+      <SubmitButton variant="danger" pendingText={pendingText}>
+        {confirmLabel}
+      </SubmitButton>
+      <button type="button" className={buttonStyles.secondary} onClick={() => setConfirming(false)}>
+        Cancel
+      </button>
+    </form>
+  );
 }

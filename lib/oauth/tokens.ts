@@ -163,14 +163,12 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     }
     const columns = tokenSetColumns(connection.id, answer, currentTokens.refreshToken);
     await tx.tokenSet.update({ where: { connectionId: connection.id }, data: { ...columns, refreshedAt: new Date(), refreshCount: { increment: 1 } } });
-    {
-      await audit("connection.token_refreshed", {
-        reason: rejected ? "refused_by_api" : "expiring",
-        rotatedRefreshToken: Boolean(answer.refresh_token && answer.refresh_token !== currentTokens.refreshToken),
-        scope: columns.scope,
-        expiresAt: columns.expiresAt?.toISOString() ?? null,
-      });
-    }
+    await audit("connection.token_refreshed", {
+      reason: rejected ? "refused_by_api" : "expiring",
+      rotatedRefreshToken: Boolean(answer.refresh_token && answer.refresh_token !== currentTokens.refreshToken),
+      scope: columns.scope,
+      expiresAt: columns.expiresAt?.toISOString() ?? null,
+    });
     return { ok: true, accessToken: answer.access_token };
   }, transactionOptions());
 }

@@ -4,6 +4,7 @@
 // (a confidential client with HTTP Basic, PKCE, state and nonce) drives it.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProviderAgent } from "../support/oauth-agent";
 import { SSO_EMAIL_DOMAIN, startOidcServer, type OidcServer } from "../support/oidc-server";
 
 const CLIENT_ID = "vitest-client";
@@ -54,42 +55,6 @@ function tokenRequest(body: Record<string, string>, authorization?: string, endp
 
 const bogusCode = { grant_type: "authorization_code", code: "not-a-code", redirect_uri: REDIRECT_URI, code_verifier: "x".repeat(43) };
 
-/** A browser without the browser: follows the provider's redirects with a cookie jar. */
-class Agent {
-  private cookies = new Map<string, string>();
-
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(url, {
-      ...init,
-      redirect: "manual",
-      headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-
-  /** Follows redirects until one leaves the issuer; returns that location (or the last page). */
-  async follow(url: string, issuer: string, init?: RequestInit): Promise<{ location?: URL; page?: Response }> {
-    let response = await this.request(url, init);
-    for (let hops = 0; hops < 10; hops += 1) {
-      const location = response.headers.get("location");
-      if (!location) return { page: response };
-      const next = new URL(location, url);
-      if (next.origin !== new URL(issuer).origin) return { location: next };
-      url = next.href;
-      response = await this.request(url);
-    }
-    throw new Error("too many redirects");
-  }
-}
-
 function base64url(bytes: Buffer): string {
   return bytes.toString("base64url");
 }
@@ -100,7 +65,7 @@ function decodeJwtPayload(jwt: string): Record<string, unknown> {
 
 /** The authorization code flow with PKCE, state and nonce, logging in at the development login form. */
 async function signIn(server: OidcServer, login: string, { pkce = true } = {}) {
-  const agent = new Agent();
+  const agent = new ProviderAgent(server.issuer);
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(16));
   const nonce = base64url(randomBytes(16));
@@ -114,7 +79,7 @@ async function signIn(server: OidcServer, login: string, { pkce = true } = {}) {
     nonce,
     ...(pkce ? { code_challenge: base64url(createHash("sha256").update(verifier).digest()), code_challenge_method: "S256" } : {}),
   });
-  const first = await agent.follow(`${authorization_endpoint}?${params}`, server.issuer);
+  const first = await agent.follow(`${authorization_endpoint}?${params}`);
   if (first.location) return { callback: first.location, verifier, state, nonce };
 
   // The development login page: any login name, any password.
@@ -122,7 +87,7 @@ async function signIn(server: OidcServer, login: string, { pkce = true } = {}) {
   const action = html.match(/<form[^>]*action="([^"]+)"/)?.[1]?.replaceAll("&amp;", "&");
   expect(html).toContain('name="login"');
   expect(action).toBeTruthy();
-  const submitted = await agent.follow(new URL(action!, server.issuer).href, server.issuer, {
+  const submitted = await agent.follow(new URL(action!, server.issuer).href, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ prompt: "login", login, password: "anything" }).toString(),

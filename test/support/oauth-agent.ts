@@ -1,7 +1,8 @@
 // A browser without the browser, for integration tests of the authorization
-// code flow against test/support/oauth-server.ts: follows the provider's
-// redirects with a cookie jar and submits its development login and consent
-// forms, as the Playwright tests click through them.
+// code flow against the test providers (test/support/oauth-server.ts and
+// oidc-server.ts, both oidc-provider): follows the provider's redirects with
+// a cookie jar and submits its development login and consent forms, as the
+// Playwright tests click through them.
 
 export class ProviderAgent {
   private cookies = new Map<string, string>();

@@ -33,10 +33,9 @@
 //   GET  /__test/counts                 the request counters
 //   POST /__test/reset                  resets the counters
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { realpathSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
 
 export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch";
 
@@ -151,12 +150,6 @@ type MemoryAdapterModule = { createMemoryAdapter(): unknown };
 const PROVIDER_MODULE: string = "oidc-provider";
 const MEMORY_ADAPTER_MODULE: string = "oidc-provider/lib/adapters/memory_adapter.js";
 
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers }).end(JSON.stringify(body));
 }
@@ -165,25 +158,6 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header ?? "");
   return match?.[1];
-}
-
-/**
- * Listens at once, and answers 503 until `ready` gives the real handler: a
- * readiness probe (Playwright's webServer) that connects in between would
- * otherwise wait forever on a request nobody answers.
- */
-function listen(port: number): Promise<{ server: ReturnType<typeof createServer>; ready(handler: Handler): void }> {
-  let handler: Handler = (_request, response) => {
-    response.writeHead(503, { "retry-after": "1" }).end("starting");
-  };
-  const server = createServer((request, response) => handler(request, response));
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve({ server, ready: (real) => (handler = real) });
-    });
-  });
 }
 
 function emptyCounts(): OAuthCounts {
@@ -428,31 +402,13 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       counts = emptyCounts();
     },
     issuedAccessTokens: () => issued.map((t) => ({ ...t })),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const env = process.env;
-  const port = env.KEYWAY_TEST_OAUTH_PORT ? Number(env.KEYWAY_TEST_OAUTH_PORT) : DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`KEYWAY_TEST_OAUTH_PORT must be a port number, not ${JSON.stringify(env.KEYWAY_TEST_OAUTH_PORT)}`);
-    process.exit(2);
-  }
+  const port = portFromEnv("KEYWAY_TEST_OAUTH_PORT", DEFAULT_PORT);
   const shortTtl = env.KEYWAY_TEST_OAUTH_SHORT_TTL ? Number(env.KEYWAY_TEST_OAUTH_SHORT_TTL) : DEFAULT_SHORT_TTL_SECONDS;
   if (!Number.isInteger(shortTtl) || shortTtl < 1) {
     console.error(`KEYWAY_TEST_OAUTH_SHORT_TTL must be a positive whole number of seconds, not ${JSON.stringify(env.KEYWAY_TEST_OAUTH_SHORT_TTL)}`);
@@ -461,23 +417,5 @@ if (isMain()) {
   const redirectUris = env.KEYWAY_TEST_OAUTH_REDIRECT_URIS
     ? env.KEYWAY_TEST_OAUTH_REDIRECT_URIS.split(",").map((u) => u.trim()).filter(Boolean)
     : DEFAULT_REDIRECT_URIS;
-  startOAuthServer({ port, redirectUris, shortAccessTokenTtlSeconds: shortTtl }).then(
-    (as) => {
-      console.log(`OAuth test server ready at ${as.issuer}`);
-      const stop = () => {
-        // Whatever a client still holds open, do not outlive the signal by long.
-        setTimeout(() => process.exit(0), 2000).unref();
-        as.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    },
-    (error: unknown) => {
-      console.error(`OAuth test server failed to start: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  runAsProcess("OAuth test server", () => startOAuthServer({ port, redirectUris, shortAccessTokenTtlSeconds: shortTtl }));
 }

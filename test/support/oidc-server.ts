@@ -24,10 +24,9 @@
 // except a login starting with "unverified" whose email is NOT verified (for
 // the refusal test).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { realpathSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
 
 export type TestAccount = { email?: string; email_verified?: boolean; name?: string };
 
@@ -109,31 +108,6 @@ const MEMORY_ADAPTER_MODULE: string = "oidc-provider/lib/adapters/memory_adapter
 
 const SCOPES = "openid email profile";
 const CLAIMS = { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "preferred_username"] };
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/**
- * Listens at once, and answers 503 until `ready` gives the real handler: a
- * readiness probe (Playwright's webServer) that connects in between would
- * otherwise wait forever on a request nobody answers.
- */
-function listen(port: number): Promise<{ server: ReturnType<typeof createServer>; ready(handler: Handler): void }> {
-  let handler: Handler = (_request, response) => {
-    response.writeHead(503, { "retry-after": "1" }).end("starting");
-  };
-  const server = createServer((request, response) => handler(request, response));
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve({ server, ready: (real) => (handler = real) });
-    });
-  });
-}
 
 export async function startOidcServer(options: OidcServerOptions): Promise<OidcServer> {
   const { clientId, clientSecret, redirectUris, accounts = {}, tokenEndpointAuthMethod = "client_secret_basic", idTokenClaims = "all", logErrors = true } = options;
@@ -234,57 +208,23 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
 
   return {
     issuer,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const env = process.env;
-  const port = env.KEYWAY_TEST_OIDC_PORT ? Number(env.KEYWAY_TEST_OIDC_PORT) : DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`KEYWAY_TEST_OIDC_PORT must be a port number, not ${JSON.stringify(env.KEYWAY_TEST_OIDC_PORT)}`);
-    process.exit(2);
-  }
+  const port = portFromEnv("KEYWAY_TEST_OIDC_PORT", DEFAULT_PORT);
   const redirectUris = env.KEYWAY_TEST_OIDC_REDIRECT_URIS
     ? env.KEYWAY_TEST_OIDC_REDIRECT_URIS.split(",").map((u) => u.trim()).filter(Boolean)
     : DEFAULT_REDIRECT_URIS;
-  startOidcServer({
-    port,
-    clientId: env.KEYWAY_TEST_OIDC_CLIENT_ID || DEFAULT_CLIENT_ID,
-    clientSecret: env.KEYWAY_TEST_OIDC_CLIENT_SECRET || DEFAULT_CLIENT_SECRET,
-    redirectUris,
-    idTokenClaims: env.KEYWAY_TEST_OIDC_CONFORM === "1" ? "conform" : "all",
-  }).then(
-    (idp) => {
-      console.log(`OIDC test provider ready at ${idp.issuer}`);
-      const stop = () => {
-        // Whatever a client still holds open, do not outlive the signal by long.
-        setTimeout(() => process.exit(0), 2000).unref();
-        idp.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    },
-    (error: unknown) => {
-      console.error(`OIDC test provider failed to start: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
+  runAsProcess("OIDC test provider", () =>
+    startOidcServer({
+      port,
+      clientId: env.KEYWAY_TEST_OIDC_CLIENT_ID || DEFAULT_CLIENT_ID,
+      clientSecret: env.KEYWAY_TEST_OIDC_CLIENT_SECRET || DEFAULT_CLIENT_SECRET,
+      redirectUris,
+      idTokenClaims: env.KEYWAY_TEST_OIDC_CONFORM === "1" ? "conform" : "all",
+    }),
   );
 }

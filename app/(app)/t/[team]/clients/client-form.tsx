@@ -1,10 +1,9 @@
 "use client";
 
-import Link from "next/link";
-import { useActionState, useState, useTransition, type ReactNode } from "react";
-import { Field, SubmitButton } from "@/components/form";
+import { useState, useTransition } from "react";
+import { DraftForm, Field, SelectField } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
-import { Alert, buttonStyles, cx, inputStyles } from "@/components/ui";
+import { Alert, buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { applyTemplate, parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
 import { PROVIDER_IDS, PROVIDERS, providerTemplate } from "@/lib/oauth/providers";
@@ -27,11 +26,8 @@ const SOURCES = [...PROVIDER_IDS.map((id) => ({ id: id as string, label: PROVIDE
 
 export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, cancelHref, submitLabel }: Props) {
   const [draft, setDraft] = useState<ClientDraft>(initial);
-  const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
-  const [state, formAction] = useActionState(action, {});
   const [discovering, startDiscovery] = useTransition();
   const [discovery, setDiscovery] = useState<{ error?: string; note?: string }>({});
-  const errors = clientErrors ?? state.fieldErrors ?? {};
   const update = (patch: Partial<ClientDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const template = providerTemplate(draft.provider);
   const redirectChanged = saved && saved.redirectUri !== callbackUrl;
@@ -77,199 +73,170 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
   };
 
   return (
-    <form
-      action={formAction}
-      noValidate
-      className="space-y-6"
-      onSubmit={(event) => {
-        const parsed = parseClientDraft(draft);
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(parsed.fieldErrors);
-        } else {
-          setClientErrors(null);
-        }
-      }}
-    >
-      <input type="hidden" name="payload" value={JSON.stringify(draft)} />
-      {state.error ? <Alert>{state.error}</Alert> : null}
-      {Object.keys(errors).length > 0 ? <Alert>Some fields need your attention; see the messages below them.</Alert> : null}
-
-      <Section title="Provider">
-        <fieldset>
-          <legend className="text-sm font-medium text-slate-800">Start from</legend>
-          <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-5">
-            {SOURCES.map((source) => (
-              <label
-                key={source.id}
-                className={cx(
-                  "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
-                  draft.provider === source.id ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
-                )}
-              >
-                <input type="radio" name="source" value={source.id} checked={draft.provider === source.id} onChange={() => chooseSource(source.id)} className="sr-only" />
-                {source.label}
-              </label>
-            ))}
-          </div>
-          <p className="mt-2 text-sm text-slate-600">
-            {template
-              ? `The ${template.name} endpoints and recommended settings are filled in below. ${template.refreshTokens}`
-              : draft.provider === "oidc"
-                ? "Enter the provider's issuer URL: Keyway reads its endpoints from the discovery document."
-                : "Type the provider's endpoints as its documentation gives them."}
-          </p>
-        </fieldset>
-
-        {template?.urlPlaceholders?.map((placeholder) => (
-          <Field key={placeholder.name} label={placeholder.label} name={`placeholder-${placeholder.name}`} value={draft.placeholders[placeholder.name] ?? placeholder.default} onChange={(e) => setPlaceholder(placeholder.name, e.target.value)} hint={placeholder.help} autoComplete="off" />
-        ))}
-
-        {draft.provider === "oidc" ? (
-          <div className="space-y-2">
-            <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
-              <div className="flex-1">
-                <Field label="Issuer URL" name="issuer" value={draft.issuer} onChange={(e) => update({ issuer: e.target.value })} error={errors.issuer ?? discovery.error} placeholder="https://login.example.com" autoComplete="off" inputMode="url" />
-              </div>
-              <button type="button" className={cx(buttonStyles.secondary, "sm:mb-0.5")} onClick={discover} disabled={discovering || draft.issuer.trim() === ""}>
-                {discovering ? "Reading…" : "Read discovery document"}
-              </button>
-            </div>
-            {discovery.note ? <Alert tone="green">{discovery.note}</Alert> : null}
-          </div>
-        ) : null}
-      </Section>
-
-      <Section title="Client">
-        <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Google (directory sync)" autoComplete="off" />
-        <div className="grid gap-4 sm:grid-cols-2">
-          <Field label={template && template.clientIdLabel !== "Client ID" ? `Client ID (${template.clientIdLabel})` : "Client ID"} name="clientId" value={draft.clientId} onChange={(e) => update({ clientId: e.target.value })} error={errors.clientId} autoComplete="off" />
-          {draft.tokenAuthMethod !== "none" ? (
-            <Field
-              label={template && template.clientSecretLabel.toLowerCase() !== "client secret" ? `Client secret (${template.clientSecretLabel})` : "Client secret"}
-              name="clientSecret"
-              type="password"
-              value={draft.clientSecret}
-              onChange={(e) => update({ clientSecret: e.target.value })}
-              error={errors.clientSecret}
-              hint={saved?.hasSecret ? `Saved${saved.secretLastFour ? `, ends in ${saved.secretLastFour}` : ""}. Leave empty to keep it, or type a new value.` : "Encrypted when saved, and never shown again."}
-              autoComplete="new-password"
-            />
-          ) : null}
-        </div>
-        <div className="rounded-md border border-slate-200 bg-slate-50 p-3">
-          <CopyField value={callbackUrl} label="Redirect URI to register" />
-          <p className="mt-2 text-xs text-slate-600">
-            {template ? `In the ${template.name} console, paste it under “${template.redirectUriLabel}”. ` : "Register it with the provider exactly as shown: same scheme, host, port and path, no trailing slash. "}
-            {template ? (
-              <a href={template.consoleUrl} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
-                Open the {template.name} console
-              </a>
-            ) : null}
-          </p>
-        </div>
-        {redirectChanged ? (
-          <Alert tone="amber" title="This instance's callback URL changed">
-            <p>
-              The client was registered with <span className="break-all font-mono">{saved.redirectUri}</span>. Register <span className="break-all font-mono">{callbackUrl}</span> with the provider, then confirm here.
-            </p>
-            <label className="mt-2 flex items-center gap-2">
-              <input type="checkbox" name="redirectUriConfirmed" value="yes" className="h-4 w-4 rounded border-slate-300" />I registered the new callback URL with the provider
-            </label>
-          </Alert>
-        ) : null}
-      </Section>
-
-      <Section title="Endpoints">
-        <Field label="Authorization URL" name="authorizationUrl" value={draft.authorizationUrl} onChange={(e) => update({ authorizationUrl: e.target.value })} error={errors.authorizationUrl} autoComplete="off" inputMode="url" />
-        <Field label="Token URL" name="tokenUrl" value={draft.tokenUrl} onChange={(e) => update({ tokenUrl: e.target.value })} error={errors.tokenUrl} autoComplete="off" inputMode="url" />
-        <Field
-          label="Revocation URL (optional)"
-          name="revocationUrl"
-          value={draft.revocationUrl}
-          onChange={(e) => update({ revocationUrl: e.target.value })}
-          error={errors.revocationUrl}
-          hint="Where Disconnect revokes tokens (RFC 7009). Leave empty if the provider has no such endpoint."
-          autoComplete="off"
-          inputMode="url"
-        />
-        {draft.parUrl ? <p className="text-xs text-slate-600">Authorization requests are pushed to {draft.parUrl} first (RFC 9126), so the provider&apos;s refusals show up in Keyway.</p> : null}
-      </Section>
-
-      <Section title="Requests">
-        <div>
-          <Field
-            label="Default scopes"
-            name="scopes"
-            value={draft.scopes}
-            onChange={(e) => update({ scopes: e.target.value })}
-            error={errors.scopes}
-            hint={`Separate with spaces. Connections use these unless they name their own.${template?.scopeSeparator === "," ? ` ${template.name} receives them comma-separated; Keyway joins them for you.` : ""}`}
-            autoComplete="off"
-          />
-          {template && template.scopeExamples.length > 0 ? (
-            <div className="mt-2">
-              <p className="text-xs font-medium text-slate-700">Common scopes</p>
-              <ul className="mt-1 flex flex-wrap gap-1.5">
-                {template.scopeExamples.map((example) => (
-                  <li key={example.scope}>
-                    <button type="button" title={example.description} className="max-w-full break-all rounded-full border border-slate-300 bg-white px-2 py-0.5 text-left font-mono text-xs text-slate-700 hover:bg-slate-50 disabled:opacity-50" disabled={scopesFromText(draft.scopes).includes(example.scope)} onClick={() => addScope(example.scope)}>
-                      + {example.scope}
-                    </button>
-                  </li>
+    <DraftForm draft={draft} parse={parseClientDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref}>
+      {(errors) => (
+        <>
+          <FormSection title="Provider">
+            <fieldset>
+              <legend className="text-sm font-medium text-slate-800">Start from</legend>
+              <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-5">
+                {SOURCES.map((source) => (
+                  <label
+                    key={source.id}
+                    className={cx(
+                      "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
+                      draft.provider === source.id ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
+                    )}
+                  >
+                    <input type="radio" name="source" value={source.id} checked={draft.provider === source.id} onChange={() => chooseSource(source.id)} className="sr-only" />
+                    {source.label}
+                  </label>
                 ))}
-              </ul>
+              </div>
+              <p className="mt-2 text-sm text-slate-600">
+                {template
+                  ? `The ${template.name} endpoints and recommended settings are filled in below. ${template.refreshTokens}`
+                  : draft.provider === "oidc"
+                    ? "Enter the provider's issuer URL: Keyway reads its endpoints from the discovery document."
+                    : "Type the provider's endpoints as its documentation gives them."}
+              </p>
+            </fieldset>
+
+            {template?.urlPlaceholders?.map((placeholder) => (
+              <Field key={placeholder.name} label={placeholder.label} name={`placeholder-${placeholder.name}`} value={draft.placeholders[placeholder.name] ?? placeholder.default} onChange={(e) => setPlaceholder(placeholder.name, e.target.value)} hint={placeholder.help} autoComplete="off" />
+            ))}
+
+            {draft.provider === "oidc" ? (
+              <div className="space-y-2">
+                <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
+                  <div className="flex-1">
+                    <Field label="Issuer URL" name="issuer" value={draft.issuer} onChange={(e) => update({ issuer: e.target.value })} error={errors.issuer ?? discovery.error} placeholder="https://login.example.com" autoComplete="off" inputMode="url" />
+                  </div>
+                  <button type="button" className={cx(buttonStyles.secondary, "sm:mb-0.5")} onClick={discover} disabled={discovering || draft.issuer.trim() === ""}>
+                    {discovering ? "Reading…" : "Read discovery document"}
+                  </button>
+                </div>
+                {discovery.note ? <Alert tone="green">{discovery.note}</Alert> : null}
+              </div>
+            ) : null}
+          </FormSection>
+
+          <FormSection title="Client">
+            <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Google (directory sync)" autoComplete="off" />
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label={template && template.clientIdLabel !== "Client ID" ? `Client ID (${template.clientIdLabel})` : "Client ID"} name="clientId" value={draft.clientId} onChange={(e) => update({ clientId: e.target.value })} error={errors.clientId} autoComplete="off" />
+              {draft.tokenAuthMethod !== "none" ? (
+                <Field
+                  label={template && template.clientSecretLabel.toLowerCase() !== "client secret" ? `Client secret (${template.clientSecretLabel})` : "Client secret"}
+                  name="clientSecret"
+                  type="password"
+                  value={draft.clientSecret}
+                  onChange={(e) => update({ clientSecret: e.target.value })}
+                  error={errors.clientSecret}
+                  hint={saved?.hasSecret ? `Saved${saved.secretLastFour ? `, ends in ${saved.secretLastFour}` : ""}. Leave empty to keep it, or type a new value.` : "Encrypted when saved, and never shown again."}
+                  autoComplete="new-password"
+                />
+              ) : null}
             </div>
-          ) : null}
-        </div>
-        <div className="grid gap-4 sm:grid-cols-2">
-          <div>
-            <label htmlFor="field-tokenAuthMethod" className="block text-sm font-medium text-slate-800">
-              Client authentication
-            </label>
-            <select id="field-tokenAuthMethod" className={cx(inputStyles, "mt-1")} value={draft.tokenAuthMethod} onChange={(e) => update({ tokenAuthMethod: e.target.value as ClientDraft["tokenAuthMethod"], ...(e.target.value === "none" ? { pkce: true, clientSecret: "" } : {}) })}>
-              {TOKEN_AUTH_METHODS.map((m) => (
-                <option key={m} value={m}>
-                  {TOKEN_AUTH_METHOD_LABEL[m]}
-                </option>
-              ))}
-            </select>
-            {errors.tokenAuthMethod ? <p className="mt-1 text-sm text-red-700">{errors.tokenAuthMethod}</p> : null}
-          </div>
-          <label className="flex items-start gap-3 sm:pt-6">
-            <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.pkce || draft.tokenAuthMethod === "none"} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => update({ pkce: e.target.checked })} />
-            <span>
-              <span className="block text-sm font-medium text-slate-800">Use PKCE</span>
-              <span className="block text-xs text-slate-600">On by default; required for public clients.</span>
-              {errors.pkce ? <span className="block text-sm text-red-700">{errors.pkce}</span> : null}
-            </span>
-          </label>
-        </div>
-        <ParamList title="Extra authorization parameters" hint="Added to every authorization request with this client, e.g. access_type=offline." params={draft.extraAuthParams} errors={errors} errorPrefix="extraAuthParams" onChange={(extraAuthParams) => update({ extraAuthParams })} />
-        <div>
-          <label htmlFor="field-notes" className="block text-sm font-medium text-slate-800">
-            Notes (optional)
-          </label>
-          <textarea id="field-notes" rows={3} className={cx(inputStyles, "mt-1")} value={draft.notes} onChange={(e) => update({ notes: e.target.value })} placeholder="Which project it lives in, who owns it at the provider…" />
-          {errors.notes ? <p className="mt-1 text-sm text-red-700">{errors.notes}</p> : null}
-        </div>
-      </Section>
+            <div className="rounded-md border border-slate-200 bg-slate-50 p-3">
+              <CopyField value={callbackUrl} label="Redirect URI to register" />
+              <p className="mt-2 text-xs text-slate-600">
+                {template ? `In the ${template.name} console, paste it under “${template.redirectUriLabel}”. ` : "Register it with the provider exactly as shown: same scheme, host, port and path, no trailing slash. "}
+                {template ? (
+                  <a href={template.consoleUrl} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
+                    Open the {template.name} console
+                  </a>
+                ) : null}
+              </p>
+            </div>
+            {redirectChanged ? (
+              <Alert tone="amber" title="This instance's callback URL changed">
+                <p>
+                  The client was registered with <span className="break-all font-mono">{saved.redirectUri}</span>. Register <span className="break-all font-mono">{callbackUrl}</span> with the provider, then confirm here.
+                </p>
+                <label className="mt-2 flex items-center gap-2">
+                  <input type="checkbox" name="redirectUriConfirmed" value="yes" className="h-4 w-4 rounded border-slate-300" />I registered the new callback URL with the provider
+                </label>
+              </Alert>
+            ) : null}
+          </FormSection>
 
-      <div className="flex flex-wrap gap-2">
-        <SubmitButton pendingText="Saving…">{submitLabel}</SubmitButton>
-        <Link href={cancelHref} className={buttonStyles.ghost}>
-          Cancel
-        </Link>
-      </div>
-    </form>
-  );
-}
+          <FormSection title="Endpoints">
+            <Field label="Authorization URL" name="authorizationUrl" value={draft.authorizationUrl} onChange={(e) => update({ authorizationUrl: e.target.value })} error={errors.authorizationUrl} autoComplete="off" inputMode="url" />
+            <Field label="Token URL" name="tokenUrl" value={draft.tokenUrl} onChange={(e) => update({ tokenUrl: e.target.value })} error={errors.tokenUrl} autoComplete="off" inputMode="url" />
+            <Field
+              label="Revocation URL (optional)"
+              name="revocationUrl"
+              value={draft.revocationUrl}
+              onChange={(e) => update({ revocationUrl: e.target.value })}
+              error={errors.revocationUrl}
+              hint="Where Disconnect revokes tokens (RFC 7009). Leave empty if the provider has no such endpoint."
+              autoComplete="off"
+              inputMode="url"
+            />
+            {draft.parUrl ? <p className="text-xs text-slate-600">Authorization requests are pushed to {draft.parUrl} first (RFC 9126), so the provider&apos;s refusals show up in Keyway.</p> : null}
+          </FormSection>
 
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
-      <h2 className="text-base font-semibold text-slate-900">{title}</h2>
-      {children}
-    </section>
+          <FormSection title="Requests">
+            <div>
+              <Field
+                label="Default scopes"
+                name="scopes"
+                value={draft.scopes}
+                onChange={(e) => update({ scopes: e.target.value })}
+                error={errors.scopes}
+                hint={`Separate with spaces. Connections use these unless they name their own.${template?.scopeSeparator === "," ? ` ${template.name} receives them comma-separated; Keyway joins them for you.` : ""}`}
+                autoComplete="off"
+              />
+              {template && template.scopeExamples.length > 0 ? (
+                <div className="mt-2">
+                  <p className="text-xs font-medium text-slate-700">Common scopes</p>
+                  <ul className="mt-1 flex flex-wrap gap-1.5">
+                    {template.scopeExamples.map((example) => (
+                      <li key={example.scope}>
+                        <button type="button" title={example.description} className="max-w-full break-all rounded-full border border-slate-300 bg-white px-2 py-0.5 text-left font-mono text-xs text-slate-700 hover:bg-slate-50 disabled:opacity-50" disabled={scopesFromText(draft.scopes).includes(example.scope)} onClick={() => addScope(example.scope)}>
+                          + {example.scope}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
+            </div>
+            <div className="grid gap-4 sm:grid-cols-2">
+              <SelectField
+                label="Client authentication"
+                id="field-tokenAuthMethod"
+                value={draft.tokenAuthMethod}
+                error={errors.tokenAuthMethod}
+                onChange={(e) => update({ tokenAuthMethod: e.target.value as ClientDraft["tokenAuthMethod"], ...(e.target.value === "none" ? { pkce: true, clientSecret: "" } : {}) })}
+              >
+                {TOKEN_AUTH_METHODS.map((m) => (
+                  <option key={m} value={m}>
+                    {TOKEN_AUTH_METHOD_LABEL[m]}
+                  </option>
+                ))}
+              </SelectField>
+              <label className="flex items-start gap-3 sm:pt-6">
+                <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.pkce || draft.tokenAuthMethod === "none"} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => update({ pkce: e.target.checked })} />
+                <span>
+                  <span className="block text-sm font-medium text-slate-800">Use PKCE</span>
+                  <span className="block text-xs text-slate-600">On by default; required for public clients.</span>
+                  {errors.pkce ? <span className="block text-sm text-red-700">{errors.pkce}</span> : null}
+                </span>
+              </label>
+            </div>
+            <ParamList title="Extra authorization parameters" hint="Added to every authorization request with this client, e.g. access_type=offline." params={draft.extraAuthParams} errors={errors} errorPrefix="extraAuthParams" onChange={(extraAuthParams) => update({ extraAuthParams })} />
+            <div>
+              <label htmlFor="field-notes" className="block text-sm font-medium text-slate-800">
+                Notes (optional)
+              </label>
+              <textarea id="field-notes" rows={3} className={cx(inputStyles, "mt-1")} value={draft.notes} onChange={(e) => update({ notes: e.target.value })} placeholder="Which project it lives in, who owns it at the provider…" />
+              {errors.notes ? <p className="mt-1 text-sm text-red-700">{errors.notes}</p> : null}
+            </div>
+          </FormSection>
+        </>
+      )}
+    </DraftForm>
   );
 }

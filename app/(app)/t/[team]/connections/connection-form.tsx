@@ -1,9 +1,8 @@
 "use client";
 
-import Link from "next/link";
-import { useActionState, useState, type ChangeEvent, type ReactNode } from "react";
-import { Field, SubmitButton } from "@/components/form";
-import { Alert, buttonStyles, cx, inputStyles } from "@/components/ui";
+import { useState, type ChangeEvent } from "react";
+import { DraftForm, Field } from "@/components/form";
+import { buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
@@ -42,181 +41,149 @@ function savedHint(hint: SecretHints[string] | undefined): string | undefined {
 
 export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, hints, savedCertificate, action, cancelHref, submitLabel }: Props) {
   const [draft, setDraft] = useState<ConnectionDraft>(initial);
-  const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
-  const [state, formAction] = useActionState(action, {});
-  const errors = clientErrors ?? state.fieldErrors ?? {};
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
-    <form
-      action={formAction}
-      noValidate
-      className="space-y-6"
-      onSubmit={(event) => {
-        const parsed = parseDraft(draft);
-        if (!parsed.success) {
-          event.preventDefault();
-          setClientErrors(parsed.fieldErrors);
-        } else {
-          setClientErrors(null);
-        }
-      }}
-    >
-      <input type="hidden" name="payload" value={JSON.stringify(draft)} />
-      {state.error ? <Alert>{state.error}</Alert> : null}
-      {Object.keys(errors).length > 0 ? <Alert>Some fields need your attention; see the messages below them.</Alert> : null}
-
-      <Section title="Connection">
-        <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Stripe (production)" autoComplete="off" />
-        <Field
-          label="Base URL"
-          name="baseUrl"
-          value={draft.baseUrl}
-          onChange={(e) => update({ baseUrl: e.target.value })}
-          error={errors.baseUrl}
-          placeholder="https://api.example.com/v1"
-          hint="Test requests and the proxy send paths relative to this URL."
-          autoComplete="off"
-          inputMode="url"
-        />
-      </Section>
-
-      <Section title="Authentication">
-        <fieldset>
-          <legend className="text-sm font-medium text-slate-800">Authentication type</legend>
-          <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
-            {AUTH_TYPES.map((type) => (
-              <label
-                key={type}
-                className={cx(
-                  "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
-                  draft.authType === type ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
-                )}
-              >
-                <input type="radio" name="authTypeChoice" value={type} checked={draft.authType === type} onChange={() => update({ authType: type })} className="sr-only" />
-                {AUTH_TYPE_LABEL[type]}
-              </label>
-            ))}
-          </div>
-          <p className="mt-2 text-sm text-slate-600">{AUTH_TYPE_HELP[draft.authType]}</p>
-        </fieldset>
-
-        {draft.authType === "BASIC" || draft.authType === "CUSTOM" ? (
-          <div className="grid gap-4 sm:grid-cols-2">
+    <DraftForm draft={draft} parse={parseDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref}>
+      {(errors) => (
+        <>
+          <FormSection title="Connection">
+            <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Stripe (production)" autoComplete="off" />
             <Field
-              label={draft.authType === "CUSTOM" ? "Basic username (optional)" : "Username"}
-              name="username"
-              value={draft.username}
-              onChange={(e) => update({ username: e.target.value })}
-              error={errors.username}
+              label="Base URL"
+              name="baseUrl"
+              value={draft.baseUrl}
+              onChange={(e) => update({ baseUrl: e.target.value })}
+              error={errors.baseUrl}
+              placeholder="https://api.example.com/v1"
+              hint="Test requests and the proxy send paths relative to this URL."
               autoComplete="off"
+              inputMode="url"
             />
-            <Field
-              label="Password or API key"
-              name="password"
-              type="password"
-              value={draft.password}
-              onChange={(e) => update({ password: e.target.value })}
-              error={errors.password}
-              hint={savedHint(hints.password) ?? "Encrypted when saved, and never shown again."}
-              autoComplete="new-password"
-            />
-          </div>
-        ) : null}
+          </FormSection>
 
-        {draft.authType === "HEADER" || draft.authType === "CUSTOM" ? (
-          <EntryList
-            list="headers"
-            title="Headers"
-            nameLabel="Header name"
-            namePlaceholder="X-API-Key"
-            entries={draft.headers}
-            errors={errors}
-            hints={hints}
-            onChange={(headers) => update({ headers })}
-          />
-        ) : null}
+          <FormSection title="Authentication">
+            <fieldset>
+              <legend className="text-sm font-medium text-slate-800">Authentication type</legend>
+              <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
+                {AUTH_TYPES.map((type) => (
+                  <label
+                    key={type}
+                    className={cx(
+                      "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
+                      draft.authType === type ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
+                    )}
+                  >
+                    <input type="radio" name="authTypeChoice" value={type} checked={draft.authType === type} onChange={() => update({ authType: type })} className="sr-only" />
+                    {AUTH_TYPE_LABEL[type]}
+                  </label>
+                ))}
+              </div>
+              <p className="mt-2 text-sm text-slate-600">{AUTH_TYPE_HELP[draft.authType]}</p>
+            </fieldset>
 
-        {draft.authType === "QUERY" || draft.authType === "CUSTOM" ? (
-          <EntryList
-            list="params"
-            title="Query parameters"
-            nameLabel="Parameter name"
-            namePlaceholder="api_key"
-            entries={draft.params}
-            errors={errors}
-            hints={hints}
-            onChange={(params) => update({ params })}
-          />
-        ) : null}
-        {draft.authType === "OAUTH2_CODE" || draft.authType === "OAUTH2_CLIENT_CREDENTIALS" ? (
-          <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
-        ) : null}
-      </Section>
-
-      <Section title="Options">
-        <label className="flex items-start gap-3">
-          <input
-            type="checkbox"
-            className="mt-1 h-4 w-4 rounded border-slate-300"
-            checked={draft.certificate.mode !== "none"}
-            onChange={(e) => setCertificate({ mode: e.target.checked ? (savedCertificate ? "keep" : "new") : "none" })}
-          />
-          <span>
-            <span className="block text-sm font-medium text-slate-800">Use client SSL certificate</span>
-            <span className="block text-sm text-slate-600">Sends a certificate with every request of this connection (mutual TLS).</span>
-          </span>
-        </label>
-        {draft.certificate.mode === "keep" && savedCertificate ? (
-          <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
-            <p className="font-medium text-slate-800">{savedCertificate.subject}</p>
-            {savedCertificate.expiresAt ? <p className="text-slate-600">Expires {new Date(savedCertificate.expiresAt).toUTCString()}</p> : null}
-            <button type="button" className={cx(buttonStyles.secondary, "mt-2")} onClick={() => setCertificate({ mode: "new" })}>
-              Replace certificate
-            </button>
-          </div>
-        ) : null}
-        {draft.certificate.mode === "new" ? (
-          <div className="space-y-4">
-            <PemField label="Certificate (PEM)" name="certificatePem" value={draft.certificate.certificatePem} error={errors["certificate.certificatePem"]} onChange={(v) => setCertificate({ certificatePem: v })} hint="The client certificate, followed by any intermediate certificates." />
-            <PemField label="Private key (PEM)" name="privateKeyPem" value={draft.certificate.privateKeyPem} error={errors["certificate.privateKeyPem"]} onChange={(v) => setCertificate({ privateKeyPem: v })} hint="Encrypted when saved, and never shown again." />
-            <Field
-              label="Key passphrase (optional)"
-              name="passphrase"
-              type="password"
-              value={draft.certificate.passphrase}
-              onChange={(e) => setCertificate({ passphrase: e.target.value })}
-              error={errors["certificate.passphrase"]}
-              autoComplete="off"
-            />
-            <PemField label="CA bundle (optional)" name="caPem" value={draft.certificate.caPem} error={errors["certificate.caPem"]} onChange={(v) => setCertificate({ caPem: v })} hint="Certificates that the API's server certificate must chain to, if not a public CA." />
-            {savedCertificate ? (
-              <button type="button" className={buttonStyles.ghost} onClick={() => setCertificate({ mode: "keep" })}>
-                Keep the saved certificate instead
-              </button>
+            {draft.authType === "BASIC" || draft.authType === "CUSTOM" ? (
+              <div className="grid gap-4 sm:grid-cols-2">
+                <Field
+                  label={draft.authType === "CUSTOM" ? "Basic username (optional)" : "Username"}
+                  name="username"
+                  value={draft.username}
+                  onChange={(e) => update({ username: e.target.value })}
+                  error={errors.username}
+                  autoComplete="off"
+                />
+                <Field
+                  label="Password or API key"
+                  name="password"
+                  type="password"
+                  value={draft.password}
+                  onChange={(e) => update({ password: e.target.value })}
+                  error={errors.password}
+                  hint={savedHint(hints.password) ?? "Encrypted when saved, and never shown again."}
+                  autoComplete="new-password"
+                />
+              </div>
             ) : null}
-          </div>
-        ) : null}
-      </Section>
 
-      <div className="flex flex-wrap gap-2">
-        <SubmitButton pendingText="Saving…">{submitLabel}</SubmitButton>
-        <Link href={cancelHref} className={buttonStyles.ghost}>
-          Cancel
-        </Link>
-      </div>
-    </form>
-  );
-}
+            {draft.authType === "HEADER" || draft.authType === "CUSTOM" ? (
+              <EntryList
+                list="headers"
+                title="Headers"
+                nameLabel="Header name"
+                namePlaceholder="X-API-Key"
+                entries={draft.headers}
+                errors={errors}
+                hints={hints}
+                onChange={(headers) => update({ headers })}
+              />
+            ) : null}
 
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
-      <h2 className="text-base font-semibold text-slate-900">{title}</h2>
-      {children}
-    </section>
+            {draft.authType === "QUERY" || draft.authType === "CUSTOM" ? (
+              <EntryList
+                list="params"
+                title="Query parameters"
+                nameLabel="Parameter name"
+                namePlaceholder="api_key"
+                entries={draft.params}
+                errors={errors}
+                hints={hints}
+                onChange={(params) => update({ params })}
+              />
+            ) : null}
+            {draft.authType === "OAUTH2_CODE" || draft.authType === "OAUTH2_CLIENT_CREDENTIALS" ? (
+              <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
+            ) : null}
+          </FormSection>
+
+          <FormSection title="Options">
+            <label className="flex items-start gap-3">
+              <input
+                type="checkbox"
+                className="mt-1 h-4 w-4 rounded border-slate-300"
+                checked={draft.certificate.mode !== "none"}
+                onChange={(e) => setCertificate({ mode: e.target.checked ? (savedCertificate ? "keep" : "new") : "none" })}
+              />
+              <span>
+                <span className="block text-sm font-medium text-slate-800">Use client SSL certificate</span>
+                <span className="block text-sm text-slate-600">Sends a certificate with every request of this connection (mutual TLS).</span>
+              </span>
+            </label>
+            {draft.certificate.mode === "keep" && savedCertificate ? (
+              <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
+                <p className="font-medium text-slate-800">{savedCertificate.subject}</p>
+                {savedCertificate.expiresAt ? <p className="text-slate-600">Expires {new Date(savedCertificate.expiresAt).toUTCString()}</p> : null}
+                <button type="button" className={cx(buttonStyles.secondary, "mt-2")} onClick={() => setCertificate({ mode: "new" })}>
+                  Replace certificate
+                </button>
+              </div>
+            ) : null}
+            {draft.certificate.mode === "new" ? (
+              <div className="space-y-4">
+                <PemField label="Certificate (PEM)" name="certificatePem" value={draft.certificate.certificatePem} error={errors["certificate.certificatePem"]} onChange={(v) => setCertificate({ certificatePem: v })} hint="The client certificate, followed by any intermediate certificates." />
+                <PemField label="Private key (PEM)" name="privateKeyPem" value={draft.certificate.privateKeyPem} error={errors["certificate.privateKeyPem"]} onChange={(v) => setCertificate({ privateKeyPem: v })} hint="Encrypted when saved, and never shown again." />
+                <Field
+                  label="Key passphrase (optional)"
+                  name="passphrase"
+                  type="password"
+                  value={draft.certificate.passphrase}
+                  onChange={(e) => setCertificate({ passphrase: e.target.value })}
+                  error={errors["certificate.passphrase"]}
+                  autoComplete="off"
+                />
+                <PemField label="CA bundle (optional)" name="caPem" value={draft.certificate.caPem} error={errors["certificate.caPem"]} onChange={(v) => setCertificate({ caPem: v })} hint="Certificates that the API's server certificate must chain to, if not a public CA." />
+                {savedCertificate ? (
+                  <button type="button" className={buttonStyles.ghost} onClick={() => setCertificate({ mode: "keep" })}>
+                    Keep the saved certificate instead
+                  </button>
+                ) : null}
+              </div>
+            ) : null}
+          </FormSection>
+        </>
+      )}
+    </DraftForm>
   );
 }
 

@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { Field } from "@/components/form";
+import { Field, SelectField } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
-import { buttonStyles, cx, inputStyles } from "@/components/ui";
+import { buttonStyles } from "@/components/ui";
 import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
@@ -32,33 +32,28 @@ export function OAuthFields({ grant, teamSlug, draft, clients, callbackUrl, erro
 
   return (
     <div className="space-y-4">
-      <div>
-        <label htmlFor="field-oauthClientRef" className="block text-sm font-medium text-slate-800">
-          OAuth client
-        </label>
-        <select
-          id="field-oauthClientRef"
-          className={cx(inputStyles, "mt-1")}
-          value={draft.clientRef}
-          onChange={(e) => onChange({ clientRef: e.target.value })}
-          aria-invalid={errors.oauthClientRef ? true : undefined}
-          aria-describedby="field-oauthClientRef-hint"
-        >
-          <option value="">Type in the client details below</option>
-          {clients.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name} ({c.providerName}, {c.clientId})
-            </option>
-          ))}
-        </select>
-        <p id="field-oauthClientRef-hint" className="mt-1 text-xs text-slate-600">
-          A client your team registered with the provider keeps its endpoints and secret in one place for every connection that uses it.{" "}
-          <Link href={`/t/${teamSlug}/clients/new`} className="font-medium text-brand-700 hover:underline">
-            Register a client
-          </Link>
-        </p>
-        {errors.oauthClientRef ? <p className="mt-1 text-sm text-red-700">{errors.oauthClientRef}</p> : null}
-      </div>
+      <SelectField
+        label="OAuth client"
+        id="field-oauthClientRef"
+        value={draft.clientRef}
+        onChange={(e) => onChange({ clientRef: e.target.value })}
+        error={errors.oauthClientRef}
+        hint={
+          <>
+            A client your team registered with the provider keeps its endpoints and secret in one place for every connection that uses it.{" "}
+            <Link href={`/t/${teamSlug}/clients/new`} className="font-medium text-brand-700 hover:underline">
+              Register a client
+            </Link>
+          </>
+        }
+      >
+        <option value="">Type in the client details below</option>
+        {clients.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name} ({c.providerName}, {c.clientId})
+          </option>
+        ))}
+      </SelectField>
 
       {draft.clientRef === "" ? (
         <div className="space-y-4 rounded-md border border-slate-200 p-3">
@@ -84,19 +79,13 @@ export function OAuthFields({ grant, teamSlug, draft, clients, callbackUrl, erro
               <Field label="Client secret" name="clientSecret" type="password" value={draft.clientSecret} onChange={(e) => onChange({ clientSecret: e.target.value })} error={errors.clientSecret} hint={secretHint} autoComplete="new-password" />
             ) : null}
           </div>
-          <div>
-            <label htmlFor="field-tokenAuthMethod" className="block text-sm font-medium text-slate-800">
-              Client authentication
-            </label>
-            <select id="field-tokenAuthMethod" className={cx(inputStyles, "mt-1")} value={draft.tokenAuthMethod} onChange={(e) => onChange({ tokenAuthMethod: e.target.value as OAuthDraft["tokenAuthMethod"] })}>
-              {TOKEN_AUTH_METHODS.filter((m) => code || m !== "none").map((m) => (
-                <option key={m} value={m}>
-                  {TOKEN_AUTH_METHOD_LABEL[m]}
-                </option>
-              ))}
-            </select>
-            {errors.tokenAuthMethod ? <p className="mt-1 text-sm text-red-700">{errors.tokenAuthMethod}</p> : null}
-          </div>
+          <SelectField label="Client authentication" id="field-tokenAuthMethod" value={draft.tokenAuthMethod} error={errors.tokenAuthMethod} onChange={(e) => onChange({ tokenAuthMethod: e.target.value as OAuthDraft["tokenAuthMethod"] })}>
+            {TOKEN_AUTH_METHODS.filter((m) => code || m !== "none").map((m) => (
+              <option key={m} value={m}>
+                {TOKEN_AUTH_METHOD_LABEL[m]}
+              </option>
+            ))}
+          </SelectField>
           {code ? (
             <label className="flex items-start gap-3">
               <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.tokenAuthMethod === "none" || draft.pkce} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => onChange({ pkce: e.target.checked })} />

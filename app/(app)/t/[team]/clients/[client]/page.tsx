@@ -41,7 +41,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
             {providerLabel(client.provider)} client <span className="font-mono">{client.clientId}</span>
           </>
         }
-        actions={canEdit ? <ClientActions teamSlug={slug} clientId={client.id} name={client.name} inUse={client.connections.length} /> : null}
+        actions={canEdit ? <ClientActions teamSlug={slug} clientId={client.id} name={client.name} /> : null}
       />
       {saved ? (
         <div className="mb-4">
