@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
+import { collectResponses } from "./support/responses";
 import { startEchoUpstream } from "./support/upstream";
 
 // A member sets up one connection of every non-OAuth type against an API the
@@ -19,21 +20,6 @@ const SECRETS = {
   customPassword: "custom-basic-secret-004",
   customHeader: "custom-hdr-secret-00005",
 };
-
-/** Every response the page receives (HTML, RSC payloads, JSON), to prove no saved secret is in any. */
-function collectResponses(page: Page): string[] {
-  const bodies: string[] = [];
-  page.on("response", async (response) => {
-    const type = response.headers()["content-type"] ?? "";
-    if (!/html|json|text|x-component/.test(type)) return;
-    try {
-      bodies.push(await response.text());
-    } catch {
-      // Redirects and aborted navigations have no body.
-    }
-  });
-  return bodies;
-}
 
 async function chooseType(page: Page, label: string) {
   await page.locator("label", { hasText: new RegExp(`^${label}$`) }).click();

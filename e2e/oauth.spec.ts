@@ -2,6 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import pg from "pg";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
+import { collectResponses } from "./support/responses";
 
 // OAuth2 in the browser, against the authorization server that
 // playwright.config.ts starts (test/support/oauth-server.ts: oidc-provider
@@ -66,6 +67,7 @@ async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[]
 
 test("a member registers a client from its issuer, connects, tests, survives a token expiry, and disconnects", async ({ page }) => {
   test.setTimeout(120_000);
+  const responses = collectResponses(page);
   const team = await signUp(page, "Olive Auth", freshEmail("oauth"));
   await registerFromIssuer(page, team, "Test provider", "keyway-short");
   await expect(page.getByRole("heading", { name: "Test provider" })).toBeVisible();
@@ -114,6 +116,11 @@ test("a member registers a client from its issuer, connects, tests, survives a t
   await expect(page.getByText("Disconnected. The provider revoked the tokens")).toBeVisible();
   await expect(page.getByTestId("oauth-state")).toContainText("Not connected");
   expect((await fetch(`${ISSUER}/resource/me`, { headers: { authorization: `Bearer ${lastToken}` } })).status).toBe(401);
+
+  // Neither the client secret nor any token the provider issued ever reached the browser from Keyway.
+  const fromKeyway = responses.join("\n");
+  expect(fromKeyway).not.toContain("keyway-short-secret");
+  for (const { token } of issued) expect(fromKeyway).not.toContain(token);
 });
 
 test("a provider that does not know Keyway's redirect URI: the connection page explains it with the URL to register", async ({ page }) => {
