@@ -146,7 +146,10 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
                   <a href={template.consoleUrl} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
                     Open the {template.name} console
                   </a>
-                ) : null}
+                ) : null}{" "}
+                <a href={`/guide/register-client${template ? `#${template.id}` : ""}`} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
+                  Step-by-step guide
+                </a>
               </p>
             </div>
             {redirectChanged ? (

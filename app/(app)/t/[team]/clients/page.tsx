@@ -33,7 +33,10 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
         <EmptyState icon={<ShieldIcon />} title="No OAuth clients yet" action={newButton}>
           <p>
             Register the client you created in a provider&apos;s console (Google Cloud, GitHub, Microsoft Entra ID…), so OAuth2 connections can use your own scopes and consent screen. The redirect URI to give the provider is{" "}
-            <span className="break-all font-mono text-xs">{current}</span>.
+            <span className="break-all font-mono text-xs">{current}</span>.{" "}
+            <Link href="/guide/register-client" className="font-medium text-brand-700 hover:underline">
+              How to register a client, provider by provider
+            </Link>
           </p>
         </EmptyState>
       ) : (

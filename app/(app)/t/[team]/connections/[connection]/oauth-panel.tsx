@@ -38,13 +38,16 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl }: { out
       {problem.showCallbackUrl ? (
         <div className="rounded-md border border-red-200 bg-white p-3 text-slate-900">
           <CopyField value={callbackUrl} label="Callback URL to register" />
-          {consoleUrl ? (
-            <p className="mt-2 text-sm">
+          <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+            <Link href="/guide/register-client#troubleshooting" className="font-medium text-brand-700 hover:underline">
+              Guide: fixing redirect_uri_mismatch
+            </Link>
+            {consoleUrl ? (
               <a href={consoleUrl} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
                 Open the provider&apos;s console
               </a>
-            </p>
-          ) : null}
+            ) : null}
+          </p>
         </div>
       ) : null}
     </div>
