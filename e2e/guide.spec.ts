@@ -38,7 +38,8 @@ test("the guide gives the callback URL, explains a wrong redirect URI, and opens
   await expect(google).toContainText("Authorized redirect URIs");
   await expect(google).toContainText(CALLBACK);
   await expect(google).toContainText("https://www.googleapis.com/auth/admin.directory.user");
-  await expect(google).toContainText(`“Authorized domains” add ${new URL(CALLBACK).hostname}`);
+  await expect(google).toContainText("Authorized domains");
+  await expect(google).toContainText(`the domain of ${new URL(CALLBACK).hostname}`);
   await google.getByRole("link", { name: "Create this client in Keyway" }).click();
   await page.waitForURL(new RegExp(`${team}/clients/new\\?provider=google$`));
   await expect(page.getByLabel("Token URL")).toHaveValue("https://oauth2.googleapis.com/token");

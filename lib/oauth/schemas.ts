@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { splitScopes as scopesFromText } from "./providers";
 
 // What a user may type for OAuth: a registered client (the client form), and
 // the OAuth2 parts of a connection (the connection form). The browser and the
@@ -51,9 +52,7 @@ export function optionalEndpointUrlSchema(what: string) {
 }
 
 /** Splits what a user typed into scopes: spaces, commas or new lines between them; duplicates dropped. */
-export function scopesFromText(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
-}
+export { splitScopes as scopesFromText } from "./providers";
 
 // RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

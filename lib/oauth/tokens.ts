@@ -230,7 +230,14 @@ export async function disconnectConnection(connection: ConnectionForTokens, acto
       const configuration = oauthConfiguration(settings.endpoints);
       try {
         if (tokens.refreshToken) await oauth.tokenRevocation(configuration, tokens.refreshToken, { token_type_hint: "refresh_token" });
-        await oauth.tokenRevocation(configuration, tokens.accessToken, { token_type_hint: "access_token" });
+        try {
+          await oauth.tokenRevocation(configuration, tokens.accessToken, { token_type_hint: "access_token" });
+        } catch (error) {
+          // Google and Salesforce end the access token with the refresh token, and then call it invalid_token
+          // (RFC 7009 2.2 says a server should answer 200): that is the revocation having worked.
+          const alreadyGone = tokens.refreshToken && error instanceof oauth.ResponseBodyError && error.error === "invalid_token";
+          if (!alreadyGone) throw error;
+        }
         revoked = true;
       } catch (error) {
         revocationError = tokenProblemFrom(error, "Revoking the tokens at the provider").message;
