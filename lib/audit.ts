@@ -4,36 +4,42 @@ type Tx = Prisma.TransactionClient;
 
 export type AuditActor = { id: string | null; label: string; ip?: string | null };
 
-export type AuditAction =
-  | "team.created"
-  | "team.renamed"
-  | "team.deleted"
-  | "member.invited"
-  | "member.invitation_revoked"
-  | "member.joined"
-  | "member.role_changed"
-  | "member.removed"
-  | "member.left"
-  | "connection.created"
-  | "connection.updated"
-  | "connection.duplicated"
-  | "connection.deleted"
-  | "connection.tested"
-  | "connection.connected"
-  | "connection.authorization_failed"
-  | "connection.token_obtained"
-  | "connection.token_refreshed"
-  | "connection.refresh_failed"
-  | "connection.disconnected"
-  | "oauth_client.created"
-  | "oauth_client.updated"
-  | "oauth_client.deleted";
+export const AUDIT_ACTIONS = [
+  "team.created",
+  "team.renamed",
+  "team.deleted",
+  "member.invited",
+  "member.invitation_revoked",
+  "member.joined",
+  "member.role_changed",
+  "member.removed",
+  "member.left",
+  "connection.created",
+  "connection.updated",
+  "connection.duplicated",
+  "connection.deleted",
+  "connection.tested",
+  "connection.connected",
+  "connection.authorization_failed",
+  "connection.token_obtained",
+  "connection.token_refreshed",
+  "connection.refresh_failed",
+  "connection.disconnected",
+  "oauth_client.created",
+  "oauth_client.updated",
+  "oauth_client.deleted",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client"] as const;
+export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 
 export type AuditInput = {
   teamId: string;
   actor: AuditActor;
   action: AuditAction;
-  objectType: "team" | "member" | "invitation" | "connection" | "oauth_client";
+  objectType: AuditObjectType;
   objectId?: string | null;
   objectName?: string | null;
   /** Context only: never a secret value. */

@@ -1,69 +1,207 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader, formatDateTime } from "@/components/ui";
+import Link from "next/link";
+import { Alert, EmptyState, LinkButton, PageHeader, cx, formatDateTime, inputStyles } from "@/components/ui";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
-import { db } from "@/lib/db";
+import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
+import { AUDIT_PAGE_SIZE, auditFilterSchema, filterInput, listAuditEvents, type AuditFilter, type AuditRow } from "@/lib/audit-log";
+import { fieldErrorsOf } from "@/lib/forms";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-const RECENT = 100;
+const OBJECT_LABEL: Record<(typeof AUDIT_OBJECT_TYPES)[number], string> = {
+  team: "Team",
+  member: "Member",
+  invitation: "Invitation",
+  connection: "Connection",
+  oauth_client: "OAuth client",
+};
 
-export default async function AuditPage({ params }: { params: Promise<{ team: string }> }) {
+type Search = Record<string, string | string[] | undefined>;
+
+function query(filter: Partial<AuditFilter>): string {
+  const params = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Where an event's object lives in the app, when it still can be opened. */
+function objectHref(slug: string, event: AuditRow): string | null {
+  if (!event.objectId) return null;
+  if (event.objectType === "connection") return `/t/${slug}/connections/${event.objectId}`;
+  if (event.objectType === "oauth_client") return `/t/${slug}/clients/${event.objectId}`;
+  return null;
+}
+
+function details(data: unknown): string {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return "";
+  return Object.entries(data as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(" · ");
+}
+
+export default async function AuditPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<Search> }) {
   const { team: slug } = await params;
   const { team } = await requireMember(slug, "ADMIN");
-  const events = await db.auditEvent.findMany({
-    where: { teamId: team.id },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: RECENT,
-  });
+  const raw = filterInput(await searchParams);
+  const parsed = auditFilterSchema.safeParse(raw);
+  const filter: AuditFilter = parsed.success ? parsed.data : {};
+  const errors = parsed.success ? {} : fieldErrorsOf(parsed.error);
+  const { events, older } = parsed.success ? await listAuditEvents(team.id, filter) : { events: [], older: undefined };
+  const { before: _cursor, ...withoutCursor } = filter;
+  const filtered = Object.keys(withoutCursor).length > 0;
+
   return (
     <>
       <PageHeader
         title="Audit log"
-        description={`Every change to this team's members and settings, newest first. The log cannot be edited or deleted. Showing the latest ${RECENT}; filters and CSV export are coming.`}
+        description="Every change to this team's connections, OAuth clients, tokens, members and settings: who, what, when and from where, without secret values. The log cannot be edited or deleted."
+        actions={
+          <LinkButton variant="secondary" href={`/t/${slug}/audit/export${query(withoutCursor)}`} prefetch={false} download>
+            Download CSV
+          </LinkButton>
+        }
       />
-      {events.length === 0 ? (
-        <EmptyState icon={<ListIcon />} title="No events yet" />
-      ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Latest audit events</caption>
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2.5">When</th>
-                <th scope="col" className="px-4 py-2.5">Who</th>
-                <th scope="col" className="px-4 py-2.5">Action</th>
-                <th scope="col" className="px-4 py-2.5">Object</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {events.map((event) => (
-                <tr key={event.id.toString()}>
-                  <td className="whitespace-nowrap px-4 py-2.5 text-slate-600">{formatDateTime(event.createdAt)}</td>
-                  <td className="px-4 py-2.5">
-                    <span className="block break-all">{event.actorLabel}</span>
-                    {event.ip ? <span className="block text-xs text-slate-600">from {event.ip}</span> : null}
-                  </td>
-                  <td className="whitespace-nowrap px-4 py-2.5 font-mono text-xs">{event.action}</td>
-                  <td className="break-all px-4 py-2.5">
-                    {event.objectType}
-                    {event.objectName ? `: ${event.objectName}` : ""}
-                    {summarise(event.data)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+
+      <form method="get" className="mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Filter events">
+        <FilterField label="Actor (email)" name="actor" defaultValue={raw.actor} error={errors.actor} placeholder="ada@example.com" />
+        <div>
+          <label htmlFor="filter-action" className="block text-sm font-medium text-slate-800">
+            Action
+          </label>
+          <select id="filter-action" name="action" defaultValue={raw.action ?? ""} className={cx(inputStyles, "mt-1")} aria-invalid={errors.action ? true : undefined}>
+            <option value="">Any action</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+          {errors.action ? <p className="mt-1 text-sm text-red-700">{errors.action}</p> : null}
         </div>
+        <div>
+          <label htmlFor="filter-objectType" className="block text-sm font-medium text-slate-800">
+            Object type
+          </label>
+          <select id="filter-objectType" name="objectType" defaultValue={raw.objectType ?? ""} className={cx(inputStyles, "mt-1")}>
+            <option value="">Any type</option>
+            {AUDIT_OBJECT_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {OBJECT_LABEL[t]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <FilterField label="Object ID" name="objectId" defaultValue={raw.objectId} error={errors.objectId} placeholder="c3f2…" />
+        <FilterField label="From (UTC)" name="from" type="date" defaultValue={raw.from} error={errors.from} />
+        <FilterField label="To (UTC, included)" name="to" type="date" defaultValue={raw.to} error={errors.to} />
+        <div className="flex flex-wrap items-end gap-2 sm:col-span-2 lg:col-span-3">
+          <button type="submit" className="inline-flex items-center rounded-md bg-brand-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700">
+            Filter
+          </button>
+          {filtered ? (
+            <Link href={`/t/${slug}/audit`} className="px-2 py-2 text-sm font-medium text-slate-700 hover:underline">
+              Clear filters
+            </Link>
+          ) : null}
+        </div>
+      </form>
+
+      {!parsed.success ? (
+        <Alert>Some filters need your attention; see the messages next to them.</Alert>
+      ) : events.length === 0 ? (
+        <EmptyState icon={<ListIcon />} title={filtered ? "No events match these filters" : "No events yet"} />
+      ) : (
+        <>
+          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+            <table className="min-w-full divide-y divide-slate-200 text-sm">
+              <caption className="sr-only">Audit events, newest first</caption>
+              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+                <tr>
+                  <th scope="col" className="px-4 py-2.5">When</th>
+                  <th scope="col" className="px-4 py-2.5">Who</th>
+                  <th scope="col" className="px-4 py-2.5">Action</th>
+                  <th scope="col" className="px-4 py-2.5">Object</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {events.map((event) => {
+                  const href = objectHref(slug, event);
+                  const more = details(event.data);
+                  return (
+                    <tr key={event.id.toString()} data-testid="audit-event">
+                      <td className="whitespace-nowrap px-4 py-2.5 align-top text-slate-600">{formatDateTime(event.createdAt)}</td>
+                      <td className="px-4 py-2.5 align-top">
+                        <Link href={`/t/${slug}/audit${query({ actor: event.actorLabel })}`} className="block break-all hover:underline">
+                          {event.actorLabel}
+                        </Link>
+                        {event.ip ? <span className="block text-xs text-slate-600">from {event.ip}</span> : null}
+                      </td>
+                      <td className="whitespace-nowrap px-4 py-2.5 align-top font-mono text-xs">{event.action}</td>
+                      <td className="px-4 py-2.5 align-top">
+                        <span className="text-slate-600">{OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType}</span>
+                        {event.objectName ? (
+                          href ? (
+                            <>
+                              {" "}
+                              <Link href={href} className="font-medium text-slate-900 hover:underline">
+                                {event.objectName}
+                              </Link>
+                            </>
+                          ) : (
+                            <span className="font-medium text-slate-900"> {event.objectName}</span>
+                          )
+                        ) : null}
+                        {event.objectId && filter.objectId !== event.objectId ? (
+                          <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className={cx("ml-2 text-xs font-medium text-brand-700 hover:underline")} aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
+                            its events
+                          </Link>
+                        ) : null}
+                        {more ? <span className="mt-0.5 block break-all text-xs text-slate-600">{more}</span> : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <nav aria-label="Pages" className="mt-3 flex flex-wrap items-center justify-between gap-2 text-sm">
+            <span className="text-slate-600">
+              {events.length} event{events.length === 1 ? "" : "s"} on this page{filter.before ? " (older events)" : ""}, at most {AUDIT_PAGE_SIZE} per page.
+            </span>
+            <span className="flex gap-3">
+              {filter.before ? (
+                <Link href={`/t/${slug}/audit${query(withoutCursor)}`} className="font-medium text-brand-700 hover:underline">
+                  Newest events
+                </Link>
+              ) : null}
+              {older ? (
+                <Link href={`/t/${slug}/audit${query({ ...withoutCursor, before: older })}`} className="font-medium text-brand-700 hover:underline">
+                  Older events
+                </Link>
+              ) : null}
+            </span>
+          </nav>
+        </>
       )}
     </>
   );
 }
 
-function summarise(data: unknown): string {
-  if (!data || typeof data !== "object") return "";
-  const d = data as Record<string, unknown>;
-  if (typeof d.from === "string" && typeof d.to === "string") return ` (${d.from.toLowerCase()} → ${d.to.toLowerCase()})`;
-  if (typeof d.role === "string") return ` (${d.role.toLowerCase()})`;
-  return "";
+function FilterField({ label, name, defaultValue, error, type = "text", placeholder }: { label: string; name: string; defaultValue?: string; error?: string; type?: string; placeholder?: string }) {
+  const id = `filter-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <input id={id} name={name} type={type} defaultValue={defaultValue ?? ""} placeholder={placeholder} className={cx(inputStyles, "mt-1")} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
 }
