@@ -61,7 +61,13 @@ test("the guide gives the callback URL, explains a wrong redirect URI, and opens
   await db.query(`UPDATE "OAuthClient" SET "redirectUri" = 'https://old-keyway.example.test/oauth/callback' WHERE id = $1`, [clientId]);
   await db.end();
   await page.reload();
-  await expect(page.getByRole("row", { name: /Google/ })).toContainText("Registered redirect URI differs from this instance's callback URL");
+  const row = page.getByRole("row", { name: /Google/ });
+  await expect(row).toContainText("Registered redirect URI differs from this instance's callback URL");
+  await expect(row).toContainText("https://old-keyway.example.test/oauth/callback");
+  await expect(row).toContainText("set today");
+  await expectNoSeriousA11yViolations(page);
   await page.getByRole("link", { name: "Google" }).click();
   await expect(page.getByText("Registered with another URL")).toBeVisible();
+  // An owner sees the client's audit trail on its page.
+  await expect(page.getByRole("list", { name: "Audit trail" })).toContainText("oauth_client.created");
 });

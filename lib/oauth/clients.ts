@@ -63,13 +63,31 @@ function viewOf<T extends { clientSecret?: string | null; extraAuthParams: unkno
   };
 }
 
+/** A secret older than this is flagged in the registry: rotate it at the provider and here. */
+export const SECRET_MAX_AGE_DAYS = 180;
+
 export async function listOAuthClients(teamId: string) {
   const rows = await db.oAuthClient.findMany({
     where: { teamId },
-    select: { ...VIEW_FIELDS, clientSecret: true, _count: { select: { connections: true } } },
+    select: {
+      ...VIEW_FIELDS,
+      clientSecret: true,
+      connections: { select: { id: true, name: true, tokenSet: { select: { obtainedAt: true, refreshedAt: true } } }, orderBy: { name: "asc" } },
+    },
     orderBy: [{ name: "asc" }, { createdAt: "asc" }],
   });
-  return rows.map(({ _count, ...row }) => ({ ...viewOf(row), connectionCount: _count.connections }));
+  const now = Date.now();
+  return rows.map(({ connections, ...row }) => {
+    // The newest token obtained or refreshed by any connection using the client.
+    const activity = connections.flatMap((c) => (c.tokenSet ? [c.tokenSet.refreshedAt ?? c.tokenSet.obtainedAt] : []));
+    return {
+      ...viewOf(row),
+      connections: connections.map(({ id, name }) => ({ id, name })),
+      connectionCount: connections.length,
+      lastTokenActivity: activity.length > 0 ? new Date(Math.max(...activity.map((d) => d.getTime()))) : null,
+      secretAgeDays: row.secretChangedAt ? Math.floor((now - row.secretChangedAt.getTime()) / 86_400_000) : null,
+    };
+  });
 }
 
 /** A client as pages may see it: never the secret, only whether it is set and (for long ones) its last four characters. */

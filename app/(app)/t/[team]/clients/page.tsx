@@ -1,13 +1,20 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, Badge, EmptyState, LinkButton, PageHeader, formatDate } from "@/components/ui";
+import { Alert, Badge, EmptyState, LinkButton, PageHeader, formatDate, formatDateTime } from "@/components/ui";
 import { ShieldIcon } from "@/components/icons";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { providerLabel } from "@/lib/oauth/choices";
-import { listOAuthClients } from "@/lib/oauth/clients";
+import { listOAuthClients, SECRET_MAX_AGE_DAYS } from "@/lib/oauth/clients";
+import type { TokenAuthMethod } from "@/lib/oauth/http";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 
 export const metadata: Metadata = { title: "OAuth clients" };
+
+const AUTH_METHOD_SHORT: Record<TokenAuthMethod, string> = {
+  client_secret_basic: "secret by HTTP Basic",
+  client_secret_post: "secret in the body",
+  none: "public client",
+};
 
 export default async function ClientsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ deleted?: string }> }) {
   const { team: slug } = await params;
@@ -42,37 +49,89 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
+            <caption className="sr-only">The team&apos;s registered OAuth clients</caption>
             <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-600">
               <tr>
-                <th scope="col" className="px-4 py-2.5">Name</th>
+                <th scope="col" className="px-4 py-2.5">Client</th>
                 <th scope="col" className="px-4 py-2.5">Provider</th>
-                <th scope="col" className="hidden px-4 py-2.5 md:table-cell">Scopes</th>
+                <th scope="col" className="px-4 py-2.5">Scopes and authentication</th>
+                <th scope="col" className="px-4 py-2.5">Redirect URI</th>
+                <th scope="col" className="px-4 py-2.5">Secret</th>
                 <th scope="col" className="px-4 py-2.5">Connections</th>
-                <th scope="col" className="hidden px-4 py-2.5 lg:table-cell">Registered</th>
+                <th scope="col" className="px-4 py-2.5">Last token</th>
+                <th scope="col" className="px-4 py-2.5">Registered</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-200">
-              {clients.map((c) => (
-                <tr key={c.id} className="hover:bg-slate-50">
-                  <td className="max-w-xs px-4 py-3">
-                    <Link href={`/t/${slug}/clients/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
-                      {c.name}
-                    </Link>
-                    <p className="truncate font-mono text-xs text-slate-600">{c.clientId}</p>
-                    {c.redirectUri !== current ? <p className="mt-1 text-xs font-medium text-amber-800">Registered redirect URI differs from this instance&apos;s callback URL</p> : null}
-                  </td>
-                  <td className="px-4 py-3">
-                    <Badge>{providerLabel(c.provider)}</Badge>
-                  </td>
-                  <td className="hidden max-w-xs px-4 py-3 md:table-cell">
-                    <p className="truncate font-mono text-xs text-slate-700">{c.scopes.length > 0 ? c.scopes.join(" ") : "none"}</p>
-                  </td>
-                  <td className="px-4 py-3 text-slate-700">{c.connectionCount}</td>
-                  <td className="hidden px-4 py-3 text-slate-600 lg:table-cell">
-                    {formatDate(c.createdAt)} by {c.createdByLabel}
-                  </td>
-                </tr>
-              ))}
+              {clients.map((c) => {
+                const age = c.secretAgeDays;
+                return (
+                  <tr key={c.id} className="align-top hover:bg-slate-50">
+                    <td className="max-w-xs px-4 py-3">
+                      <Link href={`/t/${slug}/clients/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                        {c.name}
+                      </Link>
+                      <p className="break-all font-mono text-xs text-slate-600">{c.clientId}</p>
+                    </td>
+                    <td className="px-4 py-3">
+                      <Badge>{providerLabel(c.provider)}</Badge>
+                    </td>
+                    <td className="max-w-xs px-4 py-3">
+                      <p className="break-all font-mono text-xs text-slate-700">{c.scopes.length > 0 ? c.scopes.join(" ") : "no default scopes"}</p>
+                      <p className="mt-0.5 text-xs text-slate-600">{AUTH_METHOD_SHORT[c.tokenAuthMethod]}{c.pkce ? ", PKCE" : ""}</p>
+                    </td>
+                    <td className="max-w-[14rem] px-4 py-3">
+                      {c.redirectUri === current ? (
+                        <Badge tone="green">matches</Badge>
+                      ) : (
+                        <span className="block text-xs font-medium text-amber-800">
+                          <Badge tone="amber">differs</Badge>
+                          <span className="mt-1 block">Registered redirect URI differs from this instance&apos;s callback URL</span>
+                          <span className="mt-0.5 block break-all font-mono font-normal text-slate-600">{c.redirectUri}</span>
+                        </span>
+                      )}
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3">
+                      {!c.hasSecret ? (
+                        <span className="text-xs text-slate-600">none (public)</span>
+                      ) : age !== null && age > SECRET_MAX_AGE_DAYS ? (
+                        <span title={`Set ${formatDate(c.secretChangedAt!)}; rotate it at the provider and save the new one here.`}>
+                          <Badge tone="amber">{age} days old</Badge>
+                        </span>
+                      ) : (
+                        <span className="text-xs text-slate-700">{age === null ? "set" : age === 0 ? "set today" : `${age} day${age === 1 ? "" : "s"} old`}</span>
+                      )}
+                    </td>
+                    <td className="px-4 py-3">
+                      {c.connections.length === 0 ? (
+                        <span className="text-xs text-slate-600">none</span>
+                      ) : (
+                        <ul className="space-y-0.5 text-xs">
+                          {c.connections.slice(0, 3).map((conn) => (
+                            <li key={conn.id}>
+                              <Link href={`/t/${slug}/connections/${conn.id}`} className="text-brand-700 hover:underline">
+                                {conn.name}
+                              </Link>
+                            </li>
+                          ))}
+                          {c.connections.length > 3 ? (
+                            <li>
+                              <Link href={`/t/${slug}/clients/${c.id}`} className="text-slate-600 hover:underline">
+                                and {c.connections.length - 3} more
+                              </Link>
+                            </li>
+                          ) : null}
+                        </ul>
+                      )}
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 text-xs text-slate-600">{c.lastTokenActivity ? formatDateTime(c.lastTokenActivity) : "never"}</td>
+                    <td className="px-4 py-3 text-xs text-slate-600">
+                      {formatDate(c.createdAt)}
+                      <span className="block break-all">by {c.createdByLabel}</span>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

@@ -4,6 +4,7 @@ import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui"
 import { CopyField } from "@/components/copy-button";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
+import { listAuditEvents } from "@/lib/audit-log";
 import { providerLabel } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
@@ -13,6 +14,8 @@ import { findOAuthClientOr404 } from "./find";
 import { ClientActions } from "./client-actions";
 
 export const metadata: Metadata = { title: "OAuth client" };
+
+const TRAIL_LENGTH = 20;
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -29,6 +32,8 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
   const { team, membership } = await requireMember(slug);
   const client = await findOAuthClientOr404(team.id, clientId);
   const canEdit = roleAtLeast(membership.role, "MEMBER");
+  // The audit log is for admins; so is this client's part of it.
+  const trail = roleAtLeast(membership.role, "ADMIN") ? await listAuditEvents(team.id, { objectId: client.id }, TRAIL_LENGTH) : null;
   const template = providerTemplate(client.provider);
   const current = callbackUrl();
 
@@ -101,6 +106,30 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
             </dl>
             {client.notes ? <p className="mt-3 whitespace-pre-wrap rounded-md bg-slate-50 p-3 text-sm text-slate-700">{client.notes}</p> : null}
           </Card>
+          {trail ? (
+            <Card title="Audit trail" description="Changes to this client, newest first. Its secret is never in the log.">
+              {trail.events.length === 0 ? (
+                <p className="text-sm text-slate-600">No events.</p>
+              ) : (
+                <ol className="-my-2 divide-y divide-slate-100" aria-label="Audit trail">
+                  {trail.events.map((event) => (
+                    <li key={event.id.toString()} className="flex flex-wrap justify-between gap-2 py-2 text-sm">
+                      <span>
+                        <span className="font-mono text-xs">{event.action}</span>
+                        <span className="block text-xs text-slate-600">{event.actorLabel}</span>
+                      </span>
+                      <span className="text-xs text-slate-600">{formatDateTime(event.createdAt)}</span>
+                    </li>
+                  ))}
+                </ol>
+              )}
+              <p className="mt-3 text-sm">
+                <Link href={`/t/${slug}/audit?objectId=${client.id}`} className="font-medium text-brand-700 hover:underline">
+                  {trail.older ? "All of this client's events in the audit log" : "Open in the audit log"}
+                </Link>
+              </p>
+            </Card>
+          ) : null}
           <Card title="Connections using this client">
             {client.connections.length === 0 ? (
               <p className="text-sm text-slate-600">None yet. Choose this client in an OAuth2 connection&apos;s form.</p>
