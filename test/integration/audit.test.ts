@@ -80,6 +80,35 @@ describe("audited actions", () => {
     expect(events[6]!.data).toMatchObject({ secretChanged: true });
   });
 
+  it("of teams and members write exactly one event each, and never the invitation token", async () => {
+    const teams = await import("@/lib/teams");
+    const team = await teams.createTeam(owner.id, owner.actor, "Audited team");
+    const acting = { userId: owner.id, role: "OWNER" as const, actor: owner.actor };
+    const invited = await makeUser("audit-invited");
+    const { token } = await teams.createInvitation(team.id, acting, { role: "MEMBER" });
+    const revoked = await teams.createInvitation(team.id, acting, { role: "VIEWER" });
+    await teams.revokeInvitation(team.id, acting, revoked.invitation.id);
+    await teams.acceptInvitation(token, { id: invited.id, email: invited.email }, "127.0.0.1");
+    const membership = await env.db.membership.findFirstOrThrow({ where: { teamId: team.id, userId: invited.id } });
+    await teams.changeRole(team.id, acting, membership.id, "ADMIN");
+    await teams.removeMember(team.id, acting, membership.id);
+    await teams.renameTeam(team.id, owner.actor, "Audited team, renamed");
+
+    const events = await env.db.auditEvent.findMany({ where: { teamId: team.id }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.action)).toEqual([
+      "team.created",
+      "member.invited",
+      "member.invited",
+      "member.invitation_revoked",
+      "member.joined",
+      "member.role_changed",
+      "member.removed",
+      "team.renamed",
+    ]);
+    const text = JSON.stringify(events, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+    for (const secret of [token, revoked.token]) expect(text).not.toContain(secret);
+  });
+
   it("are kept: the table refuses UPDATE and DELETE", async () => {
     await expect(env.db.$executeRaw`UPDATE "AuditEvent" SET action = 'forged'`).rejects.toThrow(/append-only/);
     await expect(env.db.$executeRaw`DELETE FROM "AuditEvent"`).rejects.toThrow(/append-only/);
