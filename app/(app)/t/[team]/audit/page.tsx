@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, EmptyState, LinkButton, PageHeader, cx, formatDateTime, inputStyles } from "@/components/ui";
+import { Alert, EmptyState, LinkButton, PageHeader, cx, formatDateTime } from "@/components/ui";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
 import { AUDIT_PAGE_SIZE, auditFilterSchema, filterInput, listAuditEvents, type AuditFilter, type AuditRow } from "@/lib/audit-log";
 import { fieldErrorsOf } from "@/lib/forms";
+import { Field, SelectField } from "@/components/form";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -65,37 +66,26 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
       />
 
       <form method="get" className="mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Filter events">
-        <FilterField label="Actor (email)" name="actor" defaultValue={raw.actor} error={errors.actor} placeholder="ada@example.com" />
-        <div>
-          <label htmlFor="filter-action" className="block text-sm font-medium text-slate-800">
-            Action
-          </label>
-          <select id="filter-action" name="action" defaultValue={raw.action ?? ""} className={cx(inputStyles, "mt-1")} aria-invalid={errors.action ? true : undefined}>
-            <option value="">Any action</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
-          {errors.action ? <p className="mt-1 text-sm text-red-700">{errors.action}</p> : null}
-        </div>
-        <div>
-          <label htmlFor="filter-objectType" className="block text-sm font-medium text-slate-800">
-            Object type
-          </label>
-          <select id="filter-objectType" name="objectType" defaultValue={raw.objectType ?? ""} className={cx(inputStyles, "mt-1")}>
-            <option value="">Any type</option>
-            {AUDIT_OBJECT_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {OBJECT_LABEL[t]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <FilterField label="Object ID" name="objectId" defaultValue={raw.objectId} error={errors.objectId} placeholder="c3f2…" />
-        <FilterField label="From (UTC)" name="from" type="date" defaultValue={raw.from} error={errors.from} />
-        <FilterField label="To (UTC, included)" name="to" type="date" defaultValue={raw.to} error={errors.to} />
+        <Field id="filter-actor" label="Actor (email)" name="actor" defaultValue={raw.actor ?? ""} error={errors.actor} placeholder="ada@example.com" />
+        <SelectField id="filter-action" label="Action" name="action" defaultValue={raw.action ?? ""} error={errors.action}>
+          <option value="">Any action</option>
+          {AUDIT_ACTIONS.map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="filter-objectType" label="Object type" name="objectType" defaultValue={raw.objectType ?? ""} error={errors.objectType}>
+          <option value="">Any type</option>
+          {AUDIT_OBJECT_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {OBJECT_LABEL[t]}
+            </option>
+          ))}
+        </SelectField>
+        <Field id="filter-objectId" label="Object ID" name="objectId" defaultValue={raw.objectId ?? ""} error={errors.objectId} placeholder="c3f2…" />
+        <Field id="filter-from" label="From (UTC)" name="from" type="date" defaultValue={raw.from ?? ""} error={errors.from} />
+        <Field id="filter-to" label="To (UTC, included)" name="to" type="date" defaultValue={raw.to ?? ""} error={errors.to} />
         <div className="flex flex-wrap items-end gap-2 sm:col-span-2 lg:col-span-3">
           <button type="submit" className="inline-flex items-center rounded-md bg-brand-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700">
             Filter
@@ -186,22 +176,5 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
         </>
       )}
     </>
-  );
-}
-
-function FilterField({ label, name, defaultValue, error, type = "text", placeholder }: { label: string; name: string; defaultValue?: string; error?: string; type?: string; placeholder?: string }) {
-  const id = `filter-${name}`;
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <input id={id} name={name} type={type} defaultValue={defaultValue ?? ""} placeholder={placeholder} className={cx(inputStyles, "mt-1")} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
-    </div>
   );
 }
