@@ -113,6 +113,10 @@ function transactionOptions() {
 type Outcome = { ok: true; accessToken: string } | { ok: false; problem: TokenProblem };
 
 async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActor, rejected: string | undefined): Promise<Outcome> {
+  // Read before the transaction: inside it, only `tx` may touch the database. (On the embedded
+  // PGlite every connection shares one session, so a query outside the transaction would wait
+  // for it to end, and it for the query.)
+  const settings = await settingsOf(connection);
   return db.$transaction(async (tx: Tx): Promise<Outcome> => {
     // FOR NO KEY UPDATE: excludes other refreshers, but not inserts that merely reference the row (test runs).
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connection.id} FOR NO KEY UPDATE`;
@@ -122,7 +126,6 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     // Someone else refreshed while this caller waited for the lock.
     if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken };
 
-    const settings = await settingsOf(connection);
     const configuration = oauthConfiguration(settings.endpoints);
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>
       writeAudit(tx, { teamId: connection.teamId, actor, action, objectType: "connection", objectId: connection.id, objectName: connection.name, data });
