@@ -24,29 +24,40 @@ type FieldProps = {
   children?: ReactNode;
 } & Omit<ComponentProps<"input">, "name">;
 
-/** A labelled input whose error is announced and tied to it with aria-describedby. */
-export function Field({ label, name, error, hint, children, id, ...input }: FieldProps) {
-  const fieldId = id ?? `field-${name}`;
-  const describedBy = [hint ? `${fieldId}-hint` : null, error ? `${fieldId}-error` : null].filter(Boolean).join(" ") || undefined;
+/** The ids that tie a control to its hint and error, for aria-describedby. */
+export function describedByOf(id: string, hint?: ReactNode, error?: string): string | undefined {
+  return [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+}
+
+/** Label, control, hint and error of one field; the control sets aria-describedby={describedByOf(id, hint, error)}. */
+export function FieldFrame({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
   return (
     <div>
-      <label htmlFor={fieldId} className="block text-sm font-medium text-slate-800">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <div className="mt-1">
-        {children ?? <input id={fieldId} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedBy} className={inputStyles} {...input} />}
-      </div>
+      <div className="mt-1">{children}</div>
       {hint ? (
-        <p id={`${fieldId}-hint`} className="mt-1 text-xs text-slate-600">
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
           {hint}
         </p>
       ) : null}
       {error ? (
-        <p id={`${fieldId}-error`} className="mt-1 text-sm text-red-700">
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
           {error}
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** A labelled input whose error is announced and tied to it with aria-describedby. */
+export function Field({ label, name, error, hint, children, id, ...input }: FieldProps) {
+  const fieldId = id ?? `field-${name}`;
+  return (
+    <FieldFrame id={fieldId} label={label} hint={hint} error={error}>
+      {children ?? <input id={fieldId} name={name} aria-invalid={error ? true : undefined} aria-describedby={describedByOf(fieldId, hint, error)} className={inputStyles} {...input} />}
+    </FieldFrame>
   );
 }
 
@@ -126,26 +137,12 @@ export function DraftForm<T>({
 
 /** A labelled select whose error is tied to it, like Field. */
 export function SelectField({ label, id, error, hint, children, ...select }: { label: string; id: string; error?: string; hint?: ReactNode } & ComponentProps<"select">) {
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <select id={id} className={cx(inputStyles, "mt-1")} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+    <FieldFrame id={id} label={label} hint={hint} error={error}>
+      <select id={id} className={inputStyles} aria-invalid={error ? true : undefined} aria-describedby={describedByOf(id, hint, error)} {...select}>
         {children}
       </select>
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
-    </div>
+    </FieldFrame>
   );
 }
 

@@ -41,7 +41,7 @@ export type AuditFilter = z.infer<typeof auditFilterSchema>;
 /** Query-string values to filter input: empty strings are "not filtered". */
 export function filterInput(search: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of ["actor", "action", "objectType", "objectId", "from", "to", "before"]) {
+  for (const key of Object.keys(auditFilterSchema.shape)) {
     const value = search[key];
     const one = Array.isArray(value) ? value[0] : value;
     if (one !== undefined && one.trim() !== "") out[key] = one;

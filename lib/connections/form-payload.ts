@@ -123,37 +123,11 @@ export function inputFromDraft(draft: ConnectionDraft): unknown {
       return { ...base, authType: "QUERY", params: filled(draft.params) };
     case "CUSTOM":
       return { ...base, authType: "CUSTOM", headers: filled(draft.headers), params: filled(draft.params), username: draft.username, password: draft.password };
-    case "OAUTH2_CODE": {
-      const o = draft.oauth;
-      return {
-        ...base,
-        authType: "OAUTH2_CODE",
-        oauthClientRef: o.clientRef,
-        authorizationUrl: o.authorizationUrl,
-        tokenUrl: o.tokenUrl,
-        revocationUrl: o.revocationUrl,
-        clientId: o.clientId,
-        clientSecret: o.clientSecret,
-        tokenAuthMethod: o.tokenAuthMethod,
-        pkce: o.pkce,
-        scopes: o.scopes,
-        extraParams: filled(o.extraParams),
-      };
-    }
+    case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS": {
-      const o = draft.oauth;
-      return {
-        ...base,
-        authType: "OAUTH2_CLIENT_CREDENTIALS",
-        oauthClientRef: o.clientRef,
-        tokenUrl: o.tokenUrl,
-        clientId: o.clientId,
-        clientSecret: o.clientSecret,
-        tokenAuthMethod: o.tokenAuthMethod,
-        scopes: o.scopes,
-        audience: o.audience,
-        extraParams: filled(o.extraParams),
-      };
+      // Both grants get every OAuth field; each schema keeps the ones of its grant.
+      const { clientRef, extraParams, ...fields } = draft.oauth;
+      return { ...base, authType: draft.authType, oauthClientRef: clientRef, ...fields, extraParams: filled(extraParams) };
     }
   }
 }

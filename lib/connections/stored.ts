@@ -3,7 +3,7 @@ import { z } from "zod";
 import { lastFour } from "../crypto";
 import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
-import type { AuthInput, AuthType, HeaderEntryInput, ParamEntryInput } from "./schemas";
+import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
 import { scopesFromText } from "../oauth/schemas";
 
 // How a connection's authentication is kept: non-secret settings in
@@ -164,7 +164,7 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
         });
         if (input.tokenAuthMethod !== "none") {
           // Either connection type may have kept a secret typed in place before; an empty field keeps it.
-          const savedSecret = saved && isOAuthStored(saved.authType) ? saved.secrets.clientSecret : undefined;
+          const savedSecret = saved && isOAuthType(saved.authType) ? saved.secrets.clientSecret : undefined;
           const secret = input.clientSecret !== "" ? input.clientSecret : savedSecret;
           if (!secret) errors.clientSecret = "Enter the client secret.";
           else {
@@ -179,10 +179,6 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
   }
   if (Object.keys(errors).length > 0) throw new StoredAuthError(errors);
   return { config, secrets, hints };
-}
-
-function isOAuthStored(type: string): boolean {
-  return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS";
 }
 
 function resolveEntries(entries: StoredEntry[] | undefined, secrets: StoredSecrets): NameValue[] {

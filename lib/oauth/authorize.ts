@@ -4,12 +4,11 @@ import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { decryptSecret, encryptSecret } from "../crypto";
 import { DomainError } from "../errors";
-import { connectionNotFound, openSecrets } from "../connections";
-import { storedConfigSchema } from "../connections/stored";
+import { connectionNotFound } from "../connections";
 import { callbackUrl } from "./callback-url";
 import { sanitizeDescription, sanitizeErrorCode } from "./errors";
 import { oauthConfiguration } from "./http";
-import { oauthSettingsFor } from "./settings";
+import { connectionOAuthSettings } from "./settings";
 import { tokenProblemFrom, tokenSetColumns } from "./tokens";
 
 // The authorization code grant's two halves (SPEC.md, "Connect"): sending the
@@ -44,7 +43,7 @@ export async function startAuthorization(teamId: string, userId: string, actor: 
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
   if (!connection) throw connectionNotFound();
   if (connection.authType !== "OAUTH2_CODE") throw new DomainError("Only OAuth2 authorization code connections are connected this way.", 400);
-  const settings = await oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+  const settings = await connectionOAuthSettings(connection);
   if (!settings.endpoints.authorizationUrl) throw new DomainError("This connection has no authorization URL; edit it and add one.", 400);
 
   const state = oauth.randomState();
@@ -136,8 +135,10 @@ export async function completeAuthorization(user: { id: string; email: string },
     return { kind: "refused", reason: "expired-state" };
   }
 
-  const connection = await db.connection.findFirst({ where: { id: pending.connectionId, teamId: pending.teamId }, include: { team: { select: { slug: true } } } });
-  const membership = await db.membership.findUnique({ where: { teamId_userId: { teamId: pending.teamId, userId: user.id } }, select: { role: true } });
+  const [connection, membership] = await Promise.all([
+    db.connection.findFirst({ where: { id: pending.connectionId, teamId: pending.teamId }, include: { team: { select: { slug: true } } } }),
+    db.membership.findUnique({ where: { teamId_userId: { teamId: pending.teamId, userId: user.id } }, select: { role: true } }),
+  ]);
   // Removed from the team, or demoted to viewer, while at the provider.
   if (!connection || !membership || membership.role === "VIEWER" || connection.authType !== "OAUTH2_CODE") return { kind: "refused", reason: "no-access" };
   const actor: AuditActor = { id: user.id, label: user.email, ip };
@@ -149,7 +150,7 @@ export async function completeAuthorization(user: { id: string; email: string },
     return finished;
   }
 
-  const settings = await oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+  const settings = await connectionOAuthSettings(connection);
   const configuration = oauthConfiguration(settings.endpoints);
   const current = new URL(pending.redirectUri);
   for (const [name, value] of params) current.searchParams.append(name, value);

@@ -1,4 +1,4 @@
-import { listOAuthClients } from "./clients";
+import { db } from "../db";
 import { providerTemplate } from "./providers";
 
 /** A provider id as people say it. */
@@ -12,6 +12,10 @@ export function providerLabel(provider: string): string {
 export type ClientChoice = { id: string; name: string; providerName: string; scopes: string[]; tokenAuthMethod: string; clientId: string };
 
 export async function clientChoices(teamId: string): Promise<ClientChoice[]> {
-  const clients = await listOAuthClients(teamId);
-  return clients.map((c) => ({ id: c.id, name: c.name, providerName: providerLabel(c.provider), scopes: c.scopes, tokenAuthMethod: c.tokenAuthMethod, clientId: c.clientId }));
+  const clients = await db.oAuthClient.findMany({
+    where: { teamId },
+    select: { id: true, name: true, provider: true, scopes: true, tokenAuthMethod: true, clientId: true },
+    orderBy: [{ name: "asc" }, { createdAt: "asc" }],
+  });
+  return clients.map(({ provider, ...c }) => ({ ...c, providerName: providerLabel(provider) }));
 }

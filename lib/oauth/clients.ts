@@ -3,9 +3,8 @@ import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { decryptSecret, encryptSecret, lastFour } from "../crypto";
 import { DomainError } from "../errors";
-import { OutboundError } from "../outbound";
 import { callbackUrl } from "./callback-url";
-import { discoverIssuer, type DiscoveredEndpoints, type OAuthEndpoints, type TokenAuthMethod } from "./http";
+import { discoverIssuer, outboundCauseOf, type DiscoveredEndpoints, type OAuthEndpoints, type TokenAuthMethod } from "./http";
 import type { ExtraParam, OAuthClientInput } from "./schemas";
 import { scopesFromText } from "./schemas";
 
@@ -21,8 +20,8 @@ function newClientId(): string {
   return `oc${randomBytes(12).toString("hex")}`;
 }
 
-/** The secret's envelope is bound to the client row, so it cannot be moved to another row and decrypted there. */
-function secretContext(id: string): string {
+/** The secret's envelope is bound to the client row, so it cannot be moved to another row and decrypted there (the key-rotation script uses it too). */
+export function clientSecretContext(id: string): string {
   return `oauth-client:${id}`;
 }
 
@@ -135,7 +134,7 @@ export async function createOAuthClient(teamId: string, actor: AuditActor, input
         id,
         teamId,
         ...columnsOf(input),
-        clientSecret: secret ? encryptSecret(secret, secretContext(id)) : null,
+        clientSecret: secret ? encryptSecret(secret, clientSecretContext(id)) : null,
         secretLastFour: secret ? (lastFour(secret) ?? null) : null,
         secretChangedAt: secret ? new Date() : null,
         redirectUri: callbackUrl(),
@@ -170,7 +169,7 @@ export async function updateOAuthClient(teamId: string, actor: AuditActor, id: s
     const secretColumns = !requiresSecret(input)
       ? { clientSecret: null, secretLastFour: null, secretChangedAt: saved.clientSecret ? new Date() : saved.secretChangedAt }
       : newSecret
-        ? { clientSecret: encryptSecret(input.clientSecret, secretContext(id)), secretLastFour: lastFour(input.clientSecret) ?? null, secretChangedAt: new Date() }
+        ? { clientSecret: encryptSecret(input.clientSecret, clientSecretContext(id)), secretLastFour: lastFour(input.clientSecret) ?? null, secretChangedAt: new Date() }
         : {};
     const columns = columnsOf(input);
     const updated = await tx.oAuthClient.update({
@@ -178,8 +177,8 @@ export async function updateOAuthClient(teamId: string, actor: AuditActor, id: s
       data: { ...columns, ...secretColumns, ...(options.redirectUriConfirmed ? { redirectUri: callbackUrl() } : {}) },
       select: { id: true, name: true },
     });
-    const changed = (Object.keys(columns) as (keyof typeof columns)[]).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(columns[key]));
-    if (newSecret) changed.push("clientSecret" as never);
+    const changed: string[] = (Object.keys(columns) as (keyof typeof columns)[]).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(columns[key]));
+    if (newSecret) changed.push("clientSecret");
     await writeAudit(tx, { teamId, actor, action: "oauth_client.updated", objectType: "oauth_client", objectId: id, objectName: input.name, data: { changed, secretChanged: newSecret } });
     return updated;
   });
@@ -211,7 +210,7 @@ export async function loadRegisteredClient(teamId: string, id: string): Promise<
     revocationUrl: row.revocationUrl,
     parUrl: row.parUrl,
     clientId: row.clientId,
-    clientSecret: row.clientSecret ? decryptSecret(row.clientSecret, secretContext(row.id)) : null,
+    clientSecret: row.clientSecret ? decryptSecret(row.clientSecret, clientSecretContext(row.id)) : null,
     tokenAuthMethod: row.tokenAuthMethod as TokenAuthMethod,
     scopes: row.scopes,
     scopeSeparator: row.scopeSeparator === "," ? "," : " ",
@@ -220,19 +219,13 @@ export async function loadRegisteredClient(teamId: string, id: string): Promise<
   };
 }
 
-/** The key-rotation script re-encrypts client secrets with the newest key. */
-export function clientSecretContext(id: string): string {
-  return secretContext(id);
-}
-
 /** Discovery for the client form, with failures in words. */
 export async function discoverForForm(issuerUrl: string): Promise<DiscoveredEndpoints> {
   try {
     return await discoverIssuer(issuerUrl);
   } catch (error) {
-    if (error instanceof OutboundError) throw new DomainError(`Could not read the discovery document: ${error.message}`, 400, "issuer");
-    const cause = error instanceof Error && error.cause instanceof OutboundError ? error.cause : undefined;
-    if (cause) throw new DomainError(`Could not read the discovery document: ${cause.message}`, 400, "issuer");
+    const outbound = outboundCauseOf(error);
+    if (outbound) throw new DomainError(`Could not read the discovery document: ${outbound.message}`, 400, "issuer");
     const detail = error instanceof Error ? error.message : String(error);
     throw new DomainError(
       `${issuerUrl.replace(/\/+$/, "")}/.well-known/openid-configuration did not answer with a usable discovery document (${detail}). Check the issuer URL, or fill in the endpoints by hand.`,

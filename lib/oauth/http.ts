@@ -1,5 +1,5 @@
 import * as oauth from "openid-client";
-import { sendRequest, type OutboundRequest } from "../outbound";
+import { OutboundError, sendRequest, type OutboundRequest } from "../outbound";
 
 // openid-client speaks the protocol; every request it makes goes out through
 // lib/outbound (SPEC.md, "Outbound safety": token calls are requests Keyway
@@ -24,8 +24,18 @@ export type OAuthEndpoints = {
 /** Token endpoint answers are small; a provider sending megabytes is broken or hostile. */
 const OAUTH_MAX_BYTES = 256 * 1024;
 
-/** Ten seconds less than the whole-request deadline would be arbitrary; use the configured one. */
+/** What tests and benchmarks may set on the requests openid-client makes (production uses the configured defaults). */
 type OutboundOverrides = Pick<OutboundRequest, "allow" | "resolve" | "timeoutMs">;
+
+/** The OutboundError behind an openid-client error (it wraps what its fetch threw), if the network was the problem. */
+export function outboundCauseOf(error: unknown): OutboundError | undefined {
+  let cause: unknown = error;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof OutboundError) return cause;
+    cause = cause.cause;
+  }
+  return undefined;
+}
 
 function headersOf(init: HeadersInit | undefined): Record<string, string> {
   return Object.fromEntries(new Headers(init).entries());

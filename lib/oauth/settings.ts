@@ -1,7 +1,9 @@
 import type { OAuthEndpoints, TokenAuthMethod } from "./http";
 import { loadRegisteredClient } from "./clients";
 import type { ExtraParam } from "./schemas";
-import type { StoredConfig, StoredSecrets } from "../connections/stored";
+import { openSecrets } from "../connections";
+import { storedConfigSchema, type StoredConfig, type StoredSecrets } from "../connections/stored";
+import type { Prisma } from "../generated/prisma/client";
 
 /** Everything one OAuth exchange of a connection needs: its registered client's settings, or those typed in place, with the connection's own on top. */
 export type ConnectionOAuth = {
@@ -15,7 +17,7 @@ export type ConnectionOAuth = {
   tokenParams: Record<string, string>;
 };
 
-type ConnectionRow = { teamId: string; authType: string; oauthClientId: string | null };
+type ConnectionRow = { id: string; teamId: string; authType: string; oauthClientId: string | null; config: Prisma.JsonValue; secrets: string | null };
 
 function merge(...lists: ExtraParam[][]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,7 +25,12 @@ function merge(...lists: ExtraParam[][]): Record<string, string> {
   return out;
 }
 
-export async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: StoredSecrets): Promise<ConnectionOAuth> {
+/** A connection's OAuth settings, from its row (secrets decrypted for the one exchange that needs them). */
+export async function connectionOAuthSettings(connection: ConnectionRow): Promise<ConnectionOAuth> {
+  return oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+}
+
+async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: StoredSecrets): Promise<ConnectionOAuth> {
   const own = config.oauth ?? { extraParams: [] };
   const extra = own.extraParams ?? [];
   const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? { ...(own.audience ? { audience: own.audience } : {}), ...merge(extra) } : {};

@@ -3,14 +3,12 @@ import { db } from "../db";
 import { config as appConfig } from "../config";
 import { writeAudit, type AuditActor } from "../audit";
 import { decryptJson, encryptJson } from "../crypto";
-import { OutboundError } from "../outbound";
 import type { Prisma } from "../generated/prisma/client";
-import { connectionNotFound, openSecrets } from "../connections";
-import { storedConfigSchema } from "../connections/stored";
+import { connectionNotFound } from "../connections";
 import { explainOAuthError } from "./errors";
-import { oauthConfiguration } from "./http";
+import { oauthConfiguration, outboundCauseOf } from "./http";
 import { isFresh, type Freshness } from "./freshness";
-import { oauthSettingsFor, type ConnectionOAuth } from "./settings";
+import { connectionOAuthSettings } from "./settings";
 
 type TokenRow = Freshness & { tokens: string };
 
@@ -44,21 +42,17 @@ export class TokenProblem extends Error {
   }
 }
 
-function tokenContext(connectionId: string): string {
+/** Each token envelope is bound to its connection (the key-rotation script uses this too). */
+export function tokenEnvelopeContext(connectionId: string): string {
   return `token:${connectionId}`;
 }
 
 export function sealTokens(connectionId: string, tokens: StoredTokens): string {
-  return encryptJson(tokens, tokenContext(connectionId));
+  return encryptJson(tokens, tokenEnvelopeContext(connectionId));
 }
 
 export function openTokens(connectionId: string, envelope: string): StoredTokens {
-  return decryptJson<StoredTokens>(envelope, tokenContext(connectionId));
-}
-
-/** The key-rotation script needs the context each token envelope is bound to. */
-export function tokenEnvelopeContext(connectionId: string): string {
-  return tokenContext(connectionId);
+  return decryptJson<StoredTokens>(envelope, tokenEnvelopeContext(connectionId));
 }
 
 export type TokenEndpointAnswer = oauth.TokenEndpointResponse;
@@ -78,11 +72,8 @@ export function tokenSetColumns(connectionId: string, answer: TokenEndpointAnswe
 
 /** The provider's refusal or the network's failure, as a TokenProblem that says what to do. */
 export function tokenProblemFrom(error: unknown, what: string): TokenProblem {
-  let cause: unknown = error;
-  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
-    if (cause instanceof OutboundError) return new TokenProblem("unreachable", `${what} failed: ${cause.message}`);
-    cause = cause.cause;
-  }
+  const outbound = outboundCauseOf(error);
+  if (outbound) return new TokenProblem("unreachable", `${what} failed: ${outbound.message}`);
   if (error instanceof oauth.ResponseBodyError) {
     const explained = explainOAuthError(error.error);
     const kind = error.error === "invalid_grant" ? "needs-reauth" : "refused";
@@ -100,10 +91,6 @@ export function tokenProblemFrom(error: unknown, what: string): TokenProblem {
 
 type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; config: Prisma.JsonValue; secrets: string | null };
 
-async function settingsOf(connection: ConnectionForTokens): Promise<ConnectionOAuth> {
-  return oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
-}
-
 /** How long the lock-holding transaction may last: one token request, with room to spare. */
 function transactionOptions() {
   const outbound = appConfig().KEYWAY_OUTBOUND_TIMEOUT_MS;
@@ -116,7 +103,7 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
   // Read before the transaction: inside it, only `tx` may touch the database. (On the embedded
   // PGlite every connection shares one session, so a query outside the transaction would wait
   // for it to end, and it for the query.)
-  const settings = await settingsOf(connection);
+  const settings = await connectionOAuthSettings(connection);
   return db.$transaction(async (tx: Tx): Promise<Outcome> => {
     // FOR NO KEY UPDATE: excludes other refreshers, but not inserts that merely reference the row (test runs).
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connection.id} FOR NO KEY UPDATE`;
@@ -227,7 +214,7 @@ export async function disconnectConnection(connection: ConnectionForTokens, acto
   let revoked = false;
   let revocationError: string | undefined;
   if (row) {
-    const settings = await settingsOf(connection);
+    const settings = await connectionOAuthSettings(connection);
     if (settings.endpoints.revocationUrl) {
       const tokens = openTokens(connection.id, row.tokens);
       const configuration = oauthConfiguration(settings.endpoints);

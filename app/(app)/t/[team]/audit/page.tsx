@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, EmptyState, LinkButton, PageHeader, cx, formatDateTime } from "@/components/ui";
+import { Alert, EmptyState, LinkButton, PageHeader, formatDateTime } from "@/components/ui";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
@@ -144,7 +144,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
                           )
                         ) : null}
                         {event.objectId && filter.objectId !== event.objectId ? (
-                          <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className={cx("ml-2 text-xs font-medium text-brand-700 hover:underline")} aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
+                          <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="ml-2 text-xs font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
                             its events
                           </Link>
                         ) : null}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { DraftForm, Field, SelectField } from "@/components/form";
+import { describedByOf, DraftForm, Field, FieldFrame, SelectField } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
 import { Alert, buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
@@ -230,13 +230,18 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
               </label>
             </div>
             <ParamList title="Extra authorization parameters" hint="Added to every authorization request with this client, e.g. access_type=offline." params={draft.extraAuthParams} errors={errors} errorPrefix="extraAuthParams" onChange={(extraAuthParams) => update({ extraAuthParams })} />
-            <div>
-              <label htmlFor="field-notes" className="block text-sm font-medium text-slate-800">
-                Notes (optional)
-              </label>
-              <textarea id="field-notes" rows={3} className={cx(inputStyles, "mt-1")} value={draft.notes} onChange={(e) => update({ notes: e.target.value })} placeholder="Which project it lives in, who owns it at the provider…" />
-              {errors.notes ? <p className="mt-1 text-sm text-red-700">{errors.notes}</p> : null}
-            </div>
+            <FieldFrame id="field-notes" label="Notes (optional)" error={errors.notes}>
+              <textarea
+                id="field-notes"
+                rows={3}
+                className={inputStyles}
+                value={draft.notes}
+                onChange={(e) => update({ notes: e.target.value })}
+                aria-invalid={errors.notes ? true : undefined}
+                aria-describedby={describedByOf("field-notes", undefined, errors.notes)}
+                placeholder="Which project it lives in, who owns it at the provider…"
+              />
+            </FieldFrame>
           </FormSection>
         </>
       )}
