@@ -25,14 +25,18 @@ export const AUDIT_ACTIONS = [
   "connection.token_refreshed",
   "connection.refresh_failed",
   "connection.disconnected",
+  "connection.used_via_proxy",
+  "connection.webhook_signing_updated",
   "oauth_client.created",
   "oauth_client.updated",
   "oauth_client.deleted",
+  "api_key.created",
+  "api_key.revoked",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client"] as const;
+export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key"] as const;
 export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 
 export type AuditInput = {

@@ -16,6 +16,7 @@ const OBJECT_LABEL: Record<(typeof AUDIT_OBJECT_TYPES)[number], string> = {
   invitation: "Invitation",
   connection: "Connection",
   oauth_client: "OAuth client",
+  api_key: "API key",
 };
 
 type Search = Record<string, string | string[] | undefined>;
@@ -31,6 +32,7 @@ function objectHref(slug: string, event: AuditRow): string | null {
   if (!event.objectId) return null;
   if (event.objectType === "connection") return `/t/${slug}/connections/${event.objectId}`;
   if (event.objectType === "oauth_client") return `/t/${slug}/clients/${event.objectId}`;
+  if (event.objectType === "api_key") return `/t/${slug}/api-keys`;
   return null;
 }
 
