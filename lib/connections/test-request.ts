@@ -1,4 +1,3 @@
-import { rootCertificates } from "node:tls";
 import { z } from "zod";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
@@ -11,6 +10,7 @@ import { connectionNotFound, openSecrets } from "./index";
 import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
+import { connectionTls } from "./tls";
 
 
 export const testRequestSchema = z.object({
@@ -91,11 +91,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
       method: input.method,
       headers: outgoing.headers,
       body: sendsBody ? input.body : undefined,
-      tls: {
-        ...(connection.clientCertPem ? { cert: connection.clientCertPem, key: secrets.clientKeyPem, passphrase: secrets.clientKeyPassphrase } : {}),
-        // A CA bundle adds to the public roots rather than replacing them, so it cannot break a public API's certificate.
-        ...(connection.clientCaPem ? { ca: [...rootCertificates, connection.clientCaPem].join("\n") } : {}),
-      },
+      tls: connectionTls(connection, secrets),
     });
     const headers = flattenHeaders(response.headers);
     const { text, truncated } = bodyForDisplay(response.body, headers["content-type"]);

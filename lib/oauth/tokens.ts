@@ -89,7 +89,7 @@ export function tokenProblemFrom(error: unknown, what: string): TokenProblem {
   return new TokenProblem("invalid-response", `${what}: the token endpoint's answer could not be used (${message}).`);
 }
 
-type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; config: Prisma.JsonValue; secrets: string | null };
+export type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; config: Prisma.JsonValue; secrets: string | null };
 
 /** How long the lock-holding transaction may last: one token request, with room to spare. */
 function transactionOptions() {
@@ -97,7 +97,10 @@ function transactionOptions() {
   return { timeout: outbound + 10_000, maxWait: outbound + 10_000 };
 }
 
-type Outcome = { ok: true; accessToken: string } | { ok: false; problem: TokenProblem };
+/** An access token and what decides when it must be refreshed (lib/oauth/freshness.ts). */
+export type CurrentToken = { accessToken: string; freshness: Freshness };
+
+type Outcome = ({ ok: true } & CurrentToken) | { ok: false; problem: TokenProblem };
 
 async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActor, rejected: string | undefined): Promise<Outcome> {
   // Read before the transaction: inside it, only `tx` may touch the database. (On the embedded
@@ -111,7 +114,7 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     const current = await tx.tokenSet.findUnique({ where: { connectionId: connection.id } });
     const currentTokens = current ? openTokens(connection.id, current.tokens) : undefined;
     // Someone else refreshed while this caller waited for the lock.
-    if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken };
+    if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: current };
 
     const configuration = oauthConfiguration(settings.endpoints);
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>
@@ -126,9 +129,10 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
         return { ok: false, problem: tokenProblemFrom(error, "Getting a token with the client credentials grant") };
       }
       const columns = tokenSetColumns(connection.id, answer);
-      await tx.tokenSet.upsert({ where: { connectionId: connection.id }, create: { connectionId: connection.id, ...columns }, update: { ...columns, obtainedAt: new Date(), refreshedAt: null } });
+      const obtainedAt = new Date();
+      await tx.tokenSet.upsert({ where: { connectionId: connection.id }, create: { connectionId: connection.id, ...columns, obtainedAt }, update: { ...columns, obtainedAt, refreshedAt: null } });
       await audit("connection.token_obtained", { grant: "client_credentials", scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null });
-      return { ok: true, accessToken: answer.access_token };
+      return { ok: true, accessToken: answer.access_token, freshness: { expiresAt: columns.expiresAt, obtainedAt, refreshedAt: null } };
     }
 
     if (!current || !currentTokens) return { ok: false, problem: new TokenProblem("not-connected", "This connection is not connected yet: click Connect on its page to authorize it at the provider.") };
@@ -152,14 +156,15 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
       return { ok: false, problem };
     }
     const columns = tokenSetColumns(connection.id, answer, currentTokens.refreshToken);
-    await tx.tokenSet.update({ where: { connectionId: connection.id }, data: { ...columns, refreshedAt: new Date(), refreshCount: { increment: 1 } } });
+    const refreshedAt = new Date();
+    await tx.tokenSet.update({ where: { connectionId: connection.id }, data: { ...columns, refreshedAt, refreshCount: { increment: 1 } } });
     await audit("connection.token_refreshed", {
       reason: rejected ? "refused_by_api" : "expiring",
       rotatedRefreshToken: Boolean(answer.refresh_token && answer.refresh_token !== currentTokens.refreshToken),
       scope: columns.scope,
       expiresAt: columns.expiresAt?.toISOString() ?? null,
     });
-    return { ok: true, accessToken: answer.access_token };
+    return { ok: true, accessToken: answer.access_token, freshness: { expiresAt: columns.expiresAt, obtainedAt: current.obtainedAt, refreshedAt } };
   }, transactionOptions());
 }
 
@@ -171,10 +176,15 @@ const inFlight = new Map<string, Promise<Outcome>>();
  * new one is obtained. Throws TokenProblem when no usable token can be had.
  */
 export async function accessTokenFor(connection: ConnectionForTokens, actor: AuditActor, options: { rejected?: string } = {}): Promise<string> {
+  return (await currentAccessToken(connection, actor, options)).accessToken;
+}
+
+/** accessTokenFor, with the token's expiry, for callers that keep the token for a while (the proxy). */
+export async function currentAccessToken(connection: ConnectionForTokens, actor: AuditActor, options: { rejected?: string } = {}): Promise<CurrentToken> {
   const row: TokenRow | null = await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokens: true, expiresAt: true, obtainedAt: true, refreshedAt: true } });
   if (row && isFresh(row)) {
     const { accessToken } = openTokens(connection.id, row.tokens);
-    if (accessToken !== options.rejected) return accessToken;
+    if (accessToken !== options.rejected) return { accessToken, freshness: { expiresAt: row.expiresAt, obtainedAt: row.obtainedAt, refreshedAt: row.refreshedAt } };
   }
   if (!row && connection.authType === "OAUTH2_CODE") {
     throw new TokenProblem("not-connected", "This connection is not connected yet: click Connect on its page to authorize it at the provider.");
@@ -188,7 +198,7 @@ export async function accessTokenFor(connection: ConnectionForTokens, actor: Aud
   }
   const outcome = await pending;
   if (!outcome.ok) throw outcome.problem;
-  return outcome.accessToken;
+  return { accessToken: outcome.accessToken, freshness: outcome.freshness };
 }
 
 /** A team's connection with what token work needs (secrets still sealed). */

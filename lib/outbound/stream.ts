@@ -1,0 +1,74 @@
+import { Agent, buildConnector, request, type Dispatcher } from "undici";
+import { config } from "../config";
+import { parseAllowList, type AllowList } from "./address-policy";
+import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
+import { explainFailure, OutboundError } from "./errors";
+import type { TlsOptions } from "./index";
+
+// The streaming side of outbound HTTP, for the proxy: the same destination
+// checks as sendRequest (every resolved address checked before a socket
+// connects to it, IP literals checked up front), but bodies flow through
+// without being read into memory, redirects go back to the caller as they
+// are, and sockets are pooled per connection so a busy connection does not
+// pay a TCP and TLS handshake per request. A pooled socket was checked when
+// it connected, to the address it is still connected to.
+
+let configuredAllowList: AllowList | undefined;
+function defaultAllowList(): AllowList {
+  configuredAllowList ??= parseAllowList(config().KEYWAY_OUTBOUND_ALLOW);
+  return configuredAllowList;
+}
+
+export type PooledDispatcherOptions = { tls?: TlsOptions; allow?: AllowList; resolve?: Resolver; connectTimeoutMs?: number };
+
+export function createPooledDispatcher(options: PooledDispatcherOptions = {}): Agent {
+  const lookup = guardedLookup(options.allow ?? defaultAllowList(), options.resolve ?? systemResolver);
+  const connectTimeoutMs = options.connectTimeoutMs ?? config().KEYWAY_OUTBOUND_TIMEOUT_MS;
+  return new Agent({ connect: buildConnector({ ...options.tls, lookup, timeout: connectTimeoutMs }), keepAliveTimeout: 4_000 });
+}
+
+/** The URL checks a destination gets before any socket: scheme, no credentials in it, and an IP literal's range. */
+export function checkDestination(raw: string, allow: AllowList = defaultAllowList()): URL {
+  const url = parseTarget(raw);
+  checkLiteralHost(url, allow);
+  return url;
+}
+
+export type StreamRequest = {
+  url: URL;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body?: Dispatcher.DispatchOptions["body"];
+  dispatcher: Dispatcher;
+  /** Waiting for the response headers, and for each next piece of the body. */
+  timeoutMs?: number;
+  sentClientCertificate?: boolean;
+  signal?: AbortSignal;
+};
+
+/** Sends one request and hands back the response with its body unread; failures come as OutboundError in words. */
+export async function openStream(options: StreamRequest): Promise<Dispatcher.ResponseData> {
+  const timeoutMs = options.timeoutMs ?? config().KEYWAY_OUTBOUND_TIMEOUT_MS;
+  try {
+    return await request(options.url, {
+      method: options.method as Dispatcher.HttpMethod,
+      headers: options.headers,
+      body: options.body,
+      dispatcher: options.dispatcher,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (error instanceof OutboundError) throw error;
+    throw explainFailure(error, {
+      host: options.url.host,
+      https: options.url.protocol === "https:",
+      timeoutMs,
+      timedOut: false,
+      sentClientCertificate: Boolean(options.sentClientCertificate),
+      handshakeCompleted: false,
+      answered: false,
+    });
+  }
+}

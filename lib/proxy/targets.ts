@@ -1,0 +1,199 @@
+import { createHash } from "node:crypto";
+import type { Agent } from "undici";
+import { config } from "../config";
+import { db } from "../db";
+import type { AuditActor } from "../audit";
+import { openSecrets } from "../connections";
+import type { ResolvedAuth } from "../connections/apply-auth";
+import { isOAuthType } from "../connections/schemas";
+import { resolveAuth, storedConfigSchema } from "../connections/stored";
+import { connectionTls } from "../connections/tls";
+import { currentAccessToken, TokenProblem, type ConnectionForTokens, type CurrentToken } from "../oauth/tokens";
+import { isFresh } from "../oauth/freshness";
+import { OutboundError } from "../outbound";
+import { checkDestination, createPooledDispatcher } from "../outbound/stream";
+import { ProxyError } from "./errors";
+
+// What the proxy needs of a connection, decrypted, kept in process memory
+// for KEYWAY_PROXY_CACHE_MS at most and only while the version the request's
+// check query read is the one it was built from (lib/proxy/check.ts). The
+// pooled dispatcher outlives a rebuild when the TLS material is the same, so
+// keep-alive sockets survive the short cache lifetime.
+
+export type ProxyTarget = {
+  connectionId: string;
+  teamId: string;
+  name: string;
+  version: string;
+  builtAt: number;
+  baseUrl: URL;
+  /** Base URL's path without its trailing slash: what every proxied path must stay under. */
+  basePath: string;
+  /** The credentials of non-OAuth types. */
+  staticAuth: ResolvedAuth | null;
+  /** OAuth2 types: the access token of the moment, replaced when it goes stale or the API refuses it. */
+  token: CurrentToken | null;
+  forTokens: ConnectionForTokens;
+  dispatcher: Agent;
+  sendsClientCertificate: boolean;
+};
+
+const DISPATCHER_IDLE_MS = 60_000;
+
+type PooledDispatcher = { fingerprint: string; agent: Agent; lastUsed: number };
+
+const state = globalThis as unknown as {
+  keywayProxyTargets?: Map<string, ProxyTarget>;
+  keywayProxyBuilding?: Map<string, Promise<ProxyTarget>>;
+  keywayProxyDispatchers?: Map<string, PooledDispatcher>;
+  keywayProxySweep?: ReturnType<typeof setInterval>;
+};
+const targets = (state.keywayProxyTargets ??= new Map());
+const building = (state.keywayProxyBuilding ??= new Map());
+const dispatchers = (state.keywayProxyDispatchers ??= new Map());
+
+function startSweeping() {
+  if (state.keywayProxySweep) return;
+  // Decrypted secrets must not linger after their few seconds, even for a connection nobody calls again.
+  state.keywayProxySweep = setInterval(() => {
+    const now = Date.now();
+    const maxAge = config().KEYWAY_PROXY_CACHE_MS;
+    for (const [id, target] of targets) if (now - target.builtAt >= maxAge) targets.delete(id);
+    for (const [id, pooled] of dispatchers) {
+      if (now - pooled.lastUsed >= DISPATCHER_IDLE_MS && !targets.has(id)) {
+        dispatchers.delete(id);
+        void pooled.agent.close().catch(() => undefined);
+      }
+    }
+  }, 1_000);
+  state.keywayProxySweep.unref();
+}
+
+/** Tests: drop every cached connection and close pooled sockets. */
+export async function clearProxyTargets(): Promise<void> {
+  targets.clear();
+  building.clear();
+  const pooled = [...dispatchers.values()];
+  dispatchers.clear();
+  await Promise.all(pooled.map((p) => p.agent.destroy().catch(() => undefined)));
+}
+
+export function tokenProblemAsProxyError(problem: TokenProblem, connectionName: string): ProxyError {
+  if (problem.kind === "needs-reauth" || problem.kind === "not-connected") {
+    return new ProxyError(409, "needs_reauthorization", `The connection “${connectionName}” needs to be connected again in Keyway before it can be used: ${problem.message}`);
+  }
+  return new ProxyError(502, "token_request_failed", `Keyway could not get an access token for the connection “${connectionName}”: ${problem.message}`);
+}
+
+export function outboundAsProxyError(error: OutboundError): ProxyError {
+  switch (error.kind) {
+    case "blocked":
+      return new ProxyError(403, "destination_blocked", error.message);
+    case "timeout":
+      return new ProxyError(504, "upstream_timeout", error.message);
+    case "invalid-url":
+      return new ProxyError(409, "connection_misconfigured", `The connection's base URL cannot be used: ${error.message}`);
+    default:
+      return new ProxyError(502, "upstream_unreachable", error.message);
+  }
+}
+
+function dispatcherFor(connectionId: string, fingerprint: string, build: () => Agent): Agent {
+  const existing = dispatchers.get(connectionId);
+  if (existing && existing.fingerprint === fingerprint) {
+    existing.lastUsed = Date.now();
+    return existing.agent;
+  }
+  // Requests still running on the old one finish first (close, not destroy).
+  if (existing) void existing.agent.close().catch(() => undefined);
+  const agent = build();
+  dispatchers.set(connectionId, { fingerprint, agent, lastUsed: Date.now() });
+  return agent;
+}
+
+async function build(teamId: string, connectionId: string, version: string, actor: AuditActor): Promise<ProxyTarget> {
+  const row = await db.connection.findFirst({
+    where: { id: connectionId, teamId },
+    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
+  });
+  if (!row) throw new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
+
+  let baseUrl: URL;
+  try {
+    baseUrl = checkDestination(row.baseUrl);
+  } catch (error) {
+    if (error instanceof OutboundError) throw outboundAsProxyError(error);
+    throw error;
+  }
+  const secrets = openSecrets(row.id, row.secrets);
+  let staticAuth: ResolvedAuth | null = null;
+  let token: CurrentToken | null = null;
+  if (isOAuthType(row.authType)) {
+    try {
+      token = await currentAccessToken(row, actor);
+    } catch (error) {
+      if (error instanceof TokenProblem) throw tokenProblemAsProxyError(error, row.name);
+      throw error;
+    }
+  } else {
+    try {
+      staticAuth = resolveAuth(row.authType, storedConfigSchema.parse(row.config ?? {}), secrets);
+    } catch (error) {
+      throw new ProxyError(409, "connection_misconfigured", error instanceof Error ? error.message : "The connection's authentication could not be read.");
+    }
+  }
+
+  const tls = connectionTls(row, secrets);
+  const fingerprint = createHash("sha256").update(JSON.stringify([baseUrl.origin, tls.cert ?? "", tls.key ?? "", tls.passphrase ?? "", tls.ca ?? ""])).digest("hex");
+  const dispatcher = dispatcherFor(row.id, fingerprint, () => createPooledDispatcher({ tls }));
+  return {
+    connectionId: row.id,
+    teamId: row.teamId,
+    name: row.name,
+    version,
+    builtAt: Date.now(),
+    baseUrl,
+    basePath: baseUrl.pathname.replace(/\/+$/, ""),
+    staticAuth,
+    token,
+    forTokens: row,
+    dispatcher,
+    sendsClientCertificate: Boolean(tls.cert),
+  };
+}
+
+/** The cached target when it is still current, else a new one (one build per connection and version at a time). */
+export async function proxyTarget(teamId: string, connectionId: string, version: string, actor: AuditActor): Promise<ProxyTarget> {
+  const cached = targets.get(connectionId);
+  if (cached && cached.version === version && cached.teamId === teamId && Date.now() - cached.builtAt < config().KEYWAY_PROXY_CACHE_MS) {
+    const pooled = dispatchers.get(connectionId);
+    if (pooled) pooled.lastUsed = Date.now();
+    return cached;
+  }
+  const flightKey = `${teamId}:${connectionId}:${version}`;
+  let flight = building.get(flightKey);
+  if (!flight) {
+    flight = build(teamId, connectionId, version, actor)
+      .then((target) => {
+        targets.set(connectionId, target);
+        startSweeping();
+        return target;
+      })
+      .finally(() => building.delete(flightKey));
+    building.set(flightKey, flight);
+  }
+  return flight;
+}
+
+/** The target's access token, refreshed first when it is about to expire or `rejected` (the API refused it). */
+export async function bearerToken(target: ProxyTarget, actor: AuditActor, rejected?: string): Promise<string> {
+  const current = target.token;
+  if (current && isFresh(current.freshness) && current.accessToken !== rejected) return current.accessToken;
+  try {
+    target.token = await currentAccessToken(target.forTokens, actor, rejected ? { rejected } : {});
+  } catch (error) {
+    if (error instanceof TokenProblem) throw tokenProblemAsProxyError(error, target.name);
+    throw error;
+  }
+  return target.token.accessToken;
+}
