@@ -59,7 +59,7 @@ test("a member creates and tests one connection of each type, and edits one with
   await startConnection(page, team, "Inbound hooks");
   await chooseType(page, "None");
   await save(page);
-  await expect(page.locator("[data-copy-source]")).toHaveText(/\/api\/webhooks\/[A-Za-z0-9_-]{20,}$/);
+  await expect(page.locator("[data-copy-source]")).toHaveText(/\/api\/hooks\/[A-Za-z0-9_-]{20,}$/);
   const none = await testFromPage(page);
   expect(none.headers.authorization).toBeUndefined();
 

@@ -110,3 +110,8 @@ export async function forgiveSignInAttempt(email: string, ip: string): Promise<v
 export async function takeSignUpAttempt(ip: string): Promise<LimitVerdict> {
   return consume(limiter("signup_ip", config().KEYWAY_SIGNUP_MAX_PER_IP, 60 * 60), ip);
 }
+
+/** Events one webhook URL accepts per minute (KEYWAY_WEBHOOK_MAX_PER_MINUTE), counted across every instance. */
+export async function takeWebhookHit(connectionId: string): Promise<LimitVerdict> {
+  return consume(limiter("webhook", config().KEYWAY_WEBHOOK_MAX_PER_MINUTE, 60), connectionId);
+}

@@ -3,10 +3,11 @@ import { configuredKeyring, needsRotation, reencrypt, type Keyring } from "../cr
 import { verifierContext } from "../oauth/authorize";
 import { clientSecretContext } from "../oauth/clients";
 import { tokenEnvelopeContext } from "../oauth/tokens";
+import { webhookSecretContext } from "../webhooks/receive";
 
 // Re-encrypts every stored secret that is not sealed with the newest key:
-// connection secrets, OAuth client secrets, token sets and the PKCE verifiers
-// of pending authorizations. Safe while the app serves: each row is rewritten
+// connection secrets, webhook signing secrets, OAuth client secrets, token
+// sets and the PKCE verifiers of pending authorizations. Safe while the app serves: each row is rewritten
 // only if it still holds the envelope that was read (compare-and-set), so a
 // concurrent save is never overwritten with older secrets; such a row was
 // just sealed with the newest key by that save anyway. Run it after every
@@ -31,6 +32,16 @@ const TABLES: Table[] = [
       (await db.connection.findMany({ where: { secrets: { not: null }, id: { gt: after } }, select: { id: true, secrets: true }, orderBy: { id: "asc" }, take })).map((r) => ({ key: r.id, envelope: r.secrets! })),
     context: (id) => id,
     swap: async (id, envelope, fresh) => (await db.connection.updateMany({ where: { id, secrets: envelope }, data: { secrets: fresh } })).count,
+  },
+  {
+    label: "Webhook signing secrets",
+    page: async (after, take) =>
+      (await db.connection.findMany({ where: { webhookSecret: { not: null }, id: { gt: after } }, select: { id: true, webhookSecret: true }, orderBy: { id: "asc" }, take })).map((r) => ({
+        key: r.id,
+        envelope: r.webhookSecret!,
+      })),
+    context: webhookSecretContext,
+    swap: async (id, envelope, fresh) => (await db.connection.updateMany({ where: { id, webhookSecret: envelope }, data: { webhookSecret: fresh } })).count,
   },
   {
     label: "OAuth clients",

@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
-import { CopyField } from "@/components/copy-button";
 import { requireMember, roleAtLeast } from "@/lib/access";
-import { publicUrl } from "@/lib/config";
 import { AUTH_TYPE_LABEL, isOAuthType, type AuthType } from "@/lib/connections/schemas";
 import { authorizationOutcome } from "@/lib/oauth/authorize";
 import { callbackUrl } from "@/lib/oauth/callback-url";
@@ -15,6 +13,7 @@ import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
 import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
+import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 
 export const metadata: Metadata = { title: "Connection" };
 
@@ -48,10 +47,10 @@ export default async function ConnectionPage({
   searchParams,
 }: {
   params: Promise<{ team: string; connection: string }>;
-  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string }>;
+  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string; event?: string }>;
 }) {
   const { team: slug, connection: connectionId } = await params;
-  const { saved, authorization, disconnected } = await searchParams;
+  const { saved, authorization, disconnected, event } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
@@ -137,12 +136,7 @@ export default async function ConnectionPage({
             </Card>
           ) : null}
 
-          {connection.authType === "NONE" ? (
-            <Card title="Webhook URL" description="Apps can POST events to this address.">
-              <CopyField label="Webhook URL" value={`${publicUrl()}/api/webhooks/${connection.webhookToken}`} />
-              <p className="mt-3 text-sm text-slate-600">Keyway&apos;s webhook receiver is not part of this version yet. Events sent here will be listed on this page once it is; until then nothing is received.</p>
-            </Card>
-          ) : null}
+          {connection.authType === "NONE" ? <WebhookUrlCard token={connection.webhookToken} /> : null}
         </div>
 
         <div className="space-y-6">
@@ -166,8 +160,14 @@ export default async function ConnectionPage({
               </ol>
             )}
           </Card>
+          {connection.authType === "NONE" ? <WebhookSigningCard teamId={team.id} teamSlug={slug} connectionId={connection.id} canEdit={canEdit} /> : null}
         </div>
       </div>
+      {connection.authType === "NONE" ? (
+        <div className="mt-6">
+          <WebhookEventsCard teamId={team.id} teamSlug={slug} connectionId={connection.id} selectedEventId={typeof event === "string" ? event : undefined} />
+        </div>
+      ) : null}
     </>
   );
 }

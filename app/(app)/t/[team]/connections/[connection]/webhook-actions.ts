@@ -1,0 +1,26 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { requireMember } from "@/lib/access";
+import { fieldErrorsOf, formObject, formValues, refusalState, type FormState } from "@/lib/forms";
+import { webhookSigningSchema } from "@/lib/webhooks/schemas";
+import { updateWebhookSigning } from "@/lib/webhooks/signing";
+
+// Signing settings of a connection of type None: members and above. The secret is never echoed back.
+
+const ECHOED = ["signatureHeader", "encoding", "prefix"] as const;
+
+export async function saveWebhookSigningAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const parsed = webhookSigningSchema.safeParse(formObject(formData));
+  if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: formValues(formData, ECHOED) };
+  let outcome: Awaited<ReturnType<typeof updateWebhookSigning>>;
+  try {
+    outcome = await updateWebhookSigning(team.id, actor, connectionId, parsed.data);
+  } catch (error) {
+    return { ...refusalState(error), values: formValues(formData, ECHOED) };
+  }
+  revalidatePath(`/t/${teamSlug}/connections/${connectionId}`);
+  const message = { set: "Signing secret saved: events without a valid signature are now refused.", cleared: "Signing secret removed: events are no longer checked.", unchanged: "Signature settings saved." }[outcome.secret];
+  return { ok: true, message };
+}

@@ -1,0 +1,34 @@
+import { receiveWebhook } from "@/lib/webhooks/receive";
+
+// The webhook receiver of connections of type None (lib/webhooks/receive.ts does the work).
+
+export const dynamic = "force-dynamic";
+
+type Context = { params: Promise<{ token: string }> };
+
+export async function POST(request: Request, { params }: Context): Promise<Response> {
+  const { token } = await params;
+  let outcome;
+  try {
+    outcome = await receiveWebhook(token, request);
+  } catch (error) {
+    // The name only: a message could quote what it failed on, and bodies and secrets are never logged.
+    console.error(`Webhook receiver failed: ${error instanceof Error ? error.name : "unknown error"}`);
+    return Response.json({ error: { code: "internal_error", message: "Keyway could not take this event; retry later." } }, { status: 500, headers: { "Cache-Control": "no-store" } });
+  }
+  return Response.json(outcome.body, { status: outcome.status, headers: { "Cache-Control": "no-store", ...outcome.headers } });
+}
+
+function methodNotAllowed(): Response {
+  return Response.json(
+    { error: { code: "method_not_allowed", message: "A webhook URL accepts POST only." } },
+    { status: 405, headers: { Allow: "POST", "Cache-Control": "no-store" } },
+  );
+}
+
+export const GET = methodNotAllowed;
+export const HEAD = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const OPTIONS = methodNotAllowed;

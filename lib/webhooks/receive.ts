@@ -1,0 +1,127 @@
+import { db } from "../db";
+import { takeWebhookHit } from "../auth/rate-limit";
+import { decryptSecret } from "../crypto";
+import { clientIp } from "../request-ip";
+import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, type SignatureEncoding } from "./limits";
+import { verifySignature } from "./signature";
+import { countRefusal, storeEvent } from "./store";
+
+// The webhook receiver (SPEC.md, "Webhooks"): POST /api/hooks/<token> of a
+// connection of type None. Framework-free: takes a standard Request, returns
+// the status and JSON the route sends. Never logs a secret or a body.
+
+export type ReceiveOutcome = {
+  status: 202 | 401 | 404 | 413 | 429;
+  body: { id: string; receivedAt: string } | { error: { code: string; message: string } };
+  headers?: Record<string, string>;
+};
+
+/** The context a connection's webhook secret is sealed with (lib/crypto binds the envelope to it). */
+export function webhookSecretContext(connectionId: string): string {
+  return `webhook:${connectionId}`;
+}
+
+const REDACTED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+function refuse(status: ReceiveOutcome["status"], code: string, message: string, headers?: Record<string, string>): ReceiveOutcome {
+  return { status, body: { error: { code, message } }, headers };
+}
+
+const notFound = () => refuse(404, "webhook_not_found", "No webhook is registered at this address.");
+const tooLarge = () => refuse(413, "payload_too_large", `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (1 MB); nothing was stored.`);
+
+/** The headers as received, with credentials replaced: a webhook's sender may send its own. */
+export function headersToStore(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of headers) kept[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : value;
+  return kept;
+}
+
+/**
+ * The body, or "too_large" as soon as more than `limit` bytes arrived (the
+ * rest is not read). A chunked body has no Content-Length to check first.
+ */
+export async function readBodyWithin(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | "too_large"> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return "too_large";
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return all;
+}
+
+/** The client's address; an IPv4 client seen through an IPv6 socket (::ffff:203.0.113.7) as plain IPv4. */
+export function sourceAddress(headers: Headers): string {
+  const ip = clientIp(headers);
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(ip) ? ip.slice(7) : ip;
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+export async function receiveWebhook(token: string, request: Request): Promise<ReceiveOutcome> {
+  if (!TOKEN_SHAPE.test(token)) return notFound();
+  const connection = await db.connection.findUnique({
+    where: { webhookToken: token },
+    select: {
+      id: true,
+      authType: true,
+      webhookSecret: true,
+      webhookSignatureHeader: true,
+      webhookSignatureEncoding: true,
+      webhookSignaturePrefix: true,
+    },
+  });
+  if (!connection || connection.authType !== "NONE") return notFound();
+
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
+
+  const verdict = await takeWebhookHit(connection.id);
+  if (!verdict.allowed) {
+    return refuse(429, "rate_limited", `This webhook accepts a limited number of events per minute; retry in ${verdict.retryAfterSeconds} s.`, {
+      "Retry-After": String(verdict.retryAfterSeconds),
+    });
+  }
+
+  const body = await readBodyWithin(request.body, MAX_WEBHOOK_BODY_BYTES);
+  if (body === "too_large") return tooLarge();
+
+  let signatureVerified: boolean | null = null;
+  if (connection.webhookSecret) {
+    const secret = decryptSecret(connection.webhookSecret, webhookSecretContext(connection.id));
+    const encoding: SignatureEncoding = (SIGNATURE_ENCODINGS as readonly string[]).includes(connection.webhookSignatureEncoding) ? (connection.webhookSignatureEncoding as SignatureEncoding) : "hex";
+    const presented = request.headers.get(connection.webhookSignatureHeader);
+    if (!verifySignature(secret, body, presented, { encoding, prefix: connection.webhookSignaturePrefix })) {
+      await countRefusal(connection.id);
+      return presented
+        ? refuse(401, "signature_mismatch", `The ${connection.webhookSignatureHeader} header does not match the body signed with this webhook's secret; nothing was stored.`)
+        : refuse(401, "signature_missing", `This webhook needs an HMAC-SHA256 signature in the ${connection.webhookSignatureHeader} header; nothing was stored.`);
+    }
+    signatureVerified = true;
+  }
+
+  const stored = await storeEvent({
+    connectionId: connection.id,
+    contentType: request.headers.get("content-type"),
+    headers: headersToStore(request.headers),
+    body,
+    sourceIp: sourceAddress(request.headers),
+    signatureVerified,
+  });
+  return { status: 202, body: { id: stored.id, receivedAt: stored.receivedAt.toISOString() } };
+}
