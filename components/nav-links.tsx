@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cx } from "./ui";
 
-export type NavItem = { href: string; label: string; soon?: boolean };
+export type NavItem = { href: string; label: string };
 
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname();
@@ -23,7 +23,6 @@ export function NavLinks({ items }: { items: NavItem[] }) {
               )}
             >
               {item.label}
-              {item.soon ? <span className="text-xs font-normal text-slate-600">soon</span> : null}
             </Link>
           </li>
         );

@@ -3,6 +3,7 @@ import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { DomainError } from "../errors";
 import { API_KEY_EXPIRY_CHOICES, type ApiKeyCreateInput } from "./schemas";
+import { evictKey } from "../proxy/keys";
 import { newApiKey } from "./secret";
 import { pendingLastUsed } from "./usage";
 
@@ -75,7 +76,7 @@ export async function listApiKeys(teamId: string): Promise<ApiKeyRow[]> {
   });
 }
 
-/** Revoking is immediate on every instance: each proxied request checks the key's row. */
+/** Revoking takes effect on every instance from its next request (lib/proxy/listener.ts). */
 export async function revokeApiKey(teamId: string, actor: AuditActor, apiKeyId: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const key = await tx.apiKey.findFirst({ where: { id: apiKeyId, teamId }, select: { id: true, name: true, prefix: true, revokedAt: true } });
@@ -84,4 +85,6 @@ export async function revokeApiKey(teamId: string, actor: AuditActor, apiKeyId: 
     await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date(), revokedByLabel: actor.label } });
     await writeAudit(tx, { teamId, actor, action: "api_key.revoked", objectType: "api_key", objectId: key.id, objectName: key.name, data: { prefix: key.prefix } });
   });
+  // Other instances hear of it from the database's notification; this one need not wait for it.
+  evictKey(apiKeyId);
 }
