@@ -123,8 +123,9 @@ export default defineConfig({
       },
     },
     ...PORTS.map((port) => ({
-      // node, not npx: npx would add its own start-up time and warnings to every run.
-      command: `node node_modules/next/dist/bin/next start -p ${port}`,
+      // Keyway's production server (server.ts), as `npm start` runs it; node, not npx: npx would
+      // add its own start-up time and warnings to every run.
+      command: `node --import tsx server.ts`,
       url: `http://127.0.0.1:${port}/signin`,
       reuseExistingServer: false,
       timeout: 120_000,
@@ -133,6 +134,7 @@ export default defineConfig({
       env: {
         ...(process.env as Record<string, string>),
         NODE_ENV: "production",
+        PORT: String(port),
       },
     })),
   ],

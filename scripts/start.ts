@@ -168,13 +168,13 @@ async function stopEmbeddedPostgres() {
   rmSync(lockFile, { force: true });
 }
 
-/** Starts `next <args>` with the terminal attached; `exit` resolves with its exit code. */
-function runNext(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<number> } {
-  const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+/** Starts `node <args>` with the terminal attached; `exit` resolves with its exit code. */
+function runNode(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<number> } {
+  const child = spawn(process.execPath, args, { stdio: "inherit", env });
   current = child;
   const exit = new Promise<number>((resolve) => {
     child.on("error", (error) => {
-      console.error(`Could not run next ${args[0]}: ${error.message}`);
+      console.error(`Could not run ${args.join(" ")}: ${error.message}`);
       resolve(1);
     });
     child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
@@ -230,12 +230,13 @@ async function main(): Promise<number> {
 
   if (!dev && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
     console.log("No production build in .next yet: building it once with `next build` (a minute or two)…");
-    const code = await runNext(["build"], env).exit;
+    const code = await runNode([nextBin, "build"], env).exit;
     checkStop();
     if (code !== 0) fail("`next build` failed; see above.");
   }
 
-  const { exit } = runNext([dev ? "dev" : "start", "-p", String(port)], env);
+  // Production runs server.ts: Next for the app, and the proxy's hot path without Next's request pipeline.
+  const { exit } = dev ? runNode([nextBin, "dev", "-p", String(port)], env) : runNode(["--import", "tsx", "server.ts"], { ...env, PORT: String(port) });
   let exited = false;
   void exit.then(() => (exited = true));
 

@@ -106,7 +106,7 @@ async function e2e(): Promise<boolean> {
   const database = await e2eDatabase();
   try {
     await migrate(database.url);
-    // playwright.config.ts starts two `next start` instances with this environment.
+    // playwright.config.ts starts two app instances (server.ts) with this environment.
     const env = toolEnv({
       DATABASE_URL: database.url,
       AUTH_SECRET: randomBytes(32).toString("base64url"),

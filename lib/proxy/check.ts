@@ -1,16 +1,18 @@
 import { Pool } from "pg";
 import { config } from "../config";
 
-// The proxy's one query per request in the steady state: is the key valid,
-// does the connection belong to the key's team, and which version of the
-// connection, its token set and its OAuth client is current. Versions are
-// the rows' xmin (the id of the transaction that last wrote them), so any
-// change on any instance, through any code path, shows up here at once and
-// the cached copy is rebuilt.
+// The proxy's queries on its hot path. While this instance hears the
+// database's change notifications (listener.ts), a cached key needs none;
+// when it does not (the embedded database, a lost listening connection),
+// each request asks in one query: is the key valid, does the connection
+// belong to the key's team, and which version of the connection, its token
+// set and its OAuth client is current. Versions are the rows' xmin (the id of
+// the transaction that last wrote them), so any change on any instance,
+// through any code path, shows up at once and the cached copy is rebuilt.
 
 const globalForProxy = globalThis as unknown as { keywayProxyPool?: Pool };
 
-function pool(): Pool {
+export function pool(): Pool {
   if (globalForProxy.keywayProxyPool) return globalForProxy.keywayProxyPool;
   const { DATABASE_URL, DATABASE_POOL_SIZE } = config();
   if (!DATABASE_URL) throw new Error("DATABASE_URL is not set");
@@ -38,7 +40,6 @@ export type KeyCheck = {
   connectionVersion: string | null;
 };
 
-// Unnamed statement: the embedded database runs every client connection in one session, where named ones collide.
 const CHECK_SQL = `
   SELECT k.id AS "keyId", k.name AS "keyName", k.prefix AS "keyPrefix", k."teamId",
          k."revokedAt" IS NOT NULL AS revoked,
@@ -50,7 +51,36 @@ const CHECK_SQL = `
   LEFT JOIN "OAuthClient" o ON o.id = c."oauthClientId"
   WHERE k."keyHash" = $1`;
 
+let preparedStatements = true;
+
+async function queryRows<T extends object>(name: string, text: string, values: unknown[]): Promise<T[]> {
+  // A named (prepared) statement is parsed and planned once per connection, which more than
+  // doubles the queries per second this can do. The embedded database runs every client
+  // connection in one session, where the second connection's PREPARE of the same name fails
+  // (42P05): there, statements go unnamed.
+  if (preparedStatements) {
+    try {
+      return (await pool().query<T>({ name, text, values })).rows;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "42P05") throw error;
+      preparedStatements = false;
+    }
+  }
+  return (await pool().query<T>(text, values)).rows;
+}
+
 export async function checkKeyAndConnection(keyHash: string, connectionId: string): Promise<KeyCheck | null> {
-  const result = await pool().query<KeyCheck>(CHECK_SQL, [keyHash, connectionId]);
-  return result.rows[0] ?? null;
+  return (await queryRows<KeyCheck>("keyway_proxy_check", CHECK_SQL, [keyHash, connectionId]))[0] ?? null;
+}
+
+export type KeyRow = Omit<KeyCheck, "expired" | "connectionVersion"> & { expiresAtMs: number | null };
+
+const KEY_SQL = `
+  SELECT id AS "keyId", name AS "keyName", prefix AS "keyPrefix", "teamId", "revokedAt" IS NOT NULL AS revoked,
+         (extract(epoch FROM "expiresAt" AT TIME ZONE 'UTC') * 1000)::float8 AS "expiresAtMs"
+  FROM "ApiKey" WHERE "keyHash" = $1`;
+
+/** A key by its hash, for the cache that change notifications keep current. */
+export async function findKey(keyHash: string): Promise<KeyRow | null> {
+  return (await queryRows<KeyRow>("keyway_proxy_key", KEY_SQL, [keyHash]))[0] ?? null;
 }

@@ -6,7 +6,9 @@ import { recordKeyUse } from "../api-keys/usage";
 import { applyAuth, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError } from "../outbound";
 import { openStream } from "../outbound/stream";
-import { checkKeyAndConnection } from "./check";
+import { checkKeyAndConnection, type KeyCheck } from "./check";
+import { cachedKey } from "./keys";
+import { notificationsLive } from "./listener";
 import { ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
@@ -31,19 +33,26 @@ const DROPPED_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "proxy-con
 // A request with a body cannot be sent twice without keeping the body; only bodiless requests are retried after a 401.
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
 
-export type ProxyCall = {
-  request: Request;
+/** One proxied request, whatever server received it (Next's route handler or Keyway's own HTTP server). */
+export type ProxyInput = {
+  method: string;
   connectionId: string;
   /** The part of the URL path after /api/proxy/<connection id>, still percent-encoded as the caller sent it. */
   path: string;
+  /** The query string with its "?", or "". */
+  search: string;
+  /** Lower-case names, as Node and the Fetch API both give them. */
+  headers: Iterable<[string, string | string[] | undefined]>;
+  body: Readable | null;
   /** The caller's address, for the audit trail. */
   ip: string;
 };
 
-function apiKeyOf(request: Request): string {
-  const header = request.headers.get("authorization");
-  if (!header) throw new ProxyError(401, "missing_api_key", "Send a team API key: Authorization: Bearer <key>. Admins create keys under API keys in Keyway.");
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+export type ProxyOutput = { status: number; headers: Record<string, string | string[]>; body: Readable | null };
+
+function apiKeyOf(authorization: string | undefined): string {
+  if (!authorization) throw new ProxyError(401, "missing_api_key", "Send a team API key: Authorization: Bearer <key>. Admins create keys under API keys in Keyway.");
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1] || !looksLikeApiKey(match[1])) throw new ProxyError(401, "invalid_api_key", "The Authorization header does not hold a Keyway API key (Bearer kw_…).");
   return match[1];
 }
@@ -60,76 +69,100 @@ function upstreamUrl(target: ProxyTarget, path: string, search: string): URL {
   return url;
 }
 
-function forwardedHeaders(incoming: Headers): Record<string, string | string[]> {
-  const named = new Set((incoming.get("connection") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean));
-  const headers: Record<string, string | string[]> = {};
+/** The caller's headers minus what must not travel on: single values, except repeated ones the server kept apart. */
+function forwardedHeaders(incoming: ProxyInput["headers"]): { headers: Record<string, string>; repeated: Record<string, string[]>; authorization: string | undefined } {
+  const headers: Record<string, string> = {};
+  const repeated: Record<string, string[]> = {};
+  let authorization: string | undefined;
+  let named: Set<string> | undefined;
   for (const [name, value] of incoming) {
-    if (DROPPED_REQUEST_HEADERS.has(name) || named.has(name)) continue;
+    if (value === undefined) continue;
+    if (name === "authorization") authorization = Array.isArray(value) ? value[0] : value;
+    if (name === "connection") named = new Set(String(value).split(",").map((n) => n.trim().toLowerCase()).filter(Boolean));
+    if (DROPPED_REQUEST_HEADERS.has(name)) continue;
+    if (Array.isArray(value)) repeated[name] = value;
+    else headers[name] = value;
+  }
+  if (named) {
+    for (const name of named) {
+      delete headers[name];
+      delete repeated[name];
+    }
+  }
+  return { headers, repeated, authorization };
+}
+
+function responseHeaders(upstream: Dispatcher.ResponseData["headers"]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
     headers[name] = value;
   }
   return headers;
 }
 
-function responseHeaders(upstream: Dispatcher.ResponseData["headers"]): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  return headers;
-}
+type Forwarded = ReturnType<typeof forwardedHeaders>;
 
-async function send(target: ProxyTarget, auth: ResolvedAuth, call: ProxyCall, url: URL, headers: Record<string, string | string[]>, body: Readable | null) {
-  // applyAuth works on single-valued headers; repeated ones (arrays) are kept aside and put back, unless the auth replaced them.
-  const single: Record<string, string> = {};
-  const repeated: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (Array.isArray(value)) repeated[name] = value;
-    else single[name] = value;
+async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, url: URL, forwarded: Forwarded, body: Readable | null) {
+  const outgoing = applyAuth(auth, { url, headers: forwarded.headers });
+  let headers: Record<string, string | string[]> = outgoing.headers;
+  if (Object.keys(forwarded.repeated).length > 0) {
+    // Repeated headers go along too, unless the connection's credentials replaced a header of that name.
+    const authNames = new Set(Object.keys(outgoing.headers).map((name) => name.toLowerCase()));
+    headers = { ...outgoing.headers };
+    for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
-  const outgoing = applyAuth(auth, { url, headers: single });
-  const finalHeaders: Record<string, string | string[]> = { ...outgoing.headers };
-  const authNames = new Set(Object.keys(outgoing.headers).map((name) => name.toLowerCase()));
-  for (const [name, values] of Object.entries(repeated)) if (!authNames.has(name)) finalHeaders[name] = values;
   try {
-    return await openStream({
-      url: outgoing.url,
-      method: call.request.method,
-      headers: finalHeaders,
-      body,
-      dispatcher: target.dispatcher,
-      sentClientCertificate: target.sendsClientCertificate,
-      signal: call.request.signal,
-    });
+    return await openStream({ url: outgoing.url, method: input.method, headers, body, dispatcher: target.dispatcher, sentClientCertificate: target.sendsClientCertificate });
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
   }
 }
 
-async function forward(call: ProxyCall): Promise<Response> {
-  const key = apiKeyOf(call.request);
-  const check = await checkKeyAndConnection(hashApiKey(key), call.connectionId);
-  if (!check) throw new ProxyError(401, "invalid_api_key", "This API key is not known to Keyway. It may have been mistyped, or deleted with its team.");
+function unknownKey(): ProxyError {
+  return new ProxyError(401, "invalid_api_key", "This API key is not known to Keyway. It may have been mistyped, or deleted with its team.");
+}
+
+type Admission = { key: Omit<KeyCheck, "connectionVersion">; version: string | null; connectionMissing: boolean };
+
+/**
+ * The key, and what decides whether a cached connection is current. Under
+ * change notifications a cached key costs no query, and the connection's team
+ * is checked when its target is built; otherwise one query answers both.
+ */
+async function admit(keyHash: string, connectionId: string): Promise<Admission> {
+  if (notificationsLive()) {
+    const row = await cachedKey(keyHash);
+    if (!row) throw unknownKey();
+    return { key: { ...row, expired: row.expiresAtMs !== null && row.expiresAtMs <= Date.now() }, version: null, connectionMissing: false };
+  }
+  const row = await checkKeyAndConnection(keyHash, connectionId);
+  if (!row) throw unknownKey();
+  return { key: row, version: row.connectionVersion, connectionMissing: row.connectionVersion === null };
+}
+
+/** Forwards one request; Keyway's own refusals are thrown as ProxyError for the server in front to render. */
+export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
+  const forwarded = forwardedHeaders(input.headers);
+  const keyHash = hashApiKey(apiKeyOf(forwarded.authorization));
+  const { key: check, version, connectionMissing } = await admit(keyHash, input.connectionId);
   if (check.revoked) throw new ProxyError(401, "api_key_revoked", `The API key “${check.keyName}” (${check.keyPrefix}…) was revoked. Ask a team admin for a new one.`);
   if (check.expired) throw new ProxyError(401, "api_key_expired", `The API key “${check.keyName}” (${check.keyPrefix}…) has expired. Ask a team admin for a new one.`);
-  if (check.connectionVersion === null) throw new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
+  if (connectionMissing) throw new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
 
-  const actor: AuditActor = { id: null, label: `API key “${check.keyName}” (${check.keyPrefix}…)`, ip: call.ip };
-  const target = await proxyTarget(check.teamId, call.connectionId, check.connectionVersion, actor);
-  const incoming = new URL(call.request.url);
-  const url = upstreamUrl(target, call.path, incoming.search);
-  const headers = forwardedHeaders(call.request.headers);
-  const method = call.request.method.toUpperCase();
-  const body = call.request.body && method !== "GET" && method !== "HEAD" ? Readable.fromWeb(call.request.body as import("node:stream/web").ReadableStream<Uint8Array>) : null;
+  const actor: AuditActor = { id: null, label: `API key “${check.keyName}” (${check.keyPrefix}…)`, ip: input.ip };
+  const target = await proxyTarget(check.teamId, input.connectionId, version, actor);
+  const url = upstreamUrl(target, input.path, input.search);
+  const method = input.method.toUpperCase();
+  const body = method === "GET" || method === "HEAD" ? null : input.body;
 
   let response: Dispatcher.ResponseData;
   if (target.staticAuth) {
-    response = await send(target, target.staticAuth, call, url, headers, body);
+    response = await send(target, target.staticAuth, input, url, forwarded, body);
   } else {
     const token = await bearerToken(target, actor);
-    response = await send(target, { authType: "BEARER", accessToken: token }, call, url, headers, body);
+    response = await send(target, { authType: "BEARER", accessToken: token }, input, url, forwarded, body);
     if (response.statusCode === 401) {
       // The API refused the token (revoked early, or rotated elsewhere): get another one, and
       // when the request can be sent again, send it again once. A request with a body gets the
@@ -137,7 +170,7 @@ async function forward(call: ProxyCall): Promise<Response> {
       const fresh = await bearerToken(target, actor, token).catch((error: unknown) => error);
       if (typeof fresh === "string" && fresh !== token && body === null && BODYLESS_METHODS.has(method)) {
         await response.body.dump().catch(() => undefined);
-        response = await send(target, { authType: "BEARER", accessToken: fresh }, call, url, headers, null);
+        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, url, forwarded, null);
       } else if (fresh instanceof ProxyError && fresh.code === "needs_reauthorization") {
         await response.body.dump().catch(() => undefined);
         throw fresh;
@@ -145,17 +178,32 @@ async function forward(call: ProxyCall): Promise<Response> {
     }
   }
 
-  recordKeyUse({ keyId: check.keyId, keyName: check.keyName, keyPrefix: check.keyPrefix, teamId: check.teamId, connectionId: target.connectionId, connectionName: target.name, ip: call.ip });
+  recordKeyUse({ keyId: check.keyId, keyName: check.keyName, keyPrefix: check.keyPrefix, teamId: check.teamId, connectionId: target.connectionId, connectionName: target.name, ip: input.ip });
   const status = response.statusCode;
   const bodyless = method === "HEAD" || status === 204 || status === 304;
   if (bodyless) await response.body.dump().catch(() => undefined);
-  return new Response(bodyless ? null : (Readable.toWeb(response.body) as ReadableStream<Uint8Array>), { status, headers: responseHeaders(response.headers) });
+  return { status, headers: responseHeaders(response.headers), body: bodyless ? null : response.body };
 }
 
-/** Never throws for a refusal: Keyway's own errors come back as JSON marked with the X-Keyway-Error header. */
-export async function handleProxyRequest(call: ProxyCall): Promise<Response> {
+/** The Fetch API face of the proxy (Next's route handler, tests). Never throws for a refusal: it becomes Keyway's marked JSON error. */
+export async function handleProxyRequest(call: { request: Request; connectionId: string; path: string; ip: string }): Promise<Response> {
+  const { request } = call;
   try {
-    return await forward(call);
+    const output = await proxyRequest({
+      method: request.method,
+      connectionId: call.connectionId,
+      path: call.path,
+      search: new URL(request.url).search,
+      headers: request.headers,
+      body: request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>) : null,
+      ip: call.ip,
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(output.headers)) {
+      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      else headers.set(name, value);
+    }
+    return new Response(output.body ? (Readable.toWeb(output.body) as ReadableStream<Uint8Array>) : null, { status: output.status, headers });
   } catch (error) {
     if (error instanceof ProxyError) return proxyErrorResponse(error);
     throw error;

@@ -15,16 +15,18 @@ import { checkDestination, createPooledDispatcher } from "../outbound/stream";
 import { ProxyError } from "./errors";
 
 // What the proxy needs of a connection, decrypted, kept in process memory
-// for KEYWAY_PROXY_CACHE_MS at most and only while the version the request's
-// check query read is the one it was built from (lib/proxy/check.ts). The
-// pooled dispatcher outlives a rebuild when the TLS material is the same, so
-// keep-alive sockets survive the short cache lifetime.
+// for KEYWAY_PROXY_CACHE_MS at most, and only while it is current: until a
+// change notification evicts it (listener.ts), or, without notifications,
+// while the version each request's check query reads is the one it was built
+// from (check.ts). The pooled dispatcher outlives a rebuild when the TLS
+// material is the same, so keep-alive sockets survive the short cache lifetime.
 
 export type ProxyTarget = {
   connectionId: string;
   teamId: string;
   name: string;
-  version: string;
+  /** The version it was built from; null when built under change notifications. */
+  version: string | null;
   builtAt: number;
   baseUrl: URL;
   /** Base URL's path without its trailing slash: what every proxied path must stay under. */
@@ -47,10 +49,29 @@ const state = globalThis as unknown as {
   keywayProxyBuilding?: Map<string, Promise<ProxyTarget>>;
   keywayProxyDispatchers?: Map<string, PooledDispatcher>;
   keywayProxySweep?: ReturnType<typeof setInterval>;
+  keywayProxyTargetGeneration?: { value: number };
 };
 const targets = (state.keywayProxyTargets ??= new Map());
 const building = (state.keywayProxyBuilding ??= new Map());
 const dispatchers = (state.keywayProxyDispatchers ??= new Map());
+// Bumped by every eviction: a build that started before one must not be kept.
+const generation = (state.keywayProxyTargetGeneration ??= { value: 0 });
+
+export function evictConnection(connectionId: string): void {
+  generation.value += 1;
+  targets.delete(connectionId);
+}
+
+/** A registered OAuth client changed: every connection using it is rebuilt. */
+export function evictClient(oauthClientId: string): void {
+  generation.value += 1;
+  for (const [id, target] of targets) if (target.forTokens.oauthClientId === oauthClientId) targets.delete(id);
+}
+
+export function evictAllTargets(): void {
+  generation.value += 1;
+  targets.clear();
+}
 
 function startSweeping() {
   if (state.keywayProxySweep) return;
@@ -111,7 +132,7 @@ function dispatcherFor(connectionId: string, fingerprint: string, build: () => A
   return agent;
 }
 
-async function build(teamId: string, connectionId: string, version: string, actor: AuditActor): Promise<ProxyTarget> {
+async function build(teamId: string, connectionId: string, version: string | null, actor: AuditActor): Promise<ProxyTarget> {
   const row = await db.connection.findFirst({
     where: { id: connectionId, teamId },
     select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
@@ -162,20 +183,25 @@ async function build(teamId: string, connectionId: string, version: string, acto
   };
 }
 
-/** The cached target when it is still current, else a new one (one build per connection and version at a time). */
-export async function proxyTarget(teamId: string, connectionId: string, version: string, actor: AuditActor): Promise<ProxyTarget> {
+/**
+ * The cached target when it is still current, else a new one (one build per
+ * connection and version at a time). `version` is what the check query read,
+ * or null under change notifications.
+ */
+export async function proxyTarget(teamId: string, connectionId: string, version: string | null, actor: AuditActor): Promise<ProxyTarget> {
   const cached = targets.get(connectionId);
   if (cached && cached.version === version && cached.teamId === teamId && Date.now() - cached.builtAt < config().KEYWAY_PROXY_CACHE_MS) {
     const pooled = dispatchers.get(connectionId);
     if (pooled) pooled.lastUsed = Date.now();
     return cached;
   }
-  const flightKey = `${teamId}:${connectionId}:${version}`;
+  const flightKey = `${teamId}:${connectionId}:${version ?? ""}:${generation.value}`;
   let flight = building.get(flightKey);
   if (!flight) {
+    const started = generation.value;
     flight = build(teamId, connectionId, version, actor)
       .then((target) => {
-        targets.set(connectionId, target);
+        if (generation.value === started) targets.set(connectionId, target);
         startSweeping();
         return target;
       })

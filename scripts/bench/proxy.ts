@@ -1,0 +1,159 @@
+// `npm run bench:proxy`: what Keyway's proxy costs compared with talking to
+// the API directly and with the least a reverse proxy can do.
+//
+// Starts, all on loopback and each in its own process: an upstream answering
+// 1 KB of JSON; a minimal Node reverse proxy that adds one static header (the
+// floor: what any proxy in Node costs; both in proxy-peer.ts); an OAuth authorization server (test/support/oauth-server.ts)
+// for the OAuth2 connection's token; and Keyway itself (server.ts on the
+// production build, built first if missing) on a throwaway database. Then
+// sends the same load with autocannon to each: 50 connections, 10 seconds.
+//
+// Needs a Postgres server to make a throwaway database on: BENCH_PG_URL or
+// DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres).
+// BENCH_SECONDS and BENCH_CONNECTIONS change the load.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import { startOAuthServer } from "../../test/support/oauth-server";
+import { withThrowawayDatabase } from "./throwaway-db";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const KEYWAY_PORT = Number(process.env.BENCH_KEYWAY_PORT ?? 3150);
+
+/** Starts a peer process (proxy-peer.ts) and returns the URL it listens on. */
+async function startPeer(args: string[]): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/proxy-peer.ts", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => line.startsWith("listening ") && resolve(line.slice("listening ".length)));
+    child.once("exit", (code) => reject(new Error(`proxy-peer ${args[0]} exited with ${code}`)));
+  });
+  return { url, process: child };
+}
+
+type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
+
+async function load(label: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+  // A short warm-up: JIT, pooled sockets, Keyway's connection cache.
+  await autocannon({ url, connections: CONNECTIONS, duration: 3, headers });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  return { label, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+function ensureBuild() {
+  if (existsSync(".next/BUILD_ID")) return;
+  console.log("No production build in .next: running `next build` first (once).");
+  const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("next build failed");
+}
+
+async function startKeyway(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  // Keyway's production server (server.ts), as `npm start` runs it.
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(KEYWAY_PORT), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Keyway exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${KEYWAY_PORT}/signin`);
+      if (response.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("Keyway did not start within 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+async function main() {
+  ensureBuild();
+  process.env.KEYWAY_ENCRYPTION_KEYS = `bench:${randomBytes(32).toString("base64")}`;
+  process.env.KEYWAY_OUTBOUND_ALLOW = "127.0.0.0/8";
+  process.env.KEYWAY_PUBLIC_URL = `http://127.0.0.1:${KEYWAY_PORT}`;
+  const upstream = await startPeer(["upstream"]);
+  const floor = await startPeer(["floor", upstream.url]);
+  const as = await startOAuthServer({ port: 0, redirectUris: [`http://127.0.0.1:${KEYWAY_PORT}/oauth/callback`], shortAccessTokenTtlSeconds: 3600, logErrors: false });
+  let keyway: ChildProcess | undefined;
+  try {
+    await withThrowawayDatabase("proxy", async (databaseUrl) => {
+      const { createUserWithPersonalTeam } = await import("../../lib/teams");
+      const { createConnection } = await import("../../lib/connections");
+      const { createApiKey } = await import("../../lib/api-keys");
+      const { user, team } = await createUserWithPersonalTeam({ name: "bench", email: `bench-${Date.now()}@example.test`, passwordHash: null });
+      const actor = { id: user.id, label: user.email, ip: "127.0.0.1" };
+      const { key } = await createApiKey(team.id, actor, { name: "bench", expiresIn: "never" });
+      const header = await createConnection(team.id, actor, { name: "header", baseUrl: upstream.url, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "bench-secret", secret: true }] }, null);
+      // The token comes from the authorization server; the API it is sent to is the same 1 KB upstream.
+      const oauth = await createConnection(
+        team.id,
+        actor,
+        {
+          name: "oauth",
+          baseUrl: upstream.url,
+          authType: "OAUTH2_CLIENT_CREDENTIALS",
+          oauthClientRef: "",
+          tokenUrl: `${as.issuer}/token`,
+          clientId: as.clients.cc.clientId,
+          clientSecret: as.clients.cc.clientSecret!,
+          tokenAuthMethod: "client_secret_basic",
+          scopes: "read",
+          audience: "",
+          extraParams: [],
+        },
+        null,
+      );
+      keyway = await startKeyway({
+        ...process.env,
+        NODE_ENV: "production",
+        DATABASE_URL: databaseUrl,
+        AUTH_SECRET: randomBytes(32).toString("base64url"),
+      });
+      const auth = { authorization: `Bearer ${key}` };
+      const base = `http://127.0.0.1:${KEYWAY_PORT}/api/proxy`;
+      for (const id of [header.id, oauth.id]) {
+        const probe = await fetch(`${base}/${id}/items`, { headers: auth });
+        if (probe.status !== 200) throw new Error(`Keyway's proxy answered ${probe.status}: ${await probe.text()}`);
+      }
+
+      console.log(`Load: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, GET of a 1 KB JSON response; Node ${process.version}.\n`);
+      const results: Result[] = [];
+      results.push(await load("direct to the upstream", `${upstream.url}/items`));
+      results.push(await load("floor: minimal Node proxy", `${floor.url}/items`));
+      results.push(await load("Keyway, Header auth", `${base}/${header.id}/items`, auth));
+      results.push(await load("Keyway, OAuth2 (client credentials)", `${base}/${oauth.id}/items`, auth));
+
+      const floorResult = results[1]!;
+      console.log(`${"".padEnd(38)} ${"req/s".padStart(9)} ${"p50".padStart(9)} ${"p99".padStart(9)} ${"errors".padStart(7)}  vs floor`);
+      for (const r of results) {
+        const ratio = r === floorResult || r === results[0] ? "" : `${((r.requestsPerSecond / floorResult.requestsPerSecond) * 100).toFixed(0)}% of its req/s, p50 ${r.p50 - floorResult.p50 >= 0 ? "+" : ""}${ms(r.p50 - floorResult.p50)}`;
+        console.log(`${r.label.padEnd(38)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${ms(r.p50).padStart(9)} ${ms(r.p99).padStart(9)} ${String(r.errors + r.non2xx).padStart(7)}  ${ratio}`);
+      }
+      console.log(`\nTarget: Keyway at least 60% of the floor's req/s, and p50 within 2 ms of the floor's.`);
+      for (const r of results.slice(2)) {
+        const throughput = r.requestsPerSecond / floorResult.requestsPerSecond >= 0.6;
+        const latency = r.p50 - floorResult.p50 <= 2;
+        console.log(`  ${r.label}: throughput ${throughput ? "met" : "NOT met"}, p50 ${latency ? "met" : "NOT met"}.`);
+      }
+      // Let go of the database before it is dropped.
+      const stopped = new Promise((resolve) => keyway!.once("exit", resolve));
+      keyway.kill("SIGTERM");
+      await stopped;
+    });
+  } finally {
+    if (keyway && keyway.exitCode === null) keyway.kill("SIGTERM");
+    upstream.process.kill();
+    floor.process.kill();
+    await as.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
