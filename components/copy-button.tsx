@@ -33,10 +33,11 @@ export function CopyButton({ value, label = "Copy", className }: { value: string
 
 export function CopyField({ value, label }: { value: string; label: string }) {
   return (
-    <div>
+    // Side by side only where the field itself is wide enough (a container query, not the viewport): in a narrow card the button goes below.
+    <div className="@container">
       <p className="text-sm font-medium text-slate-800">{label}</p>
-      <div className="mt-1 flex flex-col gap-2 sm:flex-row">
-        <code data-copy-source={value} className="block min-w-0 flex-1 break-all rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-800">
+      <div className="mt-1 flex flex-col items-start gap-2 @md:flex-row @md:items-stretch">
+        <code data-copy-source={value} className="block w-full min-w-0 flex-1 break-all rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-800">
           {value}
         </code>
         {/* "Callback URL" → "Copy callback URL": lower-case the first word, keep acronyms. */}

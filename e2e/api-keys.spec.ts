@@ -29,6 +29,9 @@ test("an admin creates an API key, sees it once, a service calls a connection wi
   await page.getByRole("button", { name: "Create connection" }).click();
   await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
   const connectionId = new URL(page.url()).pathname.split("/").at(-1)!;
+  // The connection page tells a service where to call it.
+  const proxyUrl = (await page.locator("[data-copy-source]").textContent())?.trim() ?? "";
+  expect(proxyUrl).toMatch(new RegExp(`/api/proxy/${connectionId}$`));
 
   await page.getByRole("link", { name: "API keys" }).click();
   await expect(page.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
@@ -44,7 +47,7 @@ test("an admin creates an API key, sees it once, a service calls a connection wi
   await expectNoSeriousA11yViolations(page);
 
   // A service uses the key through the app's proxy.
-  const proxied = await request.post(`/api/proxy/${connectionId}/orders?status=open`, { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, data: { item: 7 } });
+  const proxied = await request.post(`${proxyUrl}/orders?status=open`, { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, data: { item: 7 } });
   expect(proxied.status()).toBe(200);
   expect(proxied.headers()["x-keyway-error"]).toBeUndefined();
   const seen = upstream.received.at(-1)!;

@@ -1,4 +1,4 @@
-import { Agent, buildConnector, request, type Dispatcher } from "undici";
+import { Agent, buildConnector, type Dispatcher } from "undici";
 import { config } from "../config";
 import { parseAllowList, type AllowList } from "./address-policy";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
@@ -35,7 +35,10 @@ export function checkDestination(raw: string, allow: AllowList = defaultAllowLis
 }
 
 export type StreamRequest = {
-  url: URL;
+  /** Checked by checkDestination: "https://api.example.com". */
+  origin: URL;
+  /** Path and query, already encoded: "/v1/items?page=2". */
+  path: string;
   method: string;
   headers: Record<string, string | string[]>;
   body?: Dispatcher.DispatchOptions["body"];
@@ -50,11 +53,13 @@ export type StreamRequest = {
 export async function openStream(options: StreamRequest): Promise<Dispatcher.ResponseData> {
   const timeoutMs = options.timeoutMs ?? config().KEYWAY_OUTBOUND_TIMEOUT_MS;
   try {
-    return await request(options.url, {
+    // The dispatcher's own request() takes origin and path apart, so no URL is parsed again per request.
+    return await options.dispatcher.request({
+      origin: options.origin.origin,
+      path: options.path,
       method: options.method as Dispatcher.HttpMethod,
       headers: options.headers,
       body: options.body,
-      dispatcher: options.dispatcher,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: options.signal,
@@ -62,8 +67,8 @@ export async function openStream(options: StreamRequest): Promise<Dispatcher.Res
   } catch (error) {
     if (error instanceof OutboundError) throw error;
     throw explainFailure(error, {
-      host: options.url.host,
-      https: options.url.protocol === "https:",
+      host: options.origin.host,
+      https: options.origin.protocol === "https:",
       timeoutMs,
       timedOut: false,
       sentClientCertificate: Boolean(options.sentClientCertificate),

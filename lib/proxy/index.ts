@@ -57,16 +57,23 @@ function apiKeyOf(authorization: string | undefined): string {
   return match[1];
 }
 
-function upstreamUrl(target: ProxyTarget, path: string, search: string): URL {
-  const url = new URL(target.baseUrl.href);
+// A "." or ".." segment, spelled out or percent-encoded: only such a path can climb out of the base path.
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+// What may not stand unencoded in a request line (Node lets some of it through; undici would refuse it).
+const UNSAFE_IN_URL = /[^\x21-\x7e]/;
+
+/** Path and query on the upstream: the base URL's path, then the caller's. */
+function upstreamPath(target: ProxyTarget, path: string, search: string): string {
   const extra = path.replace(/^\/+/, "");
+  if (!DOT_SEGMENT.test(extra) && !UNSAFE_IN_URL.test(extra) && !UNSAFE_IN_URL.test(search)) return `${extra ? `${target.basePath}/${extra}` : target.baseUrl.pathname}${search}`;
+  // Let the URL parser resolve dot segments and encode what must be, then refuse a path that left the base path.
+  const url = new URL(target.baseUrl.href);
   url.pathname = extra ? `${target.basePath}/${extra}` : target.baseUrl.pathname;
   url.search = search;
-  // The URL parser resolves dot segments, encoded ones (%2e%2e) included: refuse a path that climbed out of the base path.
   if (url.origin !== target.baseUrl.origin || !`${url.pathname}/`.startsWith(`${target.basePath}/`)) {
     throw new ProxyError(400, "invalid_path", "The path leaves the connection's base URL.");
   }
-  return url;
+  return `${url.pathname}${url.search}`;
 }
 
 /** The caller's headers minus what must not travel on: single values, except repeated ones the server kept apart. */
@@ -103,8 +110,15 @@ function responseHeaders(upstream: Dispatcher.ResponseData["headers"]): Record<s
 
 type Forwarded = ReturnType<typeof forwardedHeaders>;
 
-async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, url: URL, forwarded: Forwarded, body: Readable | null) {
-  const outgoing = applyAuth(auth, { url, headers: forwarded.headers });
+async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | null) {
+  let outgoing: { headers: Record<string, string>; path: string };
+  if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
+    // Credentials in the query string: the URL's parameters are edited, so it is parsed.
+    const placed = applyAuth(auth, { url: new URL(path, target.baseUrl.origin), headers: forwarded.headers });
+    outgoing = { headers: placed.headers, path: `${placed.url.pathname}${placed.url.search}` };
+  } else {
+    outgoing = { headers: applyAuth(auth, { url: target.baseUrl, headers: forwarded.headers }).headers, path };
+  }
   let headers: Record<string, string | string[]> = outgoing.headers;
   if (Object.keys(forwarded.repeated).length > 0) {
     // Repeated headers go along too, unless the connection's credentials replaced a header of that name.
@@ -113,7 +127,7 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
   try {
-    return await openStream({ url: outgoing.url, method: input.method, headers, body, dispatcher: target.dispatcher, sentClientCertificate: target.sendsClientCertificate });
+    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, dispatcher: target.dispatcher, sentClientCertificate: target.sendsClientCertificate });
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
@@ -153,16 +167,16 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
 
   const actor: AuditActor = { id: null, label: `API key “${check.keyName}” (${check.keyPrefix}…)`, ip: input.ip };
   const target = await proxyTarget(check.teamId, input.connectionId, version, actor);
-  const url = upstreamUrl(target, input.path, input.search);
+  const path = upstreamPath(target, input.path, input.search);
   const method = input.method.toUpperCase();
   const body = method === "GET" || method === "HEAD" ? null : input.body;
 
   let response: Dispatcher.ResponseData;
   if (target.staticAuth) {
-    response = await send(target, target.staticAuth, input, url, forwarded, body);
+    response = await send(target, target.staticAuth, input, path, forwarded, body);
   } else {
     const token = await bearerToken(target, actor);
-    response = await send(target, { authType: "BEARER", accessToken: token }, input, url, forwarded, body);
+    response = await send(target, { authType: "BEARER", accessToken: token }, input, path, forwarded, body);
     if (response.statusCode === 401) {
       // The API refused the token (revoked early, or rotated elsewhere): get another one, and
       // when the request can be sent again, send it again once. A request with a body gets the
@@ -170,7 +184,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
       const fresh = await bearerToken(target, actor, token).catch((error: unknown) => error);
       if (typeof fresh === "string" && fresh !== token && body === null && BODYLESS_METHODS.has(method)) {
         await response.body.dump().catch(() => undefined);
-        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, url, forwarded, null);
+        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, path, forwarded, null);
       } else if (fresh instanceof ProxyError && fresh.code === "needs_reauthorization") {
         await response.body.dump().catch(() => undefined);
         throw fresh;

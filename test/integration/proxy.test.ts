@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -264,6 +264,8 @@ describe("authentication of each type", () => {
     // The API stops accepting the saved token before it expires.
     const stale = `stale-${randomBytes(8).toString("hex")}`;
     await env.db.tokenSet.update({ where: { connectionId: id }, data: { tokens: tokens.sealTokens(id, { accessToken: stale }) } });
+    // The write's notification would evict the cached token within moments; evicting here keeps the test from racing it.
+    (await import("@/lib/proxy/targets")).evictConnection(id);
     as.resetCounts();
     const retried = await call(id, "/things");
     expect(retried.status).toBe(200);
@@ -416,5 +418,53 @@ describe("the hot path", () => {
     expect((await call(id, "/x", { key: created.key })).status).toBe(200);
     await usage.flushKeyUsage();
     expect(await env.db.auditEvent.count({ where: { objectId: id, action: "connection.used_via_proxy" } })).toBe(1);
+  });
+});
+
+describe("through Keyway's own HTTP server (server.ts)", () => {
+  it("forwards the raw path and query, streams 50 MB back, and answers Keyway's errors the same way", async () => {
+    const { serveProxyRequest } = await import("@/lib/proxy/node");
+    const server = createServer((request, response) => void serveProxyRequest(request, response));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const keyway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = await createConnection({ name: "served", baseUrl: `${upstream.url}/base`, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "served-secret", secret: true }] });
+      const body = randomBytes(64 * 1024);
+      const response = await fetch(`${keyway}/api/proxy/${id}/a%2Fb/c?x=1&x=2`, { method: "PUT", body, headers: { authorization: `Bearer ${key}`, "x-trace": "t1" } });
+      expect(response.status).toBe(200);
+      const seen = upstream.seen.at(-1)!;
+      expect(seen.url).toBe("/base/a%2Fb/c?x=1&x=2");
+      expect(seen.method).toBe("PUT");
+      expect(seen.bodySha256).toBe(createHash("sha256").update(body).digest("hex"));
+      expect(seen.headers["x-api-key"]).toBe("served-secret");
+      expect(seen.headers["x-trace"]).toBe("t1");
+      expect(seen.headers.authorization).toBeUndefined();
+
+      const big = await fetch(`${keyway}/api/proxy/${id}/big`, { headers: { authorization: `Bearer ${key}` } });
+      expect(big.headers.get("content-length")).toBe(String(BIG_BYTES));
+      let received = 0;
+      const reader = big.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+      }
+      expect(received).toBe(BIG_BYTES);
+
+      const refused = await fetch(`${keyway}/api/proxy/${id}/x`, { headers: { authorization: "Bearer kw_nope" } });
+      expect(await keywayError(refused)).toMatchObject({ status: 401, code: "invalid_api_key" });
+      // fetch would resolve the dot segments itself; a raw request line keeps them.
+      const escaped = await new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+        const { port } = server.address() as AddressInfo;
+        httpGet({ host: "127.0.0.1", port, path: `/api/proxy/${id}/%2e%2e/secret`, headers: { authorization: `Bearer ${key}` } }, (answer) => {
+          answer.resume();
+          resolve({ status: answer.statusCode ?? 0, code: answer.headers[proxy.KEYWAY_ERROR_HEADER.toLowerCase()] as string | undefined });
+        }).on("error", reject);
+      });
+      expect(escaped).toEqual({ status: 400, code: "invalid_path" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,4 +1,7 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { CopyField } from "@/components/copy-button";
+import { publicUrl } from "@/lib/config";
 import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
@@ -137,6 +140,22 @@ export default async function ConnectionPage({
           ) : null}
 
           {connection.authType === "NONE" ? <WebhookUrlCard token={connection.webhookToken} /> : null}
+
+          {connection.authType !== "NONE" ? (
+            <Card title="Use it from a service" description="Services call the API through Keyway's proxy with a team API key; they never see this connection's secrets.">
+              <CopyField label="Proxy URL" value={`${publicUrl()}/api/proxy/${connection.id}`} />
+              <p className="mt-3 text-sm text-slate-600">
+                Add the API&apos;s path after it (<code className="font-mono">…/users?limit=10</code>) and send <code className="font-mono">Authorization: Bearer kw_…</code>.{" "}
+                {roleAtLeast(membership.role, "ADMIN") ? (
+                  <Link href={`/t/${slug}/api-keys`} className="text-brand-700 hover:underline">
+                    Create an API key
+                  </Link>
+                ) : (
+                  "A team admin creates API keys."
+                )}
+              </p>
+            </Card>
+          ) : null}
         </div>
 
         <div className="space-y-6">
