@@ -18,8 +18,9 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // /api/proxy/<connection id>/<path> with a team API key, and Keyway forwards
 // the request to the connection's base URL + path with the connection's
 // credentials, client certificate and outbound safety, streaming both bodies.
-// In the steady state a request costs one database query (check.ts) and no
-// decryption (targets.ts).
+// In the steady state a request costs no database query while the instance
+// hears the database's change notifications (listener.ts), one otherwise
+// (check.ts), and no decryption (targets.ts).
 
 // RFC 9110 7.6.1 hop-by-hop fields, plus what a proxy must not pass on: the
 // caller's Authorization is its Keyway API key, and Host names Keyway.
@@ -114,7 +115,8 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
   let outgoing: { headers: Record<string, string>; path: string };
   if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
     // Credentials in the query string: the URL's parameters are edited, so it is parsed.
-    const placed = applyAuth(auth, { url: new URL(path, target.baseUrl.origin), headers: forwarded.headers });
+    // Concatenated, not resolved against the origin: a path can then never name another host.
+    const placed = applyAuth(auth, { url: new URL(`${target.baseUrl.origin}${path}`), headers: forwarded.headers });
     outgoing = { headers: placed.headers, path: `${placed.url.pathname}${placed.url.search}` };
   } else {
     outgoing = { headers: applyAuth(auth, { url: target.baseUrl, headers: forwarded.headers }).headers, path };

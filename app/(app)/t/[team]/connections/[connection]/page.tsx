@@ -147,7 +147,7 @@ export default async function ConnectionPage({
               <p className="mt-3 text-sm text-slate-600">
                 Add the API&apos;s path after it (<code className="font-mono">…/users?limit=10</code>) and send <code className="font-mono">Authorization: Bearer kw_…</code>.{" "}
                 {roleAtLeast(membership.role, "ADMIN") ? (
-                  <Link href={`/t/${slug}/api-keys`} className="text-brand-700 hover:underline">
+                  <Link href={`/t/${slug}/api-keys`} className="text-brand-700 underline">
                     Create an API key
                   </Link>
                 ) : (

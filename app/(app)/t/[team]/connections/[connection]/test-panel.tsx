@@ -6,6 +6,7 @@ import { Alert, Badge, buttonStyles, cx, inputStyles, selectStyles } from "@/com
 import { TEST_METHODS } from "@/lib/connections/test-methods";
 import type { TestRunView } from "@/lib/connections/test-request";
 import { testConnectionAction, type TestState } from "../actions";
+import { HeaderList } from "@/components/header-list";
 
 type HeaderRow = { name: string; value: string };
 type RunForDisplay = Omit<TestRunView, "createdAt"> & { createdAt: string | Date };
@@ -104,14 +105,7 @@ export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open
         {headerEntries.length > 0 ? (
           <div>
             <h4 className="text-xs font-medium uppercase tracking-wide text-slate-600">Response headers</h4>
-            <dl className="mt-1 max-h-48 overflow-auto rounded-md bg-slate-50 p-2 font-mono text-xs">
-              {headerEntries.map(([name, value]) => (
-                <div key={name} className="flex gap-2">
-                  <dt className="shrink-0 text-slate-600">{name}:</dt>
-                  <dd className="break-all text-slate-800">{value}</dd>
-                </div>
-              ))}
-            </dl>
+            <HeaderList entries={headerEntries} className="max-h-48" />
           </div>
         ) : null}
         {run.responseBody !== null ? (

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { Alert, Badge, cx } from "@/components/ui";
 import type { WebhookEventDetail, WebhookEventSummary, WebhookEventsPage } from "@/lib/webhooks/events";
 import { WEBHOOK_KEEP_COUNT, WEBHOOK_KEEP_DAYS, WEBHOOK_LIST_SIZE } from "@/lib/webhooks/limits";
+import { HeaderList } from "@/components/header-list";
 
 // The connection's webhook events, kept up to date without a reload: while the
 // tab is visible, polls the events route every 2 s for what arrived since the
@@ -183,14 +184,7 @@ function EventDetail({ event }: { event: WebhookEventDetail }) {
       </dl>
       <div>
         <h3 className="text-xs font-medium uppercase tracking-wide text-slate-600">Headers</h3>
-        <dl tabIndex={0} className="mt-1 max-h-56 overflow-auto rounded-md bg-slate-50 p-2 font-mono text-xs">
-          {headers.map(([name, value]) => (
-            <div key={name} className="flex gap-2">
-              <dt className="shrink-0 text-slate-600">{name}:</dt>
-              <dd className="break-all text-slate-800">{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <HeaderList entries={headers} className="max-h-56" />
       </div>
       <div>
         <h3 className="text-xs font-medium uppercase tracking-wide text-slate-600">
