@@ -31,8 +31,8 @@ const schema = z.object({
   KEYWAY_OUTBOUND_ALLOW: z.string().default(""),
   KEYWAY_OUTBOUND_TIMEOUT_MS: positiveInt(15_000),
   KEYWAY_OUTBOUND_MAX_BYTES: positiveInt(10 * 1024 * 1024),
-  // The proxy (lib/proxy): how long a decrypted connection stays in process memory. Every
-  // request still checks in one query that nothing it depends on changed.
+  // The proxy (lib/proxy): how long an API key and a decrypted connection stay in process
+  // memory at most; database change notifications (or a version check) evict them sooner.
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),

@@ -68,9 +68,22 @@ function setParams(url: URL, params: NameValue[]) {
  */
 export function applyAuth(auth: ResolvedAuth, request: OutgoingRequest): OutgoingRequest {
   const url = new URL(request.url.href);
-  const headers = { ...request.headers };
+  const params = authQueryParams(auth);
+  if (params.length > 0) setParams(url, params);
+  return { url, headers: applyAuthHeaders(auth, request.headers) };
+}
+
+/** The query parameters this auth puts on every URL (none for most types). */
+export function authQueryParams(auth: ResolvedAuth): NameValue[] {
+  return auth.authType === "QUERY" || auth.authType === "CUSTOM" ? auth.params : [];
+}
+
+/** applyAuth's headers alone, for a caller that leaves the URL as it is when authQueryParams is empty (the proxy's hot path). */
+export function applyAuthHeaders(auth: ResolvedAuth, incoming: Record<string, string>): Record<string, string> {
+  const headers = { ...incoming };
   switch (auth.authType) {
     case "NONE":
+    case "QUERY":
       break;
     case "BASIC":
       setHeader(headers, "Authorization", basicAuthorization(auth.username, auth.password));
@@ -78,12 +91,8 @@ export function applyAuth(auth: ResolvedAuth, request: OutgoingRequest): Outgoin
     case "HEADER":
       for (const { name, value } of auth.headers) setHeader(headers, name, value);
       break;
-    case "QUERY":
-      setParams(url, auth.params);
-      break;
     case "CUSTOM":
       for (const { name, value } of auth.headers) setHeader(headers, name, value);
-      setParams(url, auth.params);
       if (auth.basic) setHeader(headers, "Authorization", basicAuthorization(auth.basic.username, auth.basic.password));
       break;
     case "BEARER":
@@ -91,7 +100,7 @@ export function applyAuth(auth: ResolvedAuth, request: OutgoingRequest): Outgoin
       setHeader(headers, "Authorization", `Bearer ${auth.accessToken}`);
       break;
   }
-  return { url, headers };
+  return headers;
 }
 
 /** Every string of this auth that must not be stored or shown, for redacting what a test run keeps. */

@@ -114,7 +114,7 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     const current = await tx.tokenSet.findUnique({ where: { connectionId: connection.id } });
     const currentTokens = current ? openTokens(connection.id, current.tokens) : undefined;
     // Someone else refreshed while this caller waited for the lock.
-    if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: current };
+    if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: { expiresAt: current.expiresAt, obtainedAt: current.obtainedAt, refreshedAt: current.refreshedAt } };
 
     const configuration = oauthConfiguration(settings.endpoints);
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>

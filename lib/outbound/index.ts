@@ -61,7 +61,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const ORIGIN_BOUND_HEADERS = new Set(["authorization", "cookie", "proxy-authorization", "host"]);
 
 let configuredAllowList: AllowList | undefined;
-function defaultAllowList(): AllowList {
+/** KEYWAY_OUTBOUND_ALLOW, parsed once. */
+export function defaultAllowList(): AllowList {
   configuredAllowList ??= parseAllowList(config().KEYWAY_OUTBOUND_ALLOW);
   return configuredAllowList;
 }

@@ -1,9 +1,9 @@
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { config } from "../config";
-import { parseAllowList, type AllowList } from "./address-policy";
+import type { AllowList } from "./address-policy";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
 import { explainFailure, OutboundError } from "./errors";
-import type { TlsOptions } from "./index";
+import { defaultAllowList, type TlsOptions } from "./index";
 
 // The streaming side of outbound HTTP, for the proxy: the same destination
 // checks as sendRequest (every resolved address checked before a socket
@@ -12,12 +12,6 @@ import type { TlsOptions } from "./index";
 // are, and sockets are pooled per connection so a busy connection does not
 // pay a TCP and TLS handshake per request. A pooled socket was checked when
 // it connected, to the address it is still connected to.
-
-let configuredAllowList: AllowList | undefined;
-function defaultAllowList(): AllowList {
-  configuredAllowList ??= parseAllowList(config().KEYWAY_OUTBOUND_ALLOW);
-  return configuredAllowList;
-}
 
 export type PooledDispatcherOptions = { tls?: TlsOptions; allow?: AllowList; resolve?: Resolver; connectTimeoutMs?: number };
 

@@ -17,7 +17,8 @@ export type ProxyErrorCode =
   | "connection_misconfigured"
   | "destination_blocked"
   | "upstream_unreachable"
-  | "upstream_timeout";
+  | "upstream_timeout"
+  | "internal_error";
 
 export class ProxyError extends Error {
   constructor(
@@ -30,8 +31,18 @@ export class ProxyError extends Error {
   }
 }
 
+export function connectionNotFound(): ProxyError {
+  return new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
+}
+
+/** The body and headers of a Keyway error, whichever server sends it. */
+export function renderProxyError(error: ProxyError): { body: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", [KEYWAY_ERROR_HEADER]: error.code };
+  if (error.status === 401) headers["www-authenticate"] = `Bearer realm="keyway", error="invalid_token"`;
+  return { body: JSON.stringify({ error: { code: error.code, message: error.message } }), headers };
+}
+
 export function proxyErrorResponse(error: ProxyError): Response {
-  const headers = new Headers({ "content-type": "application/json; charset=utf-8", "cache-control": "no-store", [KEYWAY_ERROR_HEADER]: error.code });
-  if (error.status === 401) headers.set("www-authenticate", `Bearer realm="keyway", error="invalid_token"`);
-  return new Response(JSON.stringify({ error: { code: error.code, message: error.message } }), { status: error.status, headers });
+  const { body, headers } = renderProxyError(error);
+  return new Response(body, { status: error.status, headers });
 }

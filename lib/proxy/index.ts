@@ -3,13 +3,13 @@ import type { Dispatcher } from "undici";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { recordKeyUse } from "../api-keys/usage";
-import { applyAuth, type ResolvedAuth } from "../connections/apply-auth";
+import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError } from "../outbound";
 import { openStream } from "../outbound/stream";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
 import { notificationsLive } from "./listener";
-import { ProxyError, proxyErrorResponse } from "./errors";
+import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -26,11 +26,9 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // caller's Authorization is its Keyway API key, and Host names Keyway.
 // Next's server adds X-Forwarded-Host/-Port/-Proto naming Keyway itself; an upstream would build URLs from them.
 // (X-Forwarded-For stays: it is the chain of callers a proxy is expected to pass on.)
-const DROPPED_REQUEST_HEADERS = new Set([
-  "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization",
-  "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
-]);
-const DROPPED_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate"]);
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]);
+const DROPPED_RESPONSE_HEADERS = new Set([...HOP_BY_HOP, "proxy-authenticate"]);
 // A request with a body cannot be sent twice without keeping the body; only bodiless requests are retried after a 401.
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
 
@@ -113,13 +111,13 @@ type Forwarded = ReturnType<typeof forwardedHeaders>;
 
 async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | null) {
   let outgoing: { headers: Record<string, string>; path: string };
-  if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
+  if (authQueryParams(auth).length > 0) {
     // Credentials in the query string: the URL's parameters are edited, so it is parsed.
     // Concatenated, not resolved against the origin: a path can then never name another host.
     const placed = applyAuth(auth, { url: new URL(`${target.baseUrl.origin}${path}`), headers: forwarded.headers });
     outgoing = { headers: placed.headers, path: `${placed.url.pathname}${placed.url.search}` };
   } else {
-    outgoing = { headers: applyAuth(auth, { url: target.baseUrl, headers: forwarded.headers }).headers, path };
+    outgoing = { headers: applyAuthHeaders(auth, forwarded.headers), path };
   }
   let headers: Record<string, string | string[]> = outgoing.headers;
   if (Object.keys(forwarded.repeated).length > 0) {
@@ -165,7 +163,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
   const { key: check, version, connectionMissing } = await admit(keyHash, input.connectionId);
   if (check.revoked) throw new ProxyError(401, "api_key_revoked", `The API key “${check.keyName}” (${check.keyPrefix}…) was revoked. Ask a team admin for a new one.`);
   if (check.expired) throw new ProxyError(401, "api_key_expired", `The API key “${check.keyName}” (${check.keyPrefix}…) has expired. Ask a team admin for a new one.`);
-  if (connectionMissing) throw new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
+  if (connectionMissing) throw connectionNotFound();
 
   const actor: AuditActor = { id: null, label: `API key “${check.keyName}” (${check.keyPrefix}…)`, ip: input.ip };
   const target = await proxyTarget(check.teamId, input.connectionId, version, actor);

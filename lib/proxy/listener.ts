@@ -30,8 +30,8 @@ type ListenerState = {
   stopped: boolean;
 };
 
-const global = globalThis as unknown as { keywayProxyListener?: ListenerState };
-const state = (global.keywayProxyListener ??= { live: false, unsupported: false, retryMs: 1_000, stopped: false });
+const globalState = globalThis as unknown as { keywayProxyListener?: ListenerState };
+const state = (globalState.keywayProxyListener ??= { live: false, unsupported: false, retryMs: 1_000, stopped: false });
 
 function onNotification(payload: string | undefined) {
   if (!payload) return;

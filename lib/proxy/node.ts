@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../config";
-import { ProxyError, KEYWAY_ERROR_HEADER } from "./errors";
+import { ProxyError, renderProxyError } from "./errors";
 import { proxyRequest } from "./index";
 
 // The proxy's face for Keyway's own HTTP server (server.ts), which hands
@@ -24,17 +24,15 @@ function callerIp(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? "unknown";
 }
 
-function sendError(response: ServerResponse, status: number, code: string, message: string) {
+function sendError(response: ServerResponse, error: ProxyError) {
   if (response.headersSent) return void response.destroy();
-  const body = JSON.stringify({ error: { code, message } });
-  const headers: Record<string, string | number> = { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store", [KEYWAY_ERROR_HEADER]: code };
-  if (status === 401) headers["www-authenticate"] = `Bearer realm="keyway", error="invalid_token"`;
-  response.writeHead(status, headers).end(body);
+  const { body, headers } = renderProxyError(error);
+  response.writeHead(error.status, { ...headers, "content-length": Buffer.byteLength(body) }).end(body);
 }
 
 export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const match = PROXY_URL.exec(request.url ?? "");
-  if (!match) return sendError(response, 404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>.");
+  if (!match) return sendError(response, new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
   try {
     const output = await proxyRequest({
       method: request.method ?? "GET",
@@ -57,9 +55,9 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
     });
     body.pipe(response);
   } catch (error) {
-    if (error instanceof ProxyError) return sendError(response, error.status, error.code, error.message);
+    if (error instanceof ProxyError) return sendError(response, error);
     // Not a refusal of ours: a bug or a database outage. The message may name internals, never secrets.
     console.error(`Proxy request failed: ${error instanceof Error ? error.message : String(error)}`);
-    sendError(response, 500, "internal_error", "Keyway could not handle this request; the server log has the details.");
+    sendError(response, new ProxyError(500, "internal_error", "Keyway could not handle this request; the server log has the details."));
   }
 }

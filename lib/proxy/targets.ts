@@ -12,7 +12,7 @@ import { currentAccessToken, TokenProblem, type ConnectionForTokens, type Curren
 import { isFresh } from "../oauth/freshness";
 import { OutboundError } from "../outbound";
 import { checkDestination, createPooledDispatcher } from "../outbound/stream";
-import { ProxyError } from "./errors";
+import { connectionNotFound, ProxyError } from "./errors";
 
 // What the proxy needs of a connection, decrypted, kept in process memory
 // for KEYWAY_PROXY_CACHE_MS at most, and only while it is current: until a
@@ -99,11 +99,17 @@ export async function clearProxyTargets(): Promise<void> {
   await Promise.all(pooled.map((p) => p.agent.destroy().catch(() => undefined)));
 }
 
-export function tokenProblemAsProxyError(problem: TokenProblem, connectionName: string): ProxyError {
-  if (problem.kind === "needs-reauth" || problem.kind === "not-connected") {
-    return new ProxyError(409, "needs_reauthorization", `The connection “${connectionName}” needs to be connected again in Keyway before it can be used: ${problem.message}`);
+/** lib/oauth/tokens.ts's current token, with its TokenProblem as Keyway's error. */
+async function tokenFor(connection: ConnectionForTokens, actor: AuditActor, rejected?: string): Promise<CurrentToken> {
+  try {
+    return await currentAccessToken(connection, actor, { rejected });
+  } catch (error) {
+    if (!(error instanceof TokenProblem)) throw error;
+    if (error.kind === "needs-reauth" || error.kind === "not-connected") {
+      throw new ProxyError(409, "needs_reauthorization", `The connection “${connection.name}” needs to be connected again in Keyway before it can be used: ${error.message}`);
+    }
+    throw new ProxyError(502, "token_request_failed", `Keyway could not get an access token for the connection “${connection.name}”: ${error.message}`);
   }
-  return new ProxyError(502, "token_request_failed", `Keyway could not get an access token for the connection “${connectionName}”: ${problem.message}`);
 }
 
 export function outboundAsProxyError(error: OutboundError): ProxyError {
@@ -137,7 +143,7 @@ async function build(teamId: string, connectionId: string, version: string | nul
     where: { id: connectionId, teamId },
     select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
   });
-  if (!row) throw new ProxyError(404, "connection_not_found", "No connection with this id exists in the API key's team.");
+  if (!row) throw connectionNotFound();
 
   let baseUrl: URL;
   try {
@@ -150,12 +156,7 @@ async function build(teamId: string, connectionId: string, version: string | nul
   let staticAuth: ResolvedAuth | null = null;
   let token: CurrentToken | null = null;
   if (isOAuthType(row.authType)) {
-    try {
-      token = await currentAccessToken(row, actor);
-    } catch (error) {
-      if (error instanceof TokenProblem) throw tokenProblemAsProxyError(error, row.name);
-      throw error;
-    }
+    token = await tokenFor(row, actor);
   } else {
     try {
       staticAuth = resolveAuth(row.authType, storedConfigSchema.parse(row.config ?? {}), secrets);
@@ -215,11 +216,6 @@ export async function proxyTarget(teamId: string, connectionId: string, version:
 export async function bearerToken(target: ProxyTarget, actor: AuditActor, rejected?: string): Promise<string> {
   const current = target.token;
   if (current && isFresh(current.freshness) && current.accessToken !== rejected) return current.accessToken;
-  try {
-    target.token = await currentAccessToken(target.forTokens, actor, rejected ? { rejected } : {});
-  } catch (error) {
-    if (error instanceof TokenProblem) throw tokenProblemAsProxyError(error, target.name);
-    throw error;
-  }
+  target.token = await tokenFor(target.forTokens, actor, rejected);
   return target.token.accessToken;
 }
