@@ -32,11 +32,14 @@ export const AUDIT_ACTIONS = [
   "oauth_client.deleted",
   "api_key.created",
   "api_key.revoked",
+  "agent.registered",
+  "agent.revoked",
+  "agent.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key"] as const;
+export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key", "agent"] as const;
 export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 
 export type AuditInput = {
