@@ -7,9 +7,12 @@
 //
 // `npm start` runs this (through scripts/start.ts). Settings: PORT (3000) and
 // HOSTNAME (all interfaces), as for `next start`.
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import next from "next";
 import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
+import { AGENT_CONNECT_PATH, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
+import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
+import { agentScript } from "./lib/agents/script";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -19,8 +22,19 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((request, response) => {
+    const path = request.url?.split("?")[0];
     if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
+    else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
+    else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
     else void handle(request, response);
+  });
+  // On-premise agents hold a WebSocket here (lib/agents/hub.ts); nothing else upgrades in production.
+  server.on("upgrade", (request, socket, head) => {
+    if (request.url?.split("?")[0] !== AGENT_CONNECT_PATH) return void socket.destroy();
+    handleAgentUpgrade(request, socket, head).catch((error: unknown) => {
+      console.error(error);
+      socket.destroy();
+    });
   });
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
@@ -31,6 +45,22 @@ async function main() {
       server.closeIdleConnections();
       setTimeout(() => process.exit(0), 5_000).unref();
     });
+  }
+}
+
+function fail(response: ServerResponse, error: unknown) {
+  console.error(error);
+  if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+  response.end(JSON.stringify({ error: { code: "internal_error", message: "Keyway failed to answer; its log says why." } }));
+}
+
+async function serveAgentScript(response: ServerResponse) {
+  try {
+    const script = await agentScript();
+    response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "content-disposition": 'attachment; filename="keyway-agent.mjs"', "cache-control": "no-cache" });
+    response.end(script);
+  } catch (error) {
+    fail(response, error);
   }
 }
 

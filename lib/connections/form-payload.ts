@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AUTH_TYPES, connectionInputSchema, type AuthType, type ConnectionInput } from "./schemas";
+import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type ConnectionInput, type Network } from "./schemas";
 import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
 import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
@@ -39,6 +39,9 @@ export type ConnectionDraft = {
   params: EntryDraft[];
   certificate: { mode: CertificateMode; certificatePem: string; privateKeyPem: string; passphrase: string; caPem: string };
   oauth: OAuthDraft;
+  /** "Is this app in a private network?"; the chosen agent is kept while the user switches back and forth. */
+  network: Network;
+  agentId: string;
 };
 
 export const emptyOAuthDraft = (): OAuthDraft => ({
@@ -65,6 +68,8 @@ export const emptyDraft = (): ConnectionDraft => ({
   params: [{ name: "", value: "", secret: true }],
   certificate: { mode: "none", certificatePem: "", privateKeyPem: "", passphrase: "", caPem: "" },
   oauth: emptyOAuthDraft(),
+  network: "public",
+  agentId: "",
 });
 
 /** The form's starting point for an existing connection: everything but the secret values. */
@@ -84,6 +89,8 @@ export function draftFromConnection(connection: ConnectionView): ConnectionDraft
     params: params.length > 0 || connection.authType === "CUSTOM" ? params : draft.params,
     certificate: { ...draft.certificate, mode: connection.clientCertPem ? "keep" : "none" },
     oauth: oauthDraftFrom(connection),
+    network: connection.agentId ? "private" : "public",
+    agentId: connection.agentId ?? "",
   };
 }
 
@@ -109,9 +116,9 @@ function oauthDraftFrom(connection: ConnectionView): OAuthDraft {
 /** Rows the user added and left blank are not meant to be saved. */
 const filled = <T extends { name: string; value: string }>(entries: T[]) => entries.filter((e) => e.name.trim() !== "" || e.value !== "");
 
-/** The chosen type's part of the draft, in the shape connectionInputSchema parses. */
+/** Name, base URL, network and the chosen type's part of the draft, in the shape connectionInputSchema parses. */
 export function inputFromDraft(draft: ConnectionDraft): unknown {
-  const base = { name: draft.name, baseUrl: draft.baseUrl };
+  const base = { name: draft.name, baseUrl: draft.baseUrl, network: draft.network, ...(draft.network === "private" ? { agentId: draft.agentId } : {}) };
   switch (draft.authType) {
     case "NONE":
       return { ...base, authType: "NONE" };
@@ -211,4 +218,7 @@ export const connectionDraftSchema = z.object({
     audience: z.string(),
     extraParams: z.array(z.object({ name: z.string(), value: z.string() })).max(100),
   }),
+  // Defaults: a form loaded before this option existed still submits.
+  network: z.enum(NETWORKS).default("public"),
+  agentId: z.string().max(200).default(""),
 });

@@ -4,7 +4,8 @@ import { writeAudit, type AuditActor } from "../audit";
 import { decryptJson, encryptJson } from "../crypto";
 import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import { isOAuthType, type ConnectionInput } from "./schemas";
+import { agentPresence } from "../agents/presence";
+import { chosenAgentId, isOAuthType, type ConnectionInput } from "./schemas";
 import { storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
 
 type Tx = Prisma.TransactionClient;
@@ -39,6 +40,8 @@ const LIST_FIELDS = {
   lastTestedAt: true,
   updatedAt: true,
   oauthClientId: true,
+  agentId: true,
+  agent: { select: { name: true } },
   tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true } },
 } as const;
 
@@ -52,6 +55,30 @@ async function checkClientRef(tx: Tx, teamId: string, input: ConnectionInput): P
   const found = await tx.oAuthClient.findFirst({ where: { id: input.oauthClientRef, teamId }, select: { id: true } });
   if (!found) throw new DomainError("Choose one of this team's OAuth clients.", 400, "oauthClientRef");
   return found.id;
+}
+
+type ChosenAgent = { id: string; name: string } | null;
+
+/**
+ * The agent a private-network connection goes through must be this team's
+ * (the foreign key alone would accept any team's) and not revoked. The row is
+ * locked against deletion until the transaction ends, so the foreign key
+ * cannot fail afterwards; a revocation may still follow, as for any agent in use.
+ */
+async function checkAgentRef(tx: Tx, teamId: string, input: ConnectionInput): Promise<ChosenAgent> {
+  const agentId = chosenAgentId(input);
+  if (agentId === null) return null;
+  const rows = await tx.$queryRaw<{ id: string; name: string; revokedAt: Date | null }[]>`
+    SELECT id, name, "revokedAt" FROM "Agent" WHERE id = ${agentId} AND "teamId" = ${teamId} FOR KEY SHARE`;
+  const agent = rows[0];
+  if (!agent) throw new DomainError("Choose one of this team's agents.", 400, "agentId");
+  if (agent.revokedAt) throw new DomainError(`The agent “${agent.name}” was revoked. Choose another agent, or let Keyway call the API directly.`, 400, "agentId");
+  return { id: agent.id, name: agent.name };
+}
+
+/** The audit log's record of the network choice: which agent, by id and name; never anything secret. */
+function networkAudit(agent: ChosenAgent): Prisma.InputJsonObject {
+  return agent ? { network: "private", agentId: agent.id, agentName: agent.name } : { network: "public" };
 }
 
 /**
@@ -84,10 +111,18 @@ export async function findConnection(teamId: string, connectionId: string) {
       webhookToken: true,
       createdAt: true,
       oauthClient: { select: { id: true, name: true, provider: true, scopes: true, clientId: true, revocationUrl: true } },
+      agent: { select: { id: true, name: true, revokedAt: true, instanceId: true, connectedAt: true, lastSeenAt: true, disconnectedAt: true } },
     },
   });
   if (!row) throw connectionNotFound();
-  return { ...row, config: parseConfig(row.config), secretHints: row.secretHints as SecretHints };
+  const { agent, ...rest } = row;
+  return {
+    ...rest,
+    config: parseConfig(row.config),
+    secretHints: row.secretHints as SecretHints,
+    /** Private network: the agent its requests go through, and whether it is online. */
+    agent: agent ? { id: agent.id, name: agent.name, presence: agentPresence(agent) } : null,
+  };
 }
 export type ConnectionView = Awaited<ReturnType<typeof findConnection>>;
 
@@ -129,6 +164,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
   const blob: SecretBlob = { ...secrets, clientKeyPem: certificate?.privateKeyPem, clientKeyPassphrase: certificate?.passphrase };
   return db.$transaction(async (tx) => {
     const oauthClientId = await checkClientRef(tx, teamId, input);
+    const agent = await checkAgentRef(tx, teamId, input);
     const created = await tx.connection.create({
       data: {
         id,
@@ -137,6 +173,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
         baseUrl: input.baseUrl,
         authType: input.authType,
         oauthClientId,
+        agentId: agent?.id ?? null,
         config,
         secrets: sealSecrets(id, blob),
         secretHints: { ...hints, ...(certificate ? { clientKey: { set: true } } : {}) },
@@ -146,7 +183,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
       },
       select: { id: true, name: true },
     });
-    await writeAudit(tx, { teamId, actor, action: "connection.created", objectType: "connection", objectId: id, objectName: input.name, data: { authType: input.authType, baseUrl: input.baseUrl } });
+    await writeAudit(tx, { teamId, actor, action: "connection.created", objectType: "connection", objectId: id, objectName: input.name, data: { authType: input.authType, baseUrl: input.baseUrl, ...networkAudit(agent) } });
     return created;
   });
 }
@@ -177,6 +214,7 @@ export async function updateConnection(
     };
     const hasCertificate = keepCertificate || (certificate !== null && certificate !== "keep");
     const oauthClientId = await checkClientRef(tx, teamId, input);
+    const agent = await checkAgentRef(tx, teamId, input);
     const tokensStillApply = grantIdentity(saved.authType, saved.oauthClientId, parseConfig(saved.config)) === grantIdentity(input.authType, oauthClientId, config);
     if (!tokensStillApply) await tx.tokenSet.deleteMany({ where: { connectionId } });
     const updated = await tx.connection.update({
@@ -186,6 +224,7 @@ export async function updateConnection(
         baseUrl: input.baseUrl,
         authType: input.authType,
         oauthClientId,
+        agentId: agent?.id ?? null,
         config,
         secrets: sealSecrets(connectionId, blob),
         secretHints: { ...hints, ...(hasCertificate ? { clientKey: { set: true } } : {}) },
@@ -197,6 +236,7 @@ export async function updateConnection(
     });
     const changed: string[] = (["name", "baseUrl", "authType"] as const).filter((field) => saved[field] !== input[field]);
     if (saved.oauthClientId !== oauthClientId) changed.push("oauthClient");
+    if (saved.agentId !== (agent?.id ?? null)) changed.push("agent");
     await writeAudit(tx, {
       teamId,
       actor,
@@ -204,7 +244,7 @@ export async function updateConnection(
       objectType: "connection",
       objectId: connectionId,
       objectName: input.name,
-      data: { changed, authType: input.authType, ...(tokensStillApply ? {} : { tokensDropped: true }) },
+      data: { changed, authType: input.authType, ...networkAudit(agent), ...(tokensStillApply ? {} : { tokensDropped: true }) },
     });
     return updated;
   });
@@ -227,6 +267,8 @@ export async function duplicateConnection(teamId: string, actor: AuditActor, con
         authType: source.authType,
         // The copy uses the same client, but it must be connected on its own: tokens are not copied.
         oauthClientId: source.oauthClientId,
+        // The same route to the API: a copy of a private-network connection goes through the same agent.
+        agentId: source.agentId,
         config: source.config ?? {},
         secrets,
         secretHints: source.secretHints ?? {},

@@ -181,6 +181,42 @@ export const connectionBaseSchema = z.object({
     }),
 });
 
-/** A whole connection as the form submits it (client certificate fields come with their own issue section). */
-export const connectionInputSchema = z.intersection(connectionBaseSchema, authSchema);
+/**
+ * "Is this app in a private network?" (SPEC.md, "Connections"): "public", or
+ * absent, and Keyway calls the API directly over the internet; "private", and
+ * requests go through the team's agent `agentId`, which runs inside that
+ * network. Only the schema's shape is checked here; that the agent is this
+ * team's and not revoked, lib/connections checks when saving.
+ */
+export const NETWORKS = ["public", "private"] as const;
+export type Network = (typeof NETWORKS)[number];
+
+export const NETWORK_LABEL: Record<Network, string> = {
+  public: "Public internet",
+  private: "Private network, through an agent",
+};
+
+export const connectionNetworkSchema = z
+  .object({
+    network: z.enum(NETWORKS, { error: "Choose whether Keyway calls the API directly or through an agent." }).optional(),
+    agentId: z.string().trim().max(100, "Choose one of this team's agents.").optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.network === "private" && !value.agentId) {
+      ctx.addIssue({ code: "custom", path: ["agentId"], message: "Choose the agent that reaches this API." });
+    }
+  });
+export type NetworkInput = z.infer<typeof connectionNetworkSchema>;
+
+/** The agent a connection's requests go through, or null when Keyway calls the API directly. */
+export function chosenAgentId(input: NetworkInput): string | null {
+  return input.network === "private" && input.agentId ? input.agentId : null;
+}
+
+/**
+ * A whole connection as the form submits it (client certificate fields come
+ * with their own schema in form-payload.ts). Three parts, so that each part's
+ * errors show even while another part has some of its own.
+ */
+export const connectionInputSchema = z.intersection(z.intersection(connectionBaseSchema, connectionNetworkSchema), authSchema);
 export type ConnectionInput = z.infer<typeof connectionInputSchema>;

@@ -76,7 +76,7 @@ export async function startAuthorization(teamId: string, userId: string, actor: 
     ...(scope ? { scope } : {}),
     ...(verifier ? { code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" } : {}),
   };
-  const configuration = oauthConfiguration(settings.endpoints);
+  const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
   if (!settings.endpoints.parUrl) return { url: oauth.buildAuthorizationUrl(configuration, parameters).href, pendingId };
   try {
     const url = await oauth.buildAuthorizationUrlWithPAR(configuration, parameters);
@@ -151,7 +151,7 @@ export async function completeAuthorization(user: { id: string; email: string },
   }
 
   const settings = await connectionOAuthSettings(connection);
-  const configuration = oauthConfiguration(settings.endpoints);
+  const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
   const current = new URL(pending.redirectUri);
   for (const [name, value] of params) current.searchParams.append(name, value);
   // RFC 9207: `iss` is checked against the issuer of a discovered client. For

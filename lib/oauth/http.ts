@@ -25,7 +25,7 @@ export type OAuthEndpoints = {
 const OAUTH_MAX_BYTES = 256 * 1024;
 
 /** What tests and benchmarks may set on the requests openid-client makes (production uses the configured defaults). */
-type OutboundOverrides = Pick<OutboundRequest, "allow" | "resolve" | "timeoutMs">;
+type OutboundOverrides = Pick<OutboundRequest, "allow" | "resolve" | "timeoutMs" | "tunnel">;
 
 /** The OutboundError behind an openid-client error (it wraps what its fetch threw), if the network was the problem. */
 export function outboundCauseOf(error: unknown): OutboundError | undefined {

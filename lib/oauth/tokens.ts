@@ -89,7 +89,7 @@ export function tokenProblemFrom(error: unknown, what: string): TokenProblem {
   return new TokenProblem("invalid-response", `${what}: the token endpoint's answer could not be used (${message}).`);
 }
 
-export type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; config: Prisma.JsonValue; secrets: string | null };
+export type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; agentId: string | null; config: Prisma.JsonValue; secrets: string | null };
 
 /** How long the lock-holding transaction may last: one token request, with room to spare. */
 function transactionOptions() {
@@ -116,7 +116,7 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     // Someone else refreshed while this caller waited for the lock.
     if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: { expiresAt: current.expiresAt, obtainedAt: current.obtainedAt, refreshedAt: current.refreshedAt } };
 
-    const configuration = oauthConfiguration(settings.endpoints);
+    const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>
       writeAudit(tx, { teamId: connection.teamId, actor, action, objectType: "connection", objectId: connection.id, objectName: connection.name, data });
 
@@ -205,7 +205,7 @@ export async function currentAccessToken(connection: ConnectionForTokens, actor:
 export async function findConnectionForTokens(teamId: string, connectionId: string): Promise<ConnectionForTokens> {
   const connection = await db.connection.findFirst({
     where: { id: connectionId, teamId },
-    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, config: true, secrets: true },
+    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true },
   });
   if (!connection) throw connectionNotFound();
   return connection;
@@ -227,7 +227,7 @@ export async function disconnectConnection(connection: ConnectionForTokens, acto
     const settings = await connectionOAuthSettings(connection);
     if (settings.endpoints.revocationUrl) {
       const tokens = openTokens(connection.id, row.tokens);
-      const configuration = oauthConfiguration(settings.endpoints);
+      const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
       try {
         if (tokens.refreshToken) await oauth.tokenRevocation(configuration, tokens.refreshToken, { token_type_hint: "refresh_token" });
         try {

@@ -27,6 +27,37 @@ export type TlsOptions = {
   ca?: string;
 };
 
+/**
+ * Another way out than this process's own sockets: the on-premise agent of a
+ * private-network connection (lib/agents). A tunnel sends one request as it
+ * is, without following redirects; the agent applies its own allow list, so
+ * Keyway's address checks are not made for tunnelled requests.
+ */
+export type Tunnel = {
+  /** For messages: "agent “office”". */
+  label: string;
+  send(request: TunnelRequest): Promise<TunnelResponse>;
+};
+
+export type TunnelRequest = {
+  origin: URL;
+  /** Path and query, encoded. */
+  path: string;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer | NodeJS.ReadableStream | null;
+  tls?: TlsOptions;
+  /** Waiting for the response headers, and for each next piece of the body. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+};
+
+export type TunnelResponse = {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: import("node:stream").Readable & { dump(): Promise<void> };
+};
+
 export type OutboundRequest = {
   url: string;
   method: string;
@@ -43,6 +74,8 @@ export type OutboundRequest = {
   allow?: AllowList;
   /** Defaults to the system resolver; tests inject one to make a name resolve where they want. */
   resolve?: Resolver;
+  /** Send through this tunnel (a private-network connection's agent) rather than directly. */
+  tunnel?: Tunnel;
 };
 
 export type OutboundResponse = {
@@ -104,7 +137,7 @@ function withoutHeaders(headers: Record<string, string>, drop: (name: string) =>
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name.toLowerCase())));
 }
 
-async function readLimited(response: Dispatcher.ResponseData, maxBytes: number, host: string): Promise<Buffer> {
+async function readLimited(response: Pick<Dispatcher.ResponseData, "headers" | "body"> | TunnelResponse, maxBytes: number, host: string): Promise<Buffer> {
   const tooLarge = () =>
     new OutboundError("too-large", `Response too large: ${host} sent more than ${formatBytes(maxBytes)}, the most Keyway reads from an API; it stopped reading.`);
   const declared = Number(response.headers["content-length"]);
@@ -126,6 +159,29 @@ async function readLimited(response: Dispatcher.ResponseData, maxBytes: number, 
   return Buffer.concat(chunks, size);
 }
 
+type Hop = { url: URL; method: string; headers: Record<string, string>; body: string | Buffer | undefined };
+
+/** The request a redirect leads to (recorded in redirects), or null when the response is not one to follow. */
+async function redirectHop(response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: { dump(): Promise<void> } }, hop: Hop, redirects: string[], maxRedirects: number): Promise<Hop | null> {
+  const location = [response.headers.location].flat()[0];
+  if (!REDIRECT_STATUSES.has(response.statusCode) || location === undefined) return null;
+  await response.body.dump().catch(() => undefined);
+  if (redirects.length >= maxRedirects) {
+    throw new OutboundError("too-many-redirects", `Stopped after ${maxRedirects} redirects: ${hop.url.host} redirected once more. The URL probably leads into a redirect loop.`);
+  }
+  const next = parseTarget(location, hop.url);
+  let { method, headers, body } = hop;
+  if (next.origin !== hop.url.origin) headers = withoutHeaders(headers, (name) => ORIGIN_BOUND_HEADERS.has(name));
+  // As browsers do (Fetch standard, "HTTP-redirect fetch"): 303 and a POST answered with 301/302 continue as GET without a body.
+  if ((response.statusCode === 303 && method !== "GET" && method !== "HEAD") || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
+    method = "GET";
+    body = undefined;
+    headers = withoutHeaders(headers, (name) => name.startsWith("content-"));
+  }
+  redirects.push(next.href);
+  return { url: next, method, headers, body };
+}
+
 export async function sendRequest(options: OutboundRequest): Promise<OutboundResponse> {
   const started = performance.now();
   const allow = options.allow ?? defaultAllowList();
@@ -139,6 +195,8 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
   let headers = { ...(options.headers ?? {}) };
   let body = options.body;
   const redirects: string[] = [];
+
+  if (options.tunnel) return sendThroughTunnel(options.tunnel, { url, method, headers, body, options, started, timeoutMs, maxBytes, maxRedirects });
 
   const deadline = AbortSignal.timeout(timeoutMs);
   let notes: SocketNotes = { handshakeCompleted: false };
@@ -168,22 +226,9 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
         throw failure(error, false);
       }
 
-      const location = [response.headers.location].flat()[0];
-      if (REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
-        await response.body.dump().catch(() => undefined);
-        if (redirects.length >= maxRedirects) {
-          throw new OutboundError("too-many-redirects", `Stopped after ${maxRedirects} redirects: ${url.host} redirected once more. The URL probably leads into a redirect loop.`);
-        }
-        const next = parseTarget(location, url);
-        if (next.origin !== url.origin) headers = withoutHeaders(headers, (name) => ORIGIN_BOUND_HEADERS.has(name));
-        // As browsers do (Fetch standard, "HTTP-redirect fetch"): 303 and a POST answered with 301/302 continue as GET without a body.
-        if ((response.statusCode === 303 && method !== "GET" && method !== "HEAD") || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
-          method = "GET";
-          body = undefined;
-          headers = withoutHeaders(headers, (name) => name.startsWith("content-"));
-        }
-        redirects.push(next.href);
-        url = next;
+      const hop = await redirectHop(response, { url, method, headers, body }, redirects, maxRedirects);
+      if (hop) {
+        ({ url, method, headers, body } = hop);
         continue;
       }
 
@@ -205,5 +250,40 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
   } finally {
     // Nothing is left to read by now; destroy rather than close so a server that never answers cannot hold a socket open.
     void agent.destroy().catch(() => undefined);
+  }
+}
+
+/** sendRequest's exchange through a tunnel: the same redirects, deadline and size limit, each hop sent by the agent. */
+async function sendThroughTunnel(
+  tunnel: Tunnel,
+  start: { url: URL; method: string; headers: Record<string, string>; body: string | Buffer | undefined; options: OutboundRequest; started: number; timeoutMs: number; maxBytes: number; maxRedirects: number },
+): Promise<OutboundResponse> {
+  let { url, method, headers, body } = start;
+  const redirects: string[] = [];
+  const deadline = AbortSignal.timeout(start.timeoutMs);
+  const timedOut = () => new OutboundError("timeout", `No complete answer from ${url.host} through ${tunnel.label} within ${start.timeoutMs / 1000} seconds.`);
+  for (;;) {
+    if (deadline.aborted) throw timedOut();
+    const remainingMs = Math.max(1, start.timeoutMs - (performance.now() - start.started));
+    let response: TunnelResponse;
+    try {
+      response = await tunnel.send({ origin: url, path: `${url.pathname}${url.search}`, method, headers, body: body ?? null, tls: start.options.tls, timeoutMs: remainingMs, signal: deadline });
+    } catch (error) {
+      if (deadline.aborted) throw timedOut();
+      throw error;
+    }
+    const hop = await redirectHop(response, { url, method, headers, body }, redirects, start.maxRedirects);
+    if (hop) {
+      ({ url, method, headers, body } = hop);
+      continue;
+    }
+    let received: Buffer;
+    try {
+      received = await readLimited(response, start.maxBytes, url.host);
+    } catch (error) {
+      if (deadline.aborted) throw timedOut();
+      throw error;
+    }
+    return { status: response.statusCode, headers: response.headers, body: received, timings: { totalMs: performance.now() - start.started }, redirects, finalUrl: url.href };
   }
 }

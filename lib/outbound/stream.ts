@@ -3,7 +3,7 @@ import { config } from "../config";
 import type { AllowList } from "./address-policy";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
 import { explainFailure, OutboundError } from "./errors";
-import { defaultAllowList, type TlsOptions } from "./index";
+import { defaultAllowList, type TlsOptions, type Tunnel, type TunnelResponse } from "./index";
 
 // The streaming side of outbound HTTP, for the proxy: the same destination
 // checks as sendRequest (every resolved address checked before a socket
@@ -36,7 +36,8 @@ export type StreamRequest = {
   method: string;
   headers: Record<string, string | string[]>;
   body?: Dispatcher.DispatchOptions["body"];
-  dispatcher: Dispatcher;
+  /** Pooled sockets of this process (createPooledDispatcher), or the connection's agent. */
+  via: { dispatcher: Dispatcher } | { tunnel: Tunnel; tls: TlsOptions };
   /** Waiting for the response headers, and for each next piece of the body. */
   timeoutMs?: number;
   sentClientCertificate?: boolean;
@@ -44,11 +45,16 @@ export type StreamRequest = {
 };
 
 /** Sends one request and hands back the response with its body unread; failures come as OutboundError in words. */
-export async function openStream(options: StreamRequest): Promise<Dispatcher.ResponseData> {
+export async function openStream(options: StreamRequest): Promise<TunnelResponse> {
   const timeoutMs = options.timeoutMs ?? config().KEYWAY_OUTBOUND_TIMEOUT_MS;
+  const { via } = options;
+  if ("tunnel" in via) {
+    const body = options.body === undefined || options.body === null ? null : (options.body as string | Buffer | NodeJS.ReadableStream);
+    return via.tunnel.send({ origin: options.origin, path: options.path, method: options.method, headers: options.headers, body, tls: via.tls, timeoutMs, signal: options.signal });
+  }
   try {
     // The dispatcher's own request() takes origin and path apart, so no URL is parsed again per request.
-    return await options.dispatcher.request({
+    return await via.dispatcher.request({
       origin: options.origin.origin,
       path: options.path,
       method: options.method as Dispatcher.HttpMethod,

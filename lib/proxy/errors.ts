@@ -18,6 +18,7 @@ export type ProxyErrorCode =
   | "destination_blocked"
   | "upstream_unreachable"
   | "upstream_timeout"
+  | "agent_unavailable"
   | "internal_error";
 
 export class ProxyError extends Error {

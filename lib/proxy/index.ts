@@ -1,10 +1,9 @@
 import { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { recordKeyUse } from "../api-keys/usage";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
-import { OutboundError } from "../outbound";
+import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
@@ -98,7 +97,7 @@ function forwardedHeaders(incoming: ProxyInput["headers"]): { headers: Record<st
   return { headers, repeated, authorization };
 }
 
-function responseHeaders(upstream: Dispatcher.ResponseData["headers"]): Record<string, string | string[]> {
+function responseHeaders(upstream: TunnelResponse["headers"]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
@@ -127,7 +126,7 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
   try {
-    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, dispatcher: target.dispatcher, sentClientCertificate: target.sendsClientCertificate });
+    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate });
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
@@ -171,7 +170,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
   const method = input.method.toUpperCase();
   const body = method === "GET" || method === "HEAD" ? null : input.body;
 
-  let response: Dispatcher.ResponseData;
+  let response: TunnelResponse;
   if (target.staticAuth) {
     response = await send(target, target.staticAuth, input, path, forwarded, body);
   } else {

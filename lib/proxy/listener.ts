@@ -14,7 +14,8 @@ import { evictAllTargets, evictClient, evictConnection } from "./targets";
 // before listening started, or while it was down, is dropped: it may have
 // missed a change.
 
-const CHANNEL = "keyway_proxy";
+export const NOTIFY_CHANNEL = "keyway_proxy";
+const CHANNEL = NOTIFY_CHANNEL;
 const PROOF_TIMEOUT_MS = 2_000;
 const MAX_RETRY_MS = 30_000;
 
@@ -30,16 +31,27 @@ type ListenerState = {
   stopped: boolean;
 };
 
-const globalState = globalThis as unknown as { keywayProxyListener?: ListenerState };
+type NotificationHandler = (id: string) => void;
+
+const globalState = globalThis as unknown as { keywayProxyListener?: ListenerState; keywayNotificationHandlers?: Map<string, NotificationHandler> };
 const state = (globalState.keywayProxyListener ??= { live: false, unsupported: false, retryMs: 1_000, stopped: false });
+// Other parts of Keyway that announce on this channel (lib/agents: "agent:<id>", "relay:<instance>").
+const handlers = (globalState.keywayNotificationHandlers ??= new Map<string, NotificationHandler>());
+
+/** Hears "<kind>:<id>" notifications on the channel; one handler per kind. */
+export function onNotificationKind(kind: string, handler: NotificationHandler): void {
+  handlers.set(kind, handler);
+  ensureListening();
+}
 
 function onNotification(payload: string | undefined) {
   if (!payload) return;
-  const [kind, id = ""] = payload.split(/:(.*)/s);
+  const [kind = "", id = ""] = payload.split(/:(.*)/s);
   if (kind === "key") evictKey(id);
   else if (kind === "connection") evictConnection(id);
   else if (kind === "client") evictClient(id);
   else if (kind === "ping" && state.proof?.nonce === id) state.proof.arrived();
+  else handlers.get(kind)?.(id);
 }
 
 function goDown(reason: string) {

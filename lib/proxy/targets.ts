@@ -11,7 +11,9 @@ import { connectionTls } from "../connections/tls";
 import { currentAccessToken, TokenProblem, type ConnectionForTokens, type CurrentToken } from "../oauth/tokens";
 import { isFresh } from "../oauth/freshness";
 import { OutboundError } from "../outbound";
-import { checkDestination, createPooledDispatcher } from "../outbound/stream";
+import { checkDestination, createPooledDispatcher, type StreamRequest } from "../outbound/stream";
+import { parseTarget } from "../outbound/destination";
+import { agentTunnel } from "../agents/tunnel";
 import { connectionNotFound, ProxyError } from "./errors";
 
 // What the proxy needs of a connection, decrypted, kept in process memory
@@ -36,7 +38,8 @@ export type ProxyTarget = {
   /** OAuth2 types: the access token of the moment, replaced when it goes stale or the API refuses it. */
   token: CurrentToken | null;
   forTokens: ConnectionForTokens;
-  dispatcher: Agent;
+  /** This process's pooled sockets, or the private-network connection's agent. */
+  via: StreamRequest["via"];
   sendsClientCertificate: boolean;
 };
 
@@ -120,6 +123,8 @@ export function outboundAsProxyError(error: OutboundError): ProxyError {
       return new ProxyError(504, "upstream_timeout", error.message);
     case "invalid-url":
       return new ProxyError(409, "connection_misconfigured", `The connection's base URL cannot be used: ${error.message}`);
+    case "agent":
+      return new ProxyError(503, "agent_unavailable", error.message);
     default:
       return new ProxyError(502, "upstream_unreachable", error.message);
   }
@@ -141,13 +146,14 @@ function dispatcherFor(connectionId: string, fingerprint: string, build: () => A
 async function build(teamId: string, connectionId: string, version: string | null, actor: AuditActor): Promise<ProxyTarget> {
   const row = await db.connection.findFirst({
     where: { id: connectionId, teamId },
-    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
+    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
   });
   if (!row) throw connectionNotFound();
 
   let baseUrl: URL;
   try {
-    baseUrl = checkDestination(row.baseUrl);
+    // Behind an agent, the agent's allow list decides which addresses are fine.
+    baseUrl = row.agentId ? parseTarget(row.baseUrl) : checkDestination(row.baseUrl);
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
@@ -166,8 +172,13 @@ async function build(teamId: string, connectionId: string, version: string | nul
   }
 
   const tls = connectionTls(row, secrets);
-  const fingerprint = createHash("sha256").update(JSON.stringify([baseUrl.origin, tls.cert ?? "", tls.key ?? "", tls.passphrase ?? "", tls.ca ?? ""])).digest("hex");
-  const dispatcher = dispatcherFor(row.id, fingerprint, () => createPooledDispatcher({ tls }));
+  let via: ProxyTarget["via"];
+  if (row.agentId) {
+    via = { tunnel: agentTunnel(row.agentId), tls };
+  } else {
+    const fingerprint = createHash("sha256").update(JSON.stringify([baseUrl.origin, tls.cert ?? "", tls.key ?? "", tls.passphrase ?? "", tls.ca ?? ""])).digest("hex");
+    via = { dispatcher: dispatcherFor(row.id, fingerprint, () => createPooledDispatcher({ tls })) };
+  }
   return {
     connectionId: row.id,
     teamId: row.teamId,
@@ -179,7 +190,7 @@ async function build(teamId: string, connectionId: string, version: string | nul
     staticAuth,
     token,
     forTokens: row,
-    dispatcher,
+    via,
     sendsClientCertificate: Boolean(tls.cert),
   };
 }

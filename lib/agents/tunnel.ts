@@ -1,0 +1,190 @@
+import { Readable } from "node:stream";
+import { db } from "../db";
+import { OutboundError, type Tunnel, type TunnelRequest, type TunnelResponse } from "../outbound";
+import { explainFailure, formatDuration } from "../outbound/errors";
+import { awaitFrames, localSession, newExchangeId, sendToAgent, stopAwaiting, type Session } from "./hub";
+import { headerObject, headerPairs, type ErrorFrame, type Frame } from "./frames";
+import { agentPresence } from "./presence";
+import { instanceId } from "./relay";
+
+// A private-network connection's way out (lib/outbound's Tunnel): one request
+// becomes an exchange of frames with the connection's agent, wherever its
+// session is. An agent that is not connected fails the request at once, with
+// its name and since when; one that goes away mid-request fails it as soon as
+// its session ends, or at the time-out when the instance holding it dies.
+
+/** Request bodies go to the agent in pieces of this size. */
+const BODY_PIECE_BYTES = 64 * 1024;
+
+type Route = { session: Session } | { instance: string; agentId: string };
+
+function agentError(message: string): OutboundError {
+  return new OutboundError("agent", message);
+}
+
+function formatSince(date: Date): string {
+  return `${date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`;
+}
+
+/** Where the agent's session is, or why there is none. */
+async function routeTo(agentId: string): Promise<{ route: Route; agentName: string }> {
+  const session = localSession(agentId);
+  if (session) return { route: { session }, agentName: session.agentName };
+  const row = await db.agent.findUnique({
+    where: { id: agentId },
+    select: { name: true, revokedAt: true, instanceId: true, sessionId: true, connectedAt: true, lastSeenAt: true, disconnectedAt: true },
+  });
+  if (!row) throw agentError("The connection's agent no longer exists. Choose another agent in the connection's settings.");
+  const presence = agentPresence(row);
+  switch (presence.state) {
+    case "revoked":
+      throw agentError(`Agent “${row.name}” was revoked on ${formatSince(presence.since)}. Choose another agent in the connection's settings.`);
+    case "never-connected":
+      throw agentError(`Agent “${row.name}” has never connected to Keyway. Start it inside the network with the command shown when it was registered.`);
+    case "offline":
+      throw agentError(`Agent “${row.name}” is offline since ${formatSince(presence.since)}.`);
+    case "online":
+      // Online on this very instance but without a session here: it left a moment ago.
+      if (row.instanceId === instanceId()) throw agentError(`Agent “${row.name}” is offline since just now.`);
+      return { route: { instance: row.instanceId!, agentId }, agentName: row.name };
+  }
+}
+
+/** The agent's own failure, in the words lib/outbound uses for the same failure in Keyway's own requests. */
+function failureOf(frame: ErrorFrame, request: TunnelRequest, agentName: string): OutboundError {
+  const via = `agent “${agentName}”`;
+  if (frame.code === "blocked") return new OutboundError("blocked", `${via} refused: ${frame.message}`);
+  if (frame.code !== "failed") return agentError(`${via}: ${frame.message}`);
+  let cause: Error | undefined;
+  for (const link of [...(frame.chain ?? [])].reverse()) {
+    const error = new Error(String(link.message ?? ""), cause ? { cause } : undefined) as Error & { code?: string };
+    if (link.name) error.name = String(link.name);
+    if (link.code) error.code = String(link.code);
+    cause = error;
+  }
+  const explained = explainFailure(cause ?? new Error(frame.message), {
+    host: request.origin.host,
+    https: request.origin.protocol === "https:",
+    timeoutMs: request.timeoutMs,
+    timedOut: Boolean(frame.timedOut),
+    sentClientCertificate: Boolean(request.tls?.cert),
+    handshakeCompleted: Boolean(frame.handshakeCompleted),
+    answered: Boolean(frame.answered),
+  });
+  return new OutboundError(explained.kind, `Through ${via}: ${explained.message.replace("Keyway's network", "the agent's network")}`, explained.tlsReason);
+}
+
+class AgentBody extends Readable {
+  constructor(private readonly onAbandoned: () => void) {
+    super();
+  }
+  override _read(): void {}
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.onAbandoned();
+    callback(error);
+  }
+  /** undici's BodyReadable.dump(): read and drop the rest. */
+  async dump(): Promise<void> {
+    this.resume();
+    if (this.readableEnded || this.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.once("end", resolve);
+      this.once("close", resolve);
+      this.once("error", () => resolve());
+    });
+  }
+}
+
+async function sendBody(route: Route, id: string, body: TunnelRequest["body"], abandoned: () => boolean): Promise<void> {
+  if (body === null) return;
+  const pieces: AsyncIterable<Buffer | string> | (Buffer | string)[] = typeof body === "string" || Buffer.isBuffer(body) ? [body] : (body as AsyncIterable<Buffer | string>);
+  for await (const piece of pieces) {
+    if (abandoned()) return;
+    const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+    for (let offset = 0; offset < bytes.length; offset += BODY_PIECE_BYTES) sendToAgent(route, { t: "data", id }, bytes.subarray(offset, offset + BODY_PIECE_BYTES));
+  }
+  if (!abandoned()) sendToAgent(route, { t: "end", id });
+}
+
+async function exchange(agentId: string, request: TunnelRequest): Promise<TunnelResponse> {
+  const { route, agentName } = await routeTo(agentId);
+  if ("session" in route && route.session.ws.readyState !== route.session.ws.OPEN) throw agentError(`Agent “${agentName}” is offline since just now.`);
+  const id = newExchangeId();
+  const via = `agent “${agentName}”`;
+  const url = `${request.origin.origin}${request.path}`;
+  const host = request.origin.host;
+
+  return new Promise<TunnelResponse>((resolve, reject) => {
+    let body: AgentBody | undefined;
+    let finished = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const finish = (error?: OutboundError) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      stopAwaiting(id);
+      request.signal?.removeEventListener("abort", onAbort);
+      if (!error) return;
+      sendToAgent(route, { t: "cancel", id });
+      if (body) body.destroy(error);
+      else reject(error);
+    };
+    // Waiting for the head, then for each next piece of the body.
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => finish(new OutboundError("timeout", body ? `${host} (through ${via}) stopped sending the response for ${formatDuration(request.timeoutMs)}; the request was stopped.` : `${host} did not answer through ${via} within ${formatDuration(request.timeoutMs)}; the request was stopped.`)),
+        request.timeoutMs,
+      );
+    };
+    const onAbort = () => finish(new OutboundError("timeout", `The request to ${host} through ${via} was stopped before it finished.`));
+
+    awaitFrames(id, {
+      agentName,
+      onFrame(frame: Frame, data: Buffer) {
+        if (finished) return;
+        if (frame.t === "head" && !body) {
+          body = new AgentBody(() => {
+            if (!finished) finish(new OutboundError("reset", "The response was abandoned."));
+          });
+          arm();
+          resolve({ statusCode: frame.status, headers: headerObject(frame.headers), body });
+        } else if (frame.t === "data" && body) {
+          arm();
+          body.push(data);
+        } else if (frame.t === "end" && body) {
+          finish();
+          body.push(null);
+        } else if (frame.t === "error") {
+          finish(failureOf(frame, request, agentName));
+        }
+      },
+      onLost(reason: string) {
+        finish(agentError(`Agent “${agentName}” could not finish the request to ${host}: ${reason}.`));
+      },
+    });
+    if (request.signal?.aborted) return onAbort();
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    arm();
+
+    const hasBody = request.body !== null && !(typeof request.body === "string" && request.body === "") && !(Buffer.isBuffer(request.body) && request.body.length === 0);
+    const headers = headerPairs(request.headers);
+    sendToAgent(route, { t: "open", id, method: request.method, url, headers, tls: request.tls, timeoutMs: request.timeoutMs, hasBody });
+    if (hasBody) {
+      sendBody(route, id, request.body, () => finished).catch(() => finish(new OutboundError("reset", `Reading the request body for ${host} failed.`)));
+    }
+  });
+}
+
+const tunnels = new Map<string, Tunnel>();
+
+/** The tunnel of the agent a private-network connection goes through. */
+export function agentTunnel(agentId: string): Tunnel {
+  let tunnel = tunnels.get(agentId);
+  if (!tunnel) {
+    tunnel = { label: "the connection's agent", send: (request) => exchange(agentId, request) };
+    tunnels.set(agentId, tunnel);
+  }
+  return tunnel;
+}
