@@ -248,7 +248,7 @@ export class RequestRunner {
     try {
       const response = await request(url, {
         method: frame.method,
-        headers: frame.headers,
+        headers: frame.headers.flat(),
         body: exchange.body ?? undefined,
         dispatcher: this.dispatcherFor(frame.tls),
         signal: exchange.controller.signal,
