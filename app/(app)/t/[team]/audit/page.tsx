@@ -17,6 +17,7 @@ const OBJECT_LABEL: Record<(typeof AUDIT_OBJECT_TYPES)[number], string> = {
   connection: "Connection",
   oauth_client: "OAuth client",
   api_key: "API key",
+  agent: "Agent",
 };
 
 type Search = Record<string, string | string[] | undefined>;
@@ -33,6 +34,7 @@ function objectHref(slug: string, event: AuditRow): string | null {
   if (event.objectType === "connection") return `/t/${slug}/connections/${event.objectId}`;
   if (event.objectType === "oauth_client") return `/t/${slug}/clients/${event.objectId}`;
   if (event.objectType === "api_key") return `/t/${slug}/api-keys`;
+  if (event.objectType === "agent") return `/t/${slug}/agents`;
   return null;
 }
 
