@@ -1,13 +1,15 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type ChangeEvent } from "react";
-import { DraftForm, Field } from "@/components/form";
+import { DraftForm, Field, SelectField } from "@/components/form";
 import { buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
+import type { AgentOption } from "./agent-presence";
 import { OAuthFields } from "./oauth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
@@ -29,6 +31,8 @@ type Props = {
   initial: ConnectionDraft;
   hints: SecretHints;
   savedCertificate: SavedCertificate;
+  /** The team's agents a private-network connection may go through (and the saved one, even if revoked). */
+  agents: AgentOption[];
   action: (previous: FormState, data: FormData) => Promise<FormState>;
   cancelHref: string;
   submitLabel: string;
@@ -39,7 +43,7 @@ function savedHint(hint: SecretHints[string] | undefined): string | undefined {
   return hint.lastFour ? `Saved, ends in ${hint.lastFour}. Leave empty to keep it, or type a new value.` : "Saved. Leave empty to keep it, or type a new value.";
 }
 
-export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, hints, savedCertificate, action, cancelHref, submitLabel }: Props) {
+export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, hints, savedCertificate, agents, action, cancelHref, submitLabel }: Props) {
   const [draft, setDraft] = useState<ConnectionDraft>(initial);
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
@@ -180,10 +184,101 @@ export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, h
                 ) : null}
               </div>
             ) : null}
+
+            <NetworkFields teamSlug={teamSlug} agents={agents} draft={draft} errors={errors} onChange={update} />
           </FormSection>
         </>
       )}
     </DraftForm>
+  );
+}
+
+/** "Is this app in a private network?": directly over the internet, or through one of the team's agents. */
+function NetworkFields({
+  teamSlug,
+  agents,
+  draft,
+  errors,
+  onChange,
+}: {
+  teamSlug: string;
+  agents: AgentOption[];
+  draft: ConnectionDraft;
+  errors: Record<string, string>;
+  onChange: (patch: Partial<ConnectionDraft>) => void;
+}) {
+  const noAgents = agents.length === 0;
+  const chosen = agents.find((agent) => agent.id === draft.agentId);
+  const agentsLink = (
+    <Link href={`/t/${teamSlug}/agents`} className="font-medium text-brand-700 hover:underline">
+      Agents
+    </Link>
+  );
+  const choice = (value: ConnectionDraft["network"], title: string, description: string, disabled = false) => (
+    <label className={cx("flex items-start gap-3", disabled ? "cursor-not-allowed opacity-60" : "cursor-pointer")}>
+      <input
+        type="radio"
+        name="networkChoice"
+        value={value}
+        className="mt-1 h-4 w-4 border-slate-300 accent-brand-600"
+        checked={draft.network === value}
+        disabled={disabled}
+        onChange={() => onChange({ network: value })}
+      />
+      <span>
+        <span className="block text-sm font-medium text-slate-800">{title}</span>
+        <span className="block text-sm text-slate-600">{description}</span>
+      </span>
+    </label>
+  );
+
+  return (
+    <div className="space-y-4 border-t border-slate-200 pt-4">
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-800">Is this app in a private network?</legend>
+        <div className="mt-2 space-y-3">
+          {choice("public", "No", "Keyway calls it directly over the internet.")}
+          {choice(
+            "private",
+            "Yes",
+            "Keyway calls it through an agent running inside the network. The agent connects out to Keyway, so no inbound firewall rule is needed.",
+            noAgents && draft.network !== "private",
+          )}
+        </div>
+        {errors.network ? <p className="mt-1 text-sm text-red-700">{errors.network}</p> : null}
+        {errors.agentId && !(draft.network === "private" && !noAgents) ? <p className="mt-1 text-sm text-red-700">{errors.agentId}</p> : null}
+      </fieldset>
+      {noAgents ? (
+        <p className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-600">
+          This team has no agents yet. A team admin registers one under {agentsLink} and starts it on a machine inside the network; it then appears here.
+        </p>
+      ) : null}
+      {draft.network === "private" && !noAgents ? (
+        <SelectField
+          label="Agent"
+          id="field-agentId"
+          value={draft.agentId}
+          onChange={(e) => onChange({ agentId: e.target.value })}
+          error={errors.agentId}
+          hint={
+            chosen?.revoked ? (
+              "This agent was revoked: requests through it fail. Choose another one."
+            ) : chosen && chosen.status !== "online" ? (
+              "This agent is not connected now: requests through it fail until it is."
+            ) : (
+              <>The agent sends this connection&apos;s requests from inside the network. A team admin manages agents under {agentsLink}.</>
+            )
+          }
+        >
+          <option value="">Choose an agent</option>
+          {agents.map((agent) => (
+            <option key={agent.id} value={agent.id} disabled={agent.revoked}>
+              {agent.name} — {agent.status}
+            </option>
+          ))}
+        </SelectField>
+      ) : null}
+    </div>
   );
 }
 

@@ -52,6 +52,11 @@ export default async function ConnectionsPage({ params, searchParams }: { params
                     <Link href={`/t/${slug}/connections/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
                       {c.name}
                     </Link>
+                    {c.agent ? (
+                      <span className="ml-2 inline-flex items-center rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-700 ring-1 ring-inset ring-slate-200" title="Private network: requests go through this agent">
+                        via {c.agent.name}
+                      </span>
+                    ) : null}
                     <p className="truncate text-xs text-slate-600">{c.baseUrl}</p>
                   </td>
                   <td className="px-4 py-3">

@@ -12,6 +12,7 @@ import { providerTemplate } from "@/lib/oauth/providers";
 import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
 import { testHistory } from "@/lib/connections/test-request";
 import { ConnectionStatusBadge } from "../status-badge";
+import { AgentPresenceBadge } from "../agent-presence";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
@@ -105,6 +106,24 @@ export default async function ConnectionPage({
                   <ConnectionStatusBadge status={connection.status} notConnected={connection.authType === "OAUTH2_CODE" && !connection.tokenSet} />
                   <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
                 </dd>
+              </div>
+              <div className="flex justify-between gap-2 py-2">
+                <dt className="text-sm text-slate-600">Network</dt>
+                {connection.agent ? (
+                  <dd className="text-right text-sm text-slate-800" data-testid="connection-network">
+                    Private, through agent{" "}
+                    <Link href={`/t/${slug}/agents`} className="font-medium text-brand-700 hover:underline">
+                      {connection.agent.name}
+                    </Link>
+                    <span className="mt-1 block">
+                      <AgentPresenceBadge presence={connection.agent.presence} />
+                    </span>
+                  </dd>
+                ) : (
+                  <dd className="text-sm text-slate-800" data-testid="connection-network">
+                    Public internet
+                  </dd>
+                )}
               </div>
               {config.username ? (
                 <div className="flex justify-between gap-2 py-2">

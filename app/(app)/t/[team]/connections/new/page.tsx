@@ -4,6 +4,8 @@ import { requireMember } from "@/lib/access";
 import { clientChoices } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { emptyDraft } from "@/lib/connections/form-payload";
+import { teamAgentChoices } from "@/lib/agents/options";
+import { agentOptions } from "../agent-presence";
 import { saveConnectionAction } from "../actions";
 import { ConnectionForm } from "../connection-form";
 
@@ -12,7 +14,7 @@ export const metadata: Metadata = { title: "New connection" };
 export default async function NewConnectionPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
   const { team } = await requireMember(slug, "MEMBER");
-  const oauthClients = await clientChoices(team.id);
+  const [oauthClients, agents] = await Promise.all([clientChoices(team.id), teamAgentChoices(team.id)]);
   return (
     <div className="max-w-3xl">
       <PageHeader title="New connection" description="An API your team's software reaches, and how it authenticates. Secrets are encrypted when saved and never shown again." />
@@ -23,6 +25,7 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
         initial={emptyDraft()}
         hints={{}}
         savedCertificate={null}
+        agents={agentOptions(agents)}
         action={saveConnectionAction.bind(null, slug, null)}
         cancelHref={`/t/${slug}/connections`}
         submitLabel="Create connection"

@@ -5,6 +5,8 @@ import { clientChoices } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { findConnectionOr404 } from "../find";
 import { draftFromConnection } from "@/lib/connections/form-payload";
+import { teamAgentChoices } from "@/lib/agents/options";
+import { agentOptions } from "../../agent-presence";
 import { saveConnectionAction } from "../../actions";
 import { ConnectionForm } from "../../connection-form";
 
@@ -14,7 +16,10 @@ export default async function EditConnectionPage({ params, searchParams }: { par
   const { team: slug, connection: connectionId } = await params;
   const { duplicated } = await searchParams;
   const { team } = await requireMember(slug, "MEMBER");
-  const [connection, oauthClients] = await Promise.all([findConnectionOr404(team.id, connectionId), clientChoices(team.id)]);
+  const [connection, oauthClients, agents] = await Promise.all([findConnectionOr404(team.id, connectionId), clientChoices(team.id), teamAgentChoices(team.id)]);
+  // The saved agent stays visible even once revoked, so the form shows why it must change.
+  const savedAgent = connection.agent;
+  const choices = savedAgent && !agents.some((agent) => agent.id === savedAgent.id) ? [...agents, savedAgent] : agents;
   return (
     <div className="max-w-3xl">
       <PageHeader title={`Edit ${connection.name}`} description="Secret fields are empty on purpose: saved secrets never come back to the browser. Leave them empty to keep them." />
@@ -30,6 +35,7 @@ export default async function EditConnectionPage({ params, searchParams }: { par
         initial={draftFromConnection(connection)}
         hints={connection.secretHints}
         savedCertificate={connection.clientCertPem ? { subject: connection.clientCertSubject, expiresAt: connection.clientCertExpiresAt?.toISOString() ?? null } : null}
+        agents={agentOptions(choices)}
         action={saveConnectionAction.bind(null, slug, connection.id)}
         cancelHref={`/t/${slug}/connections/${connection.id}`}
         submitLabel="Save changes"
