@@ -37,8 +37,9 @@ process.env.KEYWAY_OIDC_CLIENT_SECRET ||= "keyway-e2e-secret";
 process.env.KEYWAY_E2E_OAUTH_ISSUER ||= `http://127.0.0.1:${OAUTH_PORT}`;
 // The app runs with NODE_ENV=production, which refuses to start without an encryption key.
 process.env.KEYWAY_ENCRYPTION_KEYS ||= `e2e:${randomBytes(32).toString("base64")}`;
-// The connection tests' upstreams listen on loopback, which outbound safety otherwise refuses.
-process.env.KEYWAY_OUTBOUND_ALLOW ||= "127.0.0.0/8,::1/128";
+// The connection tests' upstreams listen on 127.0.0.1, which outbound safety otherwise refuses.
+// The rest of loopback stays refused: the private-network test's API (127.0.0.7) is reachable only through an agent.
+process.env.KEYWAY_OUTBOUND_ALLOW ||= "127.0.0.1/32,::1/128";
 // Every test signs up from 127.0.0.1; the per-address sign-up limit has its own test.
 process.env.KEYWAY_SIGNUP_MAX_PER_IP ||= "1000";
 

@@ -8,7 +8,7 @@ export type Received = { method: string; url: string; headers: IncomingHttpHeade
  * received, and remembers it, so a test can check exactly what Keyway sent.
  * (playwright.config.ts lets the app reach loopback with KEYWAY_OUTBOUND_ALLOW.)
  */
-export async function startEchoUpstream(): Promise<{ baseUrl: string; received: Received[]; close(): Promise<void> }> {
+export async function startEchoUpstream(host = "127.0.0.1"): Promise<{ baseUrl: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -21,10 +21,10 @@ export async function startEchoUpstream(): Promise<{ baseUrl: string; received: 
       response.end(JSON.stringify(entry));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://${host}:${port}`,
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

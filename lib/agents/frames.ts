@@ -41,19 +41,28 @@ export type PongFrame = { t: "pong"; id: string };
 export type Frame = PingFrame | PongFrame | OpenFrame | HeadFrame | DataFrame | EndFrame | CancelFrame | ErrorFrame | WelcomeFrame;
 
 export function encodeFrame(frame: Frame, data?: Buffer): Buffer {
-  const json = Buffer.from(JSON.stringify(frame), "utf8");
+  return encodeEnvelope(frame, data);
+}
+
+/** The layout without looking inside the JSON; lib/agents/hub.ts wraps frames the same way to relay them. */
+export function decodeEnvelope<T>(message: Buffer): { header: T; data: Buffer } {
+  if (message.length < 4) throw new Error("agent frame too short");
+  const length = message.readUInt32BE(0);
+  if (4 + length > message.length) throw new Error("agent frame cut short");
+  return { header: JSON.parse(message.subarray(4, 4 + length).toString("utf8")) as T, data: message.subarray(4 + length) };
+}
+
+export function encodeEnvelope(header: unknown, data?: Buffer): Buffer {
+  const json = Buffer.from(JSON.stringify(header), "utf8");
   const length = Buffer.allocUnsafe(4);
   length.writeUInt32BE(json.length, 0);
   return data ? Buffer.concat([length, json, data]) : Buffer.concat([length, json]);
 }
 
 export function decodeFrame(message: Buffer): { frame: Frame; data: Buffer } {
-  if (message.length < 4) throw new Error("agent frame too short");
-  const length = message.readUInt32BE(0);
-  if (4 + length > message.length) throw new Error("agent frame cut short");
-  const frame = JSON.parse(message.subarray(4, 4 + length).toString("utf8")) as Frame;
+  const { header: frame, data } = decodeEnvelope<Frame>(message);
   if (!frame || typeof frame !== "object" || typeof frame.t !== "string") throw new Error("agent frame without a type");
-  return { frame, data: message.subarray(4 + length) };
+  return { frame, data };
 }
 
 /** Node's header object as name/value pairs, repeated headers kept apart. */

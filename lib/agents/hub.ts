@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { db } from "../db";
 import { pool } from "../proxy/check";
 import { onNotificationKind } from "../proxy/listener";
-import { decodeFrame, encodeFrame, type Frame } from "./frames";
+import { decodeEnvelope, decodeFrame, encodeEnvelope, encodeFrame, type Frame } from "./frames";
 import { AGENT_HEARTBEAT_MS } from "./presence";
 import { instanceId, receiveRelayed, relay } from "./relay";
 import { hashAgentToken, looksLikeAgentToken } from "./secret";
@@ -102,15 +102,15 @@ export function stopAwaiting(id: string): void {
 }
 
 function encodeRelay(message: RelayMessage, data?: Buffer): Buffer {
-  return encodeFrame(message as unknown as Frame, data);
+  return encodeEnvelope(message, data);
 }
 
 function onRelayed(raw: Buffer): void {
   let message: RelayMessage;
   let data: Buffer;
   try {
-    const decoded = decodeFrame(raw);
-    message = decoded.frame as unknown as RelayMessage;
+    const decoded = decodeEnvelope<RelayMessage>(raw);
+    message = decoded.header;
     data = decoded.data;
   } catch {
     return;
