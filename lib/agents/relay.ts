@@ -68,11 +68,13 @@ export function relay(toInstance: string, message: Buffer): void {
   const queue = state.outbox.get(toInstance);
   if (queue) queue.push(message);
   else state.outbox.set(toInstance, [message]);
-  if (!state.writing.has(toInstance)) void write(toInstance);
+  if (state.writing.has(toInstance)) return;
+  state.writing.add(toInstance);
+  // After this turn's I/O: an answer's head, body and end usually arrive together and go in one statement.
+  setImmediate(() => void write(toInstance));
 }
 
 async function write(toInstance: string): Promise<void> {
-  state.writing.add(toInstance);
   try {
     for (;;) {
       const batch = state.outbox.get(toInstance);

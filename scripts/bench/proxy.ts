@@ -11,27 +11,16 @@
 // Needs a Postgres server to make a throwaway database on: BENCH_PG_URL or
 // DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres).
 // BENCH_SECONDS and BENCH_CONNECTIONS change the load.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { startOAuthServer } from "../../test/support/oauth-server";
 import { withThrowawayDatabase } from "./throwaway-db";
+import { ensureBuild, startKeyway, startPeer } from "./servers";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const KEYWAY_PORT = Number(process.env.BENCH_KEYWAY_PORT ?? 3150);
-
-/** Starts a peer process (proxy-peer.ts) and returns the URL it listens on. */
-async function startPeer(args: string[]): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/proxy-peer.ts", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => line.startsWith("listening ") && resolve(line.slice("listening ".length)));
-    child.once("exit", (code) => reject(new Error(`proxy-peer ${args[0]} exited with ${code}`)));
-  });
-  return { url, process: child };
-}
 
 type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
 
@@ -40,30 +29,6 @@ async function load(label: string, url: string, headers: Record<string, string> 
   await autocannon({ url, connections: CONNECTIONS, duration: 3, headers });
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
   return { label, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
-}
-
-function ensureBuild() {
-  if (existsSync(".next/BUILD_ID")) return;
-  console.log("No production build in .next: running `next build` first (once).");
-  const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit" });
-  if (built.status !== 0) throw new Error("next build failed");
-}
-
-async function startKeyway(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  // Keyway's production server (server.ts), as `npm start` runs it.
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(KEYWAY_PORT), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Keyway exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${KEYWAY_PORT}/signin`);
-      if (response.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error("Keyway did not start within 60 s");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
@@ -105,12 +70,15 @@ async function main() {
         },
         null,
       );
-      keyway = await startKeyway({
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_URL: databaseUrl,
-        AUTH_SECRET: randomBytes(32).toString("base64url"),
-      });
+      keyway = await startKeyway(
+        {
+          ...process.env,
+          NODE_ENV: "production",
+          DATABASE_URL: databaseUrl,
+          AUTH_SECRET: randomBytes(32).toString("base64url"),
+        },
+        KEYWAY_PORT,
+      );
       const auth = { authorization: `Bearer ${key}` };
       const base = `http://127.0.0.1:${KEYWAY_PORT}/api/proxy`;
       for (const id of [header.id, oauth.id]) {

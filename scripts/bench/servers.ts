@@ -1,0 +1,40 @@
+// The processes the benchmarks start: peers from proxy-peer.ts and Keyway's
+// own production server, each in its own process so that the load generator
+// and every server have an event loop to themselves.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+
+/** Starts a peer process (proxy-peer.ts) and returns the URL it listens on. */
+export async function startPeer(args: string[]): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/proxy-peer.ts", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => line.startsWith("listening ") && resolve(line.slice("listening ".length)));
+    child.once("exit", (code) => reject(new Error(`proxy-peer ${args[0]} exited with ${code}`)));
+  });
+  return { url, process: child };
+}
+
+export function ensureBuild() {
+  if (existsSync(".next/BUILD_ID")) return;
+  console.log("No production build in .next: running `next build` first (once).");
+  const built = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("next build failed");
+}
+
+/** Keyway's production server (server.ts), as `npm start` runs it, once it answers. */
+export async function startKeyway(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Keyway exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/signin`);
+      if (response.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("Keyway did not start within 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
