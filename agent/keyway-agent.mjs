@@ -19,7 +19,7 @@ import { hostname as osHostname } from "node:os";
 import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { Agent, EnvHttpProxyAgent, WebSocket, fetch, request } from "undici";
+import { Agent, EnvHttpProxyAgent, WebSocket, buildConnector, fetch, request } from "undici";
 
 export const AGENT_VERSION = "1.0.0";
 
@@ -188,6 +188,14 @@ export class RequestRunner {
     this.bufferedAmount = bufferedAmount;
     this.exchanges = new Map();
     this.dispatchers = new Map();
+    // Per "host:port", what TLS sockets said that undici's errors leave out: under TLS 1.3 a server
+    // refuses a client certificate only after the handshake, and undici reports "other side closed".
+    this.tlsNotes = new Map();
+  }
+
+  tlsNote(key) {
+    const note = this.tlsNotes.get(key);
+    return note && Date.now() - note.at < 5_000 ? note : undefined;
   }
 
   /** One pool of sockets per client certificate (or none), checked by the allow list. */
@@ -199,7 +207,21 @@ export class RequestRunner {
         for (const old of this.dispatchers.values()) void old.close().catch(() => {});
         this.dispatchers.clear();
       }
-      dispatcher = new Agent({ connect: { ...(tls ?? {}), lookup: guardedLookup(this.settings.allow) }, keepAliveTimeout: 10_000 });
+      const connector = buildConnector({ ...(tls ?? {}), lookup: guardedLookup(this.settings.allow) });
+      dispatcher = new Agent({
+        connect: (options, callback) =>
+          connector(options, (error, socket) => {
+            if (socket && options.protocol === "https:") {
+              const key = `${options.hostname}:${options.port || 443}`;
+              this.tlsNotes.set(key, { at: Date.now(), handshakeCompleted: true });
+              socket.prependListener("error", (socketError) => {
+                if (/^ERR_(SSL|TLS)_/.test(socketError.code ?? "")) this.tlsNotes.set(key, { at: Date.now(), handshakeCompleted: true, error: socketError });
+              });
+            }
+            callback(error, socket);
+          }),
+        keepAliveTimeout: 10_000,
+      });
       this.dispatchers.set(key, dispatcher);
     }
     return dispatcher;
@@ -288,8 +310,15 @@ export class RequestRunner {
         this.refuse(id, "blocked", reason.message);
       } else {
         const chain = errorChain(error);
+        const note = url.protocol === "https:" ? this.tlsNote(`${host}:${url.port || 443}`) : undefined;
+        if (note?.error) chain.push(...errorChain(note.error));
         log(`${where} → failed: ${chain.map((link) => link.code || link.message).filter(Boolean).join(" / ")}`);
-        this.refuse(id, "failed", chain[0]?.message ?? "The request failed.", { chain, answered, timedOut: chain.some((link) => /TIMEOUT/.test(link.code ?? "")) });
+        this.refuse(id, "failed", chain[0]?.message ?? "The request failed.", {
+          chain,
+          answered,
+          handshakeCompleted: Boolean(note?.handshakeCompleted),
+          timedOut: chain.some((link) => /TIMEOUT/.test(link.code ?? "")),
+        });
       }
     } finally {
       this.exchanges.delete(id);

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
 import { startOAuthServer, type OAuthServer } from "../support/oauth-server";
+import { createCa, issue } from "../support/pki";
+import { startHttpsEcho, type Upstream } from "../support/upstreams";
 import type { ConnectionInput } from "@/lib/connections/schemas";
 
 // The on-premise agent end to end below the browser: agent/keyway-agent.mjs
@@ -65,9 +67,9 @@ function startKeyway(): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
 
-function startAgent(allow = "127.0.0.1/32"): ChildProcess {
+function startAgent(allow = "127.0.0.1/32", extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, [AGENT_SCRIPT, "--url", keyway.url, "--allow", allow], {
-    env: { PATH: process.env.PATH, NODE_ENV: "production", KEYWAY_AGENT_TOKEN: agent.token },
+    env: { PATH: process.env.PATH, NODE_ENV: "production", KEYWAY_AGENT_TOKEN: agent.token, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (chunk: Buffer) => agentLog.push(...chunk.toString("utf8").trim().split("\n")));
@@ -194,6 +196,17 @@ describe("a private-network connection", () => {
     expect(offline.ok).toBe(false);
     expect(offline.summary).toMatch(/^Agent “office” is offline since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/);
     expect(elapsed).toBeLessThan(500);
+    // The proxy says the same, marked as Keyway's own error.
+    const { key } = await apiKeys.createApiKey(owner.personalTeam.id, owner.actor, { name: "offline check", expiresIn: "never" });
+    const proxied = await proxy.handleProxyRequest({
+      request: new Request(`http://keyway.test/api/proxy/${id}/v1/items`, { headers: { authorization: `Bearer ${key}` } }),
+      connectionId: id,
+      path: "/v1/items",
+      ip: "127.0.0.1",
+    });
+    expect(proxied.status).toBe(503);
+    expect(proxied.headers.get("x-keyway-error")).toBe("agent_unavailable");
+    expect(((await proxied.json()) as { error: { message: string } }).error.message).toContain("Agent “office” is offline since");
 
     startAgent();
     await online();
@@ -274,6 +287,71 @@ describe("a private-network connection", () => {
     await env.db.connection.update({ where: { id: oauthId }, data: { agentId: null } });
     const withoutAgent = await testRequest(oauthId);
     expect(withoutAgent.ok).toBe(false);
+  });
+
+  it("presents the connection's client certificate, through the agent, to an inside API that requires one", async () => {
+    const ca = await createCa();
+    const serverCert = await issue(ca, { subject: "CN=127.0.0.1", ips: ["127.0.0.1"], usage: "server" });
+    const clientCert = await issue(ca, { subject: "CN=keyway-agent-client", usage: "client" });
+    const mtls: Upstream = await startHttpsEcho({ ...serverCert, clientCa: ca.certPem });
+    try {
+      startAgent();
+      await online();
+      const { id } = await connections.createConnection(owner.personalTeam.id, owner.actor, { name: "mtls inside", baseUrl: mtls.url, authType: "NONE" }, {
+        chainPem: clientCert.certPem,
+        caPem: ca.certPem,
+        privateKeyPem: clientCert.keyPem,
+        subject: "CN=keyway-agent-client",
+        expiresAt: new Date(Date.now() + 86_400_000),
+      });
+      await env.db.connection.update({ where: { id }, data: { agentId: agent.id } });
+      const run = await testRequest(id, "/secure");
+      expect(run.summary).toContain("200");
+      expect(mtls.received.at(-1)?.clientCertSubject).toBe("keyway-agent-client");
+
+      // Without the certificate the inside API refuses the handshake, and Keyway explains it as it does for its own requests.
+      await env.db.connection.update({ where: { id }, data: { clientCertPem: null } });
+      const refused = await testRequest(id, "/secure");
+      expect(refused.ok).toBe(false);
+      expect(refused.summary).toMatch(/^Through agent “office”: .*client certificate/);
+    } finally {
+      await mtls.close();
+    }
+  });
+
+  it("connects to Keyway through a corporate HTTP proxy named by HTTPS_PROXY", async () => {
+    // A forward proxy as companies run them: it only opens CONNECT tunnels, and counts them.
+    const tunnels: string[] = [];
+    const forward = createServer((_request, response) => response.writeHead(405).end());
+    forward.on("connect", (request: IncomingMessage, clientSocket: Socket, head: Buffer) => {
+      tunnels.push(request.url ?? "");
+      const [host, port] = (request.url ?? "").split(":");
+      const upstreamSocket = connect(Number(port), host, () => {
+        clientSocket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstreamSocket.write(head);
+        upstreamSocket.pipe(clientSocket);
+        clientSocket.pipe(upstreamSocket);
+      });
+      upstreamSocket.on("error", () => clientSocket.destroy());
+      clientSocket.on("error", () => upstreamSocket.destroy());
+    });
+    await new Promise<void>((resolve) => forward.listen(0, "127.0.0.1", resolve));
+    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    try {
+      startAgent("127.0.0.1/32", { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl });
+      await online();
+      const keywayHost = new URL(keyway.url).host;
+      expect(tunnels.filter((target) => target === keywayHost).length).toBeGreaterThanOrEqual(1);
+      // Requests inside the network do not go through the proxy.
+      const before = tunnels.length;
+      const id = await createPrivateConnection("behind proxy", upstream.url);
+      expect((await testRequest(id)).ok).toBe(true);
+      expect(tunnels.length).toBe(before);
+    } finally {
+      await stopAgent();
+      forward.closeAllConnections();
+      await new Promise((resolve) => forward.close(resolve));
+    }
   });
 
   it("is cut off within seconds when the agent is revoked, and its token is refused from then on", async () => {
