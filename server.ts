@@ -10,7 +10,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import next from "next";
 import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
-import { AGENT_CONNECT_PATH, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
+import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
 
@@ -41,6 +41,8 @@ async function main() {
   server.listen(port, hostname, () => console.log(`Keyway listening on ${hostname ?? "*"}:${port}`));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
+      // Agents' WebSockets are not the HTTP server's any more: close them, so each agent reconnects (to another instance) at once.
+      void closeAgentSessions();
       server.close(() => process.exit(0));
       server.closeIdleConnections();
       setTimeout(() => process.exit(0), 5_000).unref();

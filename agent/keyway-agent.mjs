@@ -119,12 +119,12 @@ export function parseAllowList(text) {
   return { ranges, names, suffixes, text: entries.join(", ") };
 }
 
-function nameAllowed(allow, host) {
+export function nameAllowed(allow, host) {
   const name = host.toLowerCase();
   return allow.names.has(name) || allow.suffixes.some((suffix) => name.endsWith(suffix));
 }
 
-function addressAllowed(allow, address) {
+export function addressAllowed(allow, address) {
   const family = isIP(address);
   return family !== 0 && allow.ranges.check(address, family === 6 ? "ipv6" : "ipv4");
 }

@@ -17,6 +17,9 @@ import { NOTIFY_CHANNEL, notificationsLive, onNotificationKind } from "../proxy/
 
 const ENVELOPE_CONTEXT = "agent-relay";
 const POLL_MS = 250;
+/** Messages for an instance that died are never read; whichever instance sweeps first deletes them. */
+const SWEEP_EVERY_MS = 60_000;
+const ABANDONED_AFTER = "2 minutes";
 
 type Receiver = (message: Buffer) => void;
 
@@ -29,6 +32,7 @@ type RelayState = {
   draining?: Promise<void>;
   drainAgain: boolean;
   pollTimer?: ReturnType<typeof setInterval>;
+  sweepTimer?: ReturnType<typeof setInterval>;
   /** Whether this instance expects messages (it holds agents or waits for answers). */
   expecting: () => boolean;
 };
@@ -60,6 +64,14 @@ export function receiveRelayed(receiver: Receiver, expecting: () => boolean): vo
       if (!notificationsLive() && state.expecting()) void drain();
     }, POLL_MS);
     state.pollTimer.unref();
+  }
+  if (!state.sweepTimer) {
+    state.sweepTimer = setInterval(() => {
+      pool()
+        .query(`DELETE FROM "AgentRelay" WHERE "createdAt" < now() - interval '${ABANDONED_AFTER}'`)
+        .catch(() => undefined);
+    }, SWEEP_EVERY_MS);
+    state.sweepTimer.unref();
   }
 }
 
@@ -136,8 +148,10 @@ function drain(): Promise<void> {
   return state.draining;
 }
 
-/** Tests: stop polling. */
+/** Tests: stop polling and sweeping. */
 export function stopRelay(): void {
   clearInterval(state.pollTimer);
+  clearInterval(state.sweepTimer);
   state.pollTimer = undefined;
+  state.sweepTimer = undefined;
 }
