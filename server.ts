@@ -1,12 +1,15 @@
-// Keyway's production HTTP server: Next.js serves the app, except for the
-// proxy (/api/proxy/…), which this server hands straight to lib/proxy. The
-// proxy is the hot path services call for every API request they make
-// through Keyway; Next's request pipeline (routing, Fetch API adapters,
-// rendering context) costs it several times what the proxying itself does.
-// app/api/proxy keeps the same proxy reachable under `next dev` and `next start`.
+// Keyway's HTTP server: Next.js serves the app, except for
+// - the proxy (/api/proxy/…), which this server hands straight to lib/proxy.
+//   The proxy is the hot path services call for every API request they make
+//   through Keyway; Next's request pipeline (routing, Fetch API adapters,
+//   rendering context) costs it several times what the proxying itself does.
+//   app/api/proxy keeps the same proxy reachable under `next start` alone;
+// - on-premise agents (lib/agents): their WebSocket, which Next cannot serve,
+//   and the agent script they are started from.
 //
-// `npm start` runs this (through scripts/start.ts). Settings: PORT (3000) and
-// HOSTNAME (all interfaces), as for `next start`.
+// `npm start` runs this (through scripts/start.ts), and `npm run dev` with
+// KEYWAY_DEV=1 (Next's development mode). Settings: PORT (3000) and HOSTNAME
+// (all interfaces), as for `next start`.
 import { createServer, type ServerResponse } from "node:http";
 import next from "next";
 import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
@@ -16,9 +19,10 @@ import { agentScript } from "./lib/agents/script";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
+const dev = process.env.KEYWAY_DEV === "1";
 
 async function main() {
-  const app = next({ dev: false, dir: process.cwd(), hostname: hostname ?? "localhost", port });
+  const app = next({ dev, dir: process.cwd(), hostname: hostname ?? "localhost", port });
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((request, response) => {
@@ -28,9 +32,14 @@ async function main() {
     else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
     else void handle(request, response);
   });
-  // On-premise agents hold a WebSocket here (lib/agents/hub.ts); nothing else upgrades in production.
+  // On-premise agents hold a WebSocket here (lib/agents/hub.ts); otherwise only Next's development server (hot reload) upgrades.
+  const nextUpgrade = dev ? app.getUpgradeHandler() : undefined;
   server.on("upgrade", (request, socket, head) => {
-    if (request.url?.split("?")[0] !== AGENT_CONNECT_PATH) return void socket.destroy();
+    if (request.url?.split("?")[0] !== AGENT_CONNECT_PATH) {
+      if (nextUpgrade) void nextUpgrade(request, socket, head);
+      else socket.destroy();
+      return;
+    }
     handleAgentUpgrade(request, socket, head).catch((error: unknown) => {
       console.error(error);
       socket.destroy();

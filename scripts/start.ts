@@ -1,4 +1,4 @@
-// `npm start` (production server) and `npm run dev` (`--dev`, Next's dev server).
+// `npm start` (production server) and `npm run dev` (`--dev`, Next in development mode), both through server.ts.
 //
 // One command has to take a machine with only Node.js to a running Keyway
 // (SPEC.md, "Running it"), so this script supplies what such a machine lacks:
@@ -235,8 +235,8 @@ async function main(): Promise<number> {
     if (code !== 0) fail("`next build` failed; see above.");
   }
 
-  // Production runs server.ts: Next for the app, and the proxy's hot path without Next's request pipeline.
-  const { exit } = dev ? runNode([nextBin, "dev", "-p", String(port)], env) : runNode(["--import", "tsx", "server.ts"], { ...env, PORT: String(port) });
+  // server.ts: Next for the app, the proxy's hot path without Next's request pipeline, and the agents' WebSocket.
+  const { exit } = runNode(["--import", "tsx", "server.ts"], { ...env, PORT: String(port), ...(dev ? { KEYWAY_DEV: "1" } : {}) });
   let exited = false;
   void exit.then(() => (exited = true));
 
