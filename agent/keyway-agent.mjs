@@ -424,6 +424,10 @@ async function main() {
     });
   }
   log(`Keyway agent ${AGENT_VERSION} starting; connecting to ${settings.base}.`);
+  const { protocol, hostname } = new URL(settings.base);
+  if (protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(hostname)) {
+    log("Warning: Keyway's URL is http://, so the token and every request this agent carries cross the network unencrypted. Use https://.");
+  }
   while (!stopping) {
     let outcome;
     try {

@@ -167,6 +167,10 @@ describe("a private-network connection", () => {
     expect(received.url).toBe("/v1/items?page=2");
     expect(received.headers["x-api-key"]).toBe("inside-secret");
 
+    // Several at once, on the one WebSocket.
+    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => testRequest(viaAgent, `/v1/items?n=${i}`)));
+    expect(together.map((r) => r.status)).toEqual(Array(8).fill(200));
+
     // Redirects are followed by Keyway, each hop through the agent.
     const moved = await testRequest(viaAgent, "/moved");
     expect(moved.status).toBe(200);

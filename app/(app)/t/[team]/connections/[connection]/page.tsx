@@ -112,7 +112,7 @@ export default async function ConnectionPage({
                 {connection.agent ? (
                   <dd className="text-right text-sm text-slate-800" data-testid="connection-network">
                     Private, through agent{" "}
-                    <Link href={`/t/${slug}/agents`} className="font-medium text-brand-700 hover:underline">
+                    <Link href={`/t/${slug}/agents`} className="font-medium text-brand-700 underline">
                       {connection.agent.name}
                     </Link>
                     <span className="mt-1 block">
