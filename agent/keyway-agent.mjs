@@ -49,6 +49,12 @@ const DEAD_AFTER_MS = 25_000;
 const MAX_BACKOFF_MS = 30_000;
 /** Stop reading an upstream body while this much waits to go out on the WebSocket. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Body bytes of one exchange either side may send before the other says it
+ * has passed them on ("ack" frames): a slow reader at one end holds back the
+ * sender at the other instead of filling memory in between.
+ */
+const WINDOW_BYTES = 1024 * 1024;
 
 function log(line) {
   console.log(`${new Date().toISOString()} ${line}`);
@@ -231,10 +237,25 @@ export class RequestRunner {
     const exchange = this.exchanges.get(frame.id);
     if (frame.t === "open") return void this.open(frame);
     if (!exchange) return;
-    if (frame.t === "data") exchange.body?.write(data);
-    else if (frame.t === "end") exchange.body?.end();
+    if (frame.t === "data" && exchange.body) {
+      // Acknowledged once the upstream request has taken the bytes.
+      if (exchange.body.write(data)) this.send(encodeFrame({ t: "ack", id: frame.id, bytes: data.length }));
+      else {
+        if (exchange.unackedBody === 0) {
+          exchange.body.once("drain", () => {
+            this.send(encodeFrame({ t: "ack", id: frame.id, bytes: exchange.unackedBody }));
+            exchange.unackedBody = 0;
+          });
+        }
+        exchange.unackedBody += data.length;
+      }
+    } else if (frame.t === "ack") {
+      exchange.inFlight = Math.max(0, exchange.inFlight - (Number(frame.bytes) || 0));
+      exchange.wake?.();
+    } else if (frame.t === "end") exchange.body?.end();
     else if (frame.t === "cancel") {
       exchange.cancelled = true;
+      exchange.wake?.();
       exchange.controller.abort();
       this.exchanges.delete(frame.id);
     }
@@ -264,7 +285,15 @@ export class RequestRunner {
       log(`${where} → refused: not in the allow list`);
       return this.refuse(id, "blocked", error.message);
     }
-    const exchange = { controller: new AbortController(), body: frame.hasBody ? new PassThrough() : null, cancelled: false };
+    const exchange = {
+      controller: new AbortController(),
+      body: frame.hasBody ? new PassThrough({ highWaterMark: 256 * 1024 }) : null,
+      cancelled: false,
+      unackedBody: 0,
+      /** Response bytes sent that Keyway has not acknowledged yet. */
+      inFlight: 0,
+      wake: undefined,
+    };
     this.exchanges.set(id, exchange);
     let answered = false;
     try {
@@ -288,7 +317,13 @@ export class RequestRunner {
       for await (const chunk of response.body) {
         if (exchange.cancelled) break;
         size += chunk.length;
-        for (let offset = 0; offset < chunk.length; offset += BODY_PIECE_BYTES) this.send(encodeFrame({ t: "data", id }, chunk.subarray(offset, offset + BODY_PIECE_BYTES)));
+        for (let offset = 0; offset < chunk.length; offset += BODY_PIECE_BYTES) {
+          const piece = chunk.subarray(offset, offset + BODY_PIECE_BYTES);
+          exchange.inFlight += piece.length;
+          this.send(encodeFrame({ t: "data", id }, piece));
+        }
+        while (exchange.inFlight >= WINDOW_BYTES && !exchange.cancelled) await new Promise((resolve) => (exchange.wake = resolve));
+        exchange.wake = undefined;
         while (this.bufferedAmount() > MAX_BUFFERED_BYTES && !exchange.cancelled) await new Promise((resolve) => setTimeout(resolve, 10));
       }
       if (exchange.cancelled) {
@@ -329,6 +364,7 @@ export class RequestRunner {
   abandonAll() {
     for (const exchange of this.exchanges.values()) {
       exchange.cancelled = true;
+      exchange.wake?.();
       exchange.controller.abort();
     }
     this.exchanges.clear();

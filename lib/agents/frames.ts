@@ -31,6 +31,13 @@ export type ErrorFrame = {
   handshakeCompleted?: boolean;
   timedOut?: boolean;
 };
+/**
+ * Either way: the receiver has passed on this many body bytes of the
+ * exchange. A sender keeps at most WINDOW_BYTES unacknowledged, so a slow
+ * reader at one end holds back the sender at the other.
+ */
+export type AckFrame = { t: "ack"; id: string; bytes: number };
+export const WINDOW_BYTES = 1024 * 1024;
 /** Keyway to agent, once connected: who it is in Keyway, for its log. */
 export type WelcomeFrame = { t: "welcome"; agent: string; team: string };
 
@@ -38,7 +45,7 @@ export type WelcomeFrame = { t: "welcome"; agent: string; team: string };
 export type PingFrame = { t: "ping"; id: string };
 export type PongFrame = { t: "pong"; id: string };
 
-export type Frame = PingFrame | PongFrame | OpenFrame | HeadFrame | DataFrame | EndFrame | CancelFrame | ErrorFrame | WelcomeFrame;
+export type Frame = AckFrame | PingFrame | PongFrame | OpenFrame | HeadFrame | DataFrame | EndFrame | CancelFrame | ErrorFrame | WelcomeFrame;
 
 export function encodeFrame(frame: Frame, data?: Buffer): Buffer {
   return encodeEnvelope(frame, data);

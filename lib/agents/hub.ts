@@ -154,7 +154,7 @@ function onAgentMessage(session: Session, raw: Buffer): void {
     session.ws.send(encodeFrame({ t: "pong", id: frame.id }));
     return;
   }
-  if (frame.t !== "head" && frame.t !== "data" && frame.t !== "end" && frame.t !== "error") return;
+  if (frame.t !== "head" && frame.t !== "data" && frame.t !== "ack" && frame.t !== "end" && frame.t !== "error") return;
   if (!session.exchanges.has(frame.id)) return;
   const from = hub.relayedFrom.get(frame.id);
   if (from) relay(from, encodeRelay({ k: "to-waiter", frame }, data));

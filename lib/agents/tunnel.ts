@@ -3,7 +3,7 @@ import { db } from "../db";
 import { OutboundError, type Tunnel, type TunnelRequest, type TunnelResponse } from "../outbound";
 import { explainFailure, formatDuration } from "../outbound/errors";
 import { awaitFrames, localSession, newExchangeId, sendToAgent, stopAwaiting, type Session } from "./hub";
-import { headerObject, headerPairs, type ErrorFrame, type Frame } from "./frames";
+import { headerObject, headerPairs, WINDOW_BYTES, type ErrorFrame, type Frame } from "./frames";
 import { agentPresence } from "./presence";
 import { instanceId } from "./relay";
 
@@ -74,11 +74,24 @@ function failureOf(frame: ErrorFrame, request: TunnelRequest, agentName: string)
   return new OutboundError(explained.kind, `Through ${via}: ${explained.message.replace("Keyway's network", "the agent's network")}`, explained.tlsReason);
 }
 
+/** The response body as the agent sends it; bytes are acknowledged as the reader takes them, which lets the agent send more. */
 class AgentBody extends Readable {
-  constructor(private readonly onAbandoned: () => void) {
-    super();
+  private unacknowledged = 0;
+  constructor(
+    private readonly onAbandoned: () => void,
+    private readonly acknowledge: (bytes: number) => void,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
   }
-  override _read(): void {}
+  deliver(data: Buffer): void {
+    if (this.push(data)) this.acknowledge(data.length);
+    else this.unacknowledged += data.length;
+  }
+  override _read(): void {
+    if (this.unacknowledged === 0) return;
+    this.acknowledge(this.unacknowledged);
+    this.unacknowledged = 0;
+  }
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.onAbandoned();
     callback(error);
@@ -95,13 +108,21 @@ class AgentBody extends Readable {
   }
 }
 
-async function sendBody(route: Route, id: string, body: TunnelRequest["body"], abandoned: () => boolean): Promise<void> {
+/** Request body bytes sent to the agent that it has not acknowledged yet, and who waits for them to shrink. */
+type Window = { inFlight: number; wake?: () => void };
+
+async function sendBody(route: Route, id: string, body: TunnelRequest["body"], window: Window, abandoned: () => boolean): Promise<void> {
   if (body === null) return;
   const pieces: AsyncIterable<Buffer | string> | (Buffer | string)[] = typeof body === "string" || Buffer.isBuffer(body) ? [body] : (body as AsyncIterable<Buffer | string>);
   for await (const piece of pieces) {
-    if (abandoned()) return;
     const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
-    for (let offset = 0; offset < bytes.length; offset += BODY_PIECE_BYTES) sendToAgent(route, { t: "data", id }, bytes.subarray(offset, offset + BODY_PIECE_BYTES));
+    for (let offset = 0; offset < bytes.length; offset += BODY_PIECE_BYTES) {
+      while (window.inFlight >= WINDOW_BYTES && !abandoned()) await new Promise<void>((resolve) => (window.wake = resolve));
+      if (abandoned()) return;
+      const slice = bytes.subarray(offset, offset + BODY_PIECE_BYTES);
+      window.inFlight += slice.length;
+      sendToAgent(route, { t: "data", id }, slice);
+    }
   }
   if (!abandoned()) sendToAgent(route, { t: "end", id });
 }
@@ -117,12 +138,14 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
   return new Promise<TunnelResponse>((resolve, reject) => {
     let body: AgentBody | undefined;
     let finished = false;
+    const window: Window = { inFlight: 0 };
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const finish = (error?: OutboundError) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      window.wake?.();
       stopAwaiting(id);
       request.signal?.removeEventListener("abort", onAbort);
       if (!error) return;
@@ -145,14 +168,27 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
       onFrame(frame: Frame, data: Buffer) {
         if (finished) return;
         if (frame.t === "head" && !body) {
-          body = new AgentBody(() => {
-            if (!finished) finish(new OutboundError("reset", "The response was abandoned."));
-          });
+          body = new AgentBody(
+            () => {
+              if (!finished) finish(new OutboundError("reset", "The response was abandoned."));
+            },
+            (bytes) => {
+              if (finished) return;
+              sendToAgent(route, { t: "ack", id, bytes });
+              // The reader took bytes: from now on a silence is the agent's again.
+              arm();
+            },
+          );
           arm();
           resolve({ statusCode: frame.status, headers: headerObject(frame.headers), body });
         } else if (frame.t === "data" && body) {
           arm();
-          body.push(data);
+          body.deliver(data);
+          // A full buffer waits on the reader, not on the agent: no time-out until the reader takes some.
+          if (body.readableLength >= body.readableHighWaterMark) clearTimeout(timer);
+        } else if (frame.t === "ack") {
+          window.inFlight = Math.max(0, window.inFlight - frame.bytes);
+          window.wake?.();
         } else if (frame.t === "end" && body) {
           finish();
           body.push(null);
@@ -172,7 +208,7 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
     const headers = headerPairs(request.headers);
     sendToAgent(route, { t: "open", id, method: request.method, url, headers, tls: request.tls, timeoutMs: request.timeoutMs, hasBody });
     if (hasBody) {
-      sendBody(route, id, request.body, () => finished).catch(() => finish(new OutboundError("reset", `Reading the request body for ${host} failed.`)));
+      sendBody(route, id, request.body, window, () => finished).catch(() => finish(new OutboundError("reset", `Reading the request body for ${host} failed.`)));
     }
   });
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import path from "node:path";
@@ -23,6 +23,8 @@ process.env.KEYWAY_OUTBOUND_ALLOW = "";
 process.env.KEYWAY_OUTBOUND_TIMEOUT_MS = "4000";
 
 const AGENT_SCRIPT = path.join(process.cwd(), "agent", "keyway-agent.mjs");
+const BIG_BYTES = 64 * 1024 * 1024;
+let bigSent = 0;
 
 type Seen = { method: string; url: string; headers: IncomingMessage["headers"]; body: string };
 
@@ -50,6 +52,24 @@ function startUpstream(): Promise<{ server: Server; url: string; seen: Seen[] }>
       const entry = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
       seen.push(entry);
       if (request.url?.startsWith("/hang")) return; // answers never: the agent dies meanwhile
+      if (request.url?.startsWith("/hash")) {
+        const body = Buffer.concat(chunks);
+        return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ bytes: body.length, sha256: createHash("sha256").update(body).digest("hex") }));
+      }
+      if (request.url?.startsWith("/big")) {
+        // 64 MB in 64 KB pieces, written only as fast as the reader takes them; bigSent says how far it got.
+        const piece = Buffer.alloc(64 * 1024, 120);
+        bigSent = 0;
+        response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(BIG_BYTES) });
+        const pump = () => {
+          while (bigSent < BIG_BYTES) {
+            bigSent += piece.length;
+            if (!response.write(piece)) return void response.once("drain", pump);
+          }
+          response.end();
+        };
+        return pump();
+      }
       if (request.url?.startsWith("/moved")) return void response.writeHead(302, { location: "/v1/items?after=redirect" }).end();
       response.writeHead(200, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] }).end(JSON.stringify({ ok: true, echo: entry }));
     });
@@ -291,6 +311,33 @@ describe("a private-network connection", () => {
     await env.db.connection.update({ where: { id: oauthId }, data: { agentId: null } });
     const withoutAgent = await testRequest(oauthId);
     expect(withoutAgent.ok).toBe(false);
+  });
+
+  it("holds the API back while the caller reads slowly, and moves large bodies both ways intact", async () => {
+    startAgent();
+    await online();
+    const { key } = await apiKeys.createApiKey(owner.personalTeam.id, owner.actor, { name: "bulk", expiresIn: "never" });
+    const id = await createPrivateConnection("bulk", upstream.url);
+    const call = (requestPath: string, init: RequestInit = {}) =>
+      proxy.handleProxyRequest({
+        request: new Request(`http://keyway.test/api/proxy/${id}${requestPath}`, { ...init, headers: { authorization: `Bearer ${key}` } }),
+        connectionId: id,
+        path: requestPath,
+        ip: "127.0.0.1",
+      });
+
+    const response = await call("/big");
+    expect(response.status).toBe(200);
+    // Nobody reads: the upstream gets to write the window and what sockets buffer, not the 64 MB.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(bigSent).toBeLessThan(16 * 1024 * 1024);
+    let received = 0;
+    for await (const chunk of response.body!) received += (chunk as Uint8Array).length;
+    expect(received).toBe(BIG_BYTES);
+
+    const upload = randomBytes(20 * 1024 * 1024);
+    const hashed = await call("/hash", { method: "POST", body: upload });
+    expect(await hashed.json()).toEqual({ bytes: upload.length, sha256: createHash("sha256").update(upload).digest("hex") });
   });
 
   it("presents the connection's client certificate, through the agent, to an inside API that requires one", async () => {
