@@ -55,6 +55,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  * sender at the other instead of filling memory in between.
  */
 const WINDOW_BYTES = 1024 * 1024;
+/** Acknowledgements go in pieces of this much, so a small body costs no ack frame at all. */
+const ACK_EVERY_BYTES = 256 * 1024;
 
 function log(line) {
   console.log(`${new Date().toISOString()} ${line}`);
@@ -239,15 +241,16 @@ export class RequestRunner {
     if (!exchange) return;
     if (frame.t === "data" && exchange.body) {
       // Acknowledged once the upstream request has taken the bytes.
-      if (exchange.body.write(data)) this.send(encodeFrame({ t: "ack", id: frame.id, bytes: data.length }));
+      if (exchange.body.write(data)) this.took(frame.id, exchange, data.length);
       else {
-        if (exchange.unackedBody === 0) {
+        if (exchange.waiting === 0) {
           exchange.body.once("drain", () => {
-            this.send(encodeFrame({ t: "ack", id: frame.id, bytes: exchange.unackedBody }));
-            exchange.unackedBody = 0;
+            const bytes = exchange.waiting;
+            exchange.waiting = 0;
+            this.took(frame.id, exchange, bytes);
           });
         }
-        exchange.unackedBody += data.length;
+        exchange.waiting += data.length;
       }
     } else if (frame.t === "ack") {
       exchange.inFlight = Math.max(0, exchange.inFlight - (Number(frame.bytes) || 0));
@@ -259,6 +262,13 @@ export class RequestRunner {
       exchange.controller.abort();
       this.exchanges.delete(frame.id);
     }
+  }
+
+  took(id, exchange, bytes) {
+    exchange.taken += bytes;
+    if (exchange.taken < ACK_EVERY_BYTES) return;
+    this.send(encodeFrame({ t: "ack", id, bytes: exchange.taken }));
+    exchange.taken = 0;
   }
 
   refuse(id, code, message, extra = {}) {
@@ -289,7 +299,9 @@ export class RequestRunner {
       controller: new AbortController(),
       body: frame.hasBody ? new PassThrough({ highWaterMark: 256 * 1024 }) : null,
       cancelled: false,
-      unackedBody: 0,
+      /** Request body bytes taken by the upstream request but not acknowledged yet, and bytes still waiting in its buffer. */
+      taken: 0,
+      waiting: 0,
       /** Response bytes sent that Keyway has not acknowledged yet. */
       inFlight: 0,
       wake: undefined,

@@ -38,6 +38,8 @@ export type ErrorFrame = {
  */
 export type AckFrame = { t: "ack"; id: string; bytes: number };
 export const WINDOW_BYTES = 1024 * 1024;
+/** Acknowledgements come in pieces of this much, so a small body costs no ack frame at all. */
+export const ACK_EVERY_BYTES = 256 * 1024;
 /** Keyway to agent, once connected: who it is in Keyway, for its log. */
 export type WelcomeFrame = { t: "welcome"; agent: string; team: string };
 

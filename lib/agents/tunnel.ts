@@ -3,7 +3,7 @@ import { db } from "../db";
 import { OutboundError, type Tunnel, type TunnelRequest, type TunnelResponse } from "../outbound";
 import { explainFailure, formatDuration } from "../outbound/errors";
 import { awaitFrames, localSession, newExchangeId, sendToAgent, stopAwaiting, type Session } from "./hub";
-import { headerObject, headerPairs, WINDOW_BYTES, type ErrorFrame, type Frame } from "./frames";
+import { ACK_EVERY_BYTES, headerObject, headerPairs, WINDOW_BYTES, type ErrorFrame, type Frame } from "./frames";
 import { agentPresence } from "./presence";
 import { instanceId } from "./relay";
 
@@ -74,23 +74,38 @@ function failureOf(frame: ErrorFrame, request: TunnelRequest, agentName: string)
   return new OutboundError(explained.kind, `Through ${via}: ${explained.message.replace("Keyway's network", "the agent's network")}`, explained.tlsReason);
 }
 
-/** The response body as the agent sends it; bytes are acknowledged as the reader takes them, which lets the agent send more. */
+/**
+ * The response body as the agent sends it. Bytes are acknowledged once the
+ * reader has taken them (in ACK_EVERY_BYTES pieces), which lets the agent send
+ * more; bytes waiting in a full buffer are acknowledged when the reader comes
+ * back for more.
+ */
 class AgentBody extends Readable {
-  private unacknowledged = 0;
+  private taken = 0;
+  private waiting = 0;
   constructor(
     private readonly onAbandoned: () => void,
     private readonly acknowledge: (bytes: number) => void,
+    private readonly onReaderBack: () => void,
   ) {
     super({ highWaterMark: 256 * 1024 });
   }
   deliver(data: Buffer): void {
-    if (this.push(data)) this.acknowledge(data.length);
-    else this.unacknowledged += data.length;
+    if (this.push(data)) this.took(data.length);
+    else this.waiting += data.length;
+  }
+  private took(bytes: number): void {
+    this.taken += bytes;
+    if (this.taken < ACK_EVERY_BYTES) return;
+    this.acknowledge(this.taken);
+    this.taken = 0;
   }
   override _read(): void {
-    if (this.unacknowledged === 0) return;
-    this.acknowledge(this.unacknowledged);
-    this.unacknowledged = 0;
+    if (this.waiting === 0) return;
+    const bytes = this.waiting;
+    this.waiting = 0;
+    this.took(bytes);
+    this.onReaderBack();
   }
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.onAbandoned();
@@ -173,10 +188,11 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
               if (!finished) finish(new OutboundError("reset", "The response was abandoned."));
             },
             (bytes) => {
-              if (finished) return;
-              sendToAgent(route, { t: "ack", id, bytes });
-              // The reader took bytes: from now on a silence is the agent's again.
-              arm();
+              if (!finished) sendToAgent(route, { t: "ack", id, bytes });
+            },
+            // The reader took bytes: from now on a silence is the agent's again.
+            () => {
+              if (!finished) arm();
             },
           );
           arm();
