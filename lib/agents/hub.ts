@@ -36,7 +36,6 @@ export type Session = {
 
 /** Whoever waits for the agent's frames of one exchange (tunnel.ts). */
 export type Waiter = {
-  agentName: string;
   onFrame(frame: Frame, data: Buffer): void;
   /** The session carrying the exchange ended before the exchange did. */
   onLost(reason: string): void;
@@ -101,9 +100,8 @@ export function stopAwaiting(id: string): void {
   hub.waiters.delete(id);
 }
 
-function encodeRelay(message: RelayMessage, data?: Buffer): Buffer {
-  return encodeEnvelope(message, data);
-}
+/** Relay messages share the frames' layout: JSON, then raw bytes. */
+const encodeRelay: (message: RelayMessage, data?: Buffer) => Buffer = encodeEnvelope;
 
 function onRelayed(raw: Buffer): void {
   let message: RelayMessage;

@@ -179,7 +179,6 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
     const onAbort = () => finish(new OutboundError("timeout", `The request to ${host} through ${via} was stopped before it finished.`));
 
     awaitFrames(id, {
-      agentName,
       onFrame(frame: Frame, data: Buffer) {
         if (finished) return;
         if (frame.t === "head" && !body) {
@@ -231,8 +230,10 @@ async function exchange(agentId: string, request: TunnelRequest): Promise<Tunnel
 
 const tunnels = new Map<string, Tunnel>();
 
-/** The tunnel of the agent a private-network connection goes through. */
-export function agentTunnel(agentId: string): Tunnel {
+/** How a connection's requests leave Keyway: through its agent when it is in a private network, else directly (undefined). */
+export function connectionTunnel(connection: { agentId: string | null }): Tunnel | undefined {
+  const { agentId } = connection;
+  if (!agentId) return undefined;
   let tunnel = tunnels.get(agentId);
   if (!tunnel) {
     tunnel = { label: "the connection's agent", send: (request) => exchange(agentId, request) };

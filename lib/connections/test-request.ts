@@ -11,7 +11,7 @@ import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 import { connectionTls } from "./tls";
-import { agentTunnel } from "../agents/tunnel";
+import { connectionTunnel } from "../agents/tunnel";
 
 
 export const testRequestSchema = z.object({
@@ -93,7 +93,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
       headers: outgoing.headers,
       body: sendsBody ? input.body : undefined,
       tls: connectionTls(connection, secrets),
-      tunnel: connection.agentId ? agentTunnel(connection.agentId) : undefined,
+      tunnel: connectionTunnel(connection),
     });
     const headers = flattenHeaders(response.headers);
     const { text, truncated } = bodyForDisplay(response.body, headers["content-type"]);

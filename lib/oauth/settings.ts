@@ -5,7 +5,7 @@ import { openSecrets } from "../connections";
 import { storedConfigSchema, type StoredConfig, type StoredSecrets } from "../connections/stored";
 import type { Prisma } from "../generated/prisma/client";
 import type { Tunnel } from "../outbound";
-import { agentTunnel } from "../agents/tunnel";
+import { connectionTunnel } from "../agents/tunnel";
 
 /** Everything one OAuth exchange of a connection needs: its registered client's settings, or those typed in place, with the connection's own on top. */
 export type ConnectionOAuth = {
@@ -22,10 +22,6 @@ export type ConnectionOAuth = {
 };
 
 type ConnectionRow = { id: string; teamId: string; authType: string; oauthClientId: string | null; agentId: string | null; config: Prisma.JsonValue; secrets: string | null };
-
-function outboundFor(connection: ConnectionRow): ConnectionOAuth["outbound"] {
-  return connection.agentId ? { tunnel: agentTunnel(connection.agentId) } : {};
-}
 
 function merge(...lists: ExtraParam[][]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -51,7 +47,7 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
       pkce: client.pkce,
       authorizationParams: connection.authType === "OAUTH2_CODE" ? merge(client.extraAuthParams, extra) : {},
       tokenParams,
-      outbound: outboundFor(connection),
+      outbound: { tunnel: connectionTunnel(connection) },
     };
   }
   const method: TokenAuthMethod = own.tokenAuthMethod ?? "client_secret_basic";
@@ -69,6 +65,6 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
     pkce: method === "none" ? true : (own.pkce ?? true),
     authorizationParams: connection.authType === "OAUTH2_CODE" ? merge(extra) : {},
     tokenParams,
-    outbound: outboundFor(connection),
+    outbound: { tunnel: connectionTunnel(connection) },
   };
 }

@@ -13,7 +13,7 @@ import { isFresh } from "../oauth/freshness";
 import { OutboundError } from "../outbound";
 import { checkDestination, createPooledDispatcher, type StreamRequest } from "../outbound/stream";
 import { parseTarget } from "../outbound/destination";
-import { agentTunnel } from "../agents/tunnel";
+import { connectionTunnel } from "../agents/tunnel";
 import { connectionNotFound, ProxyError } from "./errors";
 
 // What the proxy needs of a connection, decrypted, kept in process memory
@@ -172,9 +172,10 @@ async function build(teamId: string, connectionId: string, version: string | nul
   }
 
   const tls = connectionTls(row, secrets);
+  const tunnel = connectionTunnel(row);
   let via: ProxyTarget["via"];
-  if (row.agentId) {
-    via = { tunnel: agentTunnel(row.agentId), tls };
+  if (tunnel) {
+    via = { tunnel, tls };
   } else {
     const fingerprint = createHash("sha256").update(JSON.stringify([baseUrl.origin, tls.cert ?? "", tls.key ?? "", tls.passphrase ?? "", tls.ca ?? ""])).digest("hex");
     via = { dispatcher: dispatcherFor(row.id, fingerprint, () => createPooledDispatcher({ tls })) };

@@ -14,7 +14,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
-import { startOAuthServer } from "../../test/support/oauth-server";
+import { clientCredentialsInput, startOAuthServer } from "../../test/support/oauth-server";
 import { withThrowawayDatabase } from "./throwaway-db";
 import { ensureBuild, startKeyway, startPeer } from "./servers";
 
@@ -55,19 +55,7 @@ async function main() {
       const oauth = await createConnection(
         team.id,
         actor,
-        {
-          name: "oauth",
-          baseUrl: upstream.url,
-          authType: "OAUTH2_CLIENT_CREDENTIALS",
-          oauthClientRef: "",
-          tokenUrl: `${as.issuer}/token`,
-          clientId: as.clients.cc.clientId,
-          clientSecret: as.clients.cc.clientSecret!,
-          tokenAuthMethod: "client_secret_basic",
-          scopes: "read",
-          audience: "",
-          extraParams: [],
-        },
+        clientCredentialsInput(as, { name: "oauth", baseUrl: upstream.url }),
         null,
       );
       keyway = await startKeyway(

@@ -6,10 +6,9 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
-import { startOAuthServer, type OAuthServer } from "../support/oauth-server";
+import { clientCredentialsInput, startOAuthServer, type OAuthServer } from "../support/oauth-server";
 import { createCa, issue } from "../support/pki";
 import { startHttpsEcho, type Upstream } from "../support/upstreams";
-import type { ConnectionInput } from "@/lib/connections/schemas";
 
 // The on-premise agent end to end below the browser: agent/keyway-agent.mjs
 // runs as its own process, as a customer would run it, and connects to a
@@ -190,8 +189,8 @@ describe("a private-network connection", () => {
     // Several at once, on the one WebSocket. (Sent below the test-request layer, which writes each run to the
     // database: the embedded PGlite these tests may run on cannot interleave many connections' statements.)
     const { sendRequest } = await import("@/lib/outbound");
-    const { agentTunnel } = await import("@/lib/agents/tunnel");
-    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => sendRequest({ url: `${upstream.url}/v1/items?n=${i}`, method: "GET", tunnel: agentTunnel(agent.id) })));
+    const { connectionTunnel } = await import("@/lib/agents/tunnel");
+    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => sendRequest({ url: `${upstream.url}/v1/items?n=${i}`, method: "GET", tunnel: connectionTunnel({ agentId: agent.id }) })));
     expect(together.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(new Set(together.map((r) => (JSON.parse(r.body.toString("utf8")) as { echo: Seen }).echo.url)).size).toBe(8);
 
@@ -290,19 +289,7 @@ describe("a private-network connection", () => {
     const { id: oauthId } = await connections.createConnection(
       owner.personalTeam.id,
       owner.actor,
-      {
-        name: "oauth inside",
-        baseUrl: upstream.url,
-        authType: "OAUTH2_CLIENT_CREDENTIALS",
-        oauthClientRef: "",
-        tokenUrl: `${as.issuer}/token`,
-        clientId: as.clients.cc.clientId,
-        clientSecret: as.clients.cc.clientSecret!,
-        tokenAuthMethod: "client_secret_basic",
-        scopes: "read",
-        audience: "",
-        extraParams: [],
-      } as ConnectionInput,
+      clientCredentialsInput(as, { name: "oauth inside", baseUrl: upstream.url }),
       null,
     );
     await env.db.connection.update({ where: { id: oauthId }, data: { agentId: agent.id } });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
 import { addMember, makeUser } from "../support/fixtures";
 import { ProviderAgent } from "../support/oauth-agent";
-import { startOAuthServer, type OAuthServer } from "../support/oauth-server";
+import { clientCredentialsInput, startOAuthServer, type OAuthServer } from "../support/oauth-server";
 import type { ConnectionInput } from "@/lib/connections/schemas";
 import type { TestRequestInput } from "@/lib/connections/test-request";
 
@@ -319,19 +319,7 @@ describe("client credentials grant", () => {
     const { id } = await connections.createConnection(
       teamId(),
       owner.actor,
-      {
-        name: "machine",
-        baseUrl: as.resourceUrl,
-        authType: "OAUTH2_CLIENT_CREDENTIALS",
-        oauthClientRef: "",
-        tokenUrl: `${as.issuer}/token`,
-        clientId: as.clients.cc.clientId,
-        clientSecret: as.clients.cc.clientSecret!,
-        tokenAuthMethod: "client_secret_basic",
-        scopes: "read",
-        audience: "https://api.example.test",
-        extraParams: [{ name: "tenant", value: "acme" }],
-      },
+      clientCredentialsInput(as, { name: "machine", baseUrl: as.resourceUrl, audience: "https://api.example.test", extraParams: [{ name: "tenant", value: "acme" }] }),
       null,
     );
     as.resetCounts();

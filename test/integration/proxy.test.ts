@@ -7,7 +7,7 @@ import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
 import { createCa, issue } from "../support/pki";
 import { startHttpsEcho, type Upstream } from "../support/upstreams";
-import { startOAuthServer, type OAuthServer } from "../support/oauth-server";
+import { clientCredentialsInput, startOAuthServer, type OAuthServer } from "../support/oauth-server";
 import type { ConnectionInput } from "@/lib/connections/schemas";
 
 // The proxy below the HTTP server: requests go through the real route
@@ -244,19 +244,7 @@ describe("authentication of each type", () => {
   });
 
   it("OAuth2 client credentials: sends a bearer token the API accepts, and retries once with a new token after a 401", async () => {
-    const id = await createConnection({
-      name: "machine",
-      baseUrl: as.resourceUrl,
-      authType: "OAUTH2_CLIENT_CREDENTIALS",
-      oauthClientRef: "",
-      tokenUrl: `${as.issuer}/token`,
-      clientId: as.clients.cc.clientId,
-      clientSecret: as.clients.cc.clientSecret!,
-      tokenAuthMethod: "client_secret_basic",
-      scopes: "read",
-      audience: "",
-      extraParams: [],
-    });
+    const id = await createConnection(clientCredentialsInput(as, { name: "machine", baseUrl: as.resourceUrl }));
     as.resetCounts();
     expect((await call(id, "/things?a=1")).status).toBe(200);
     expect((await call(id, "/things?a=2")).status).toBe(200);

@@ -164,6 +164,27 @@ function emptyCounts(): OAuthCounts {
   return { token: {}, revocation: 0, resource: { accepted: 0, refused: 0 } };
 }
 
+/**
+ * A client-credentials connection's input, with this server's "cc" client and
+ * its token endpoint: what tests and benchmarks create to have Keyway fetch
+ * tokens here.
+ */
+export function clientCredentialsInput(server: Pick<OAuthServer, "issuer" | "clients">, connection: { name: string; baseUrl: string; audience?: string; extraParams?: { name: string; value: string }[] }) {
+  return {
+    name: connection.name,
+    baseUrl: connection.baseUrl,
+    authType: "OAUTH2_CLIENT_CREDENTIALS" as const,
+    oauthClientRef: "",
+    tokenUrl: `${server.issuer}/token`,
+    clientId: server.clients.cc.clientId,
+    clientSecret: server.clients.cc.clientSecret!,
+    tokenAuthMethod: "client_secret_basic" as const,
+    scopes: "read",
+    audience: connection.audience ?? "",
+    extraParams: connection.extraParams ?? [],
+  };
+}
+
 export async function startOAuthServer(options: OAuthServerOptions): Promise<OAuthServer> {
   const { redirectUris, shortAccessTokenTtlSeconds = DEFAULT_SHORT_TTL_SECONDS, logErrors = true } = options;
   if (!Number.isInteger(shortAccessTokenTtlSeconds) || shortAccessTokenTtlSeconds < 1) {

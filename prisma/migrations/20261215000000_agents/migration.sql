@@ -53,18 +53,12 @@ ALTER TABLE "Connection" ADD CONSTRAINT "Connection_agentId_fkey" FOREIGN KEY ("
 ALTER TABLE "Agent" ADD CONSTRAINT "Agent_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- An agent's revocation (or deletion) must end its live connection within
--- seconds on whichever instance holds it: announced on the proxy's channel,
--- which every instance already listens to (lib/proxy/listener.ts).
+-- seconds on whichever instance holds it: announced as "agent:<id>" on the
+-- proxy's channel, which every instance already listens to (lib/proxy/listener.ts).
+-- (NEW is null in a DELETE trigger, OLD in an UPDATE's is the same row.)
 CREATE FUNCTION keyway_agent_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  changed RECORD;
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    changed := OLD;
-  ELSE
-    changed := NEW;
-  END IF;
-  PERFORM pg_notify('keyway_proxy', 'agent:' || changed.id);
+  PERFORM pg_notify('keyway_proxy', 'agent:' || COALESCE(NEW.id, OLD.id));
   RETURN NULL;
 END;
 $$;
