@@ -14,9 +14,12 @@ import { existsSync } from "node:fs";
 import { chromium, defineConfig, devices } from "@playwright/test";
 
 const CI = Boolean(process.env.CI);
-const PORTS = [3100, 3101];
-const OIDC_PORT = Number(process.env.KEYWAY_TEST_OIDC_PORT ?? 3190);
-const OAUTH_PORT = Number(process.env.KEYWAY_TEST_OAUTH_PORT ?? 3191);
+// KEYWAY_E2E_PORT moves every port the browser tests use (base, base+1, base+90,
+// base+91), so two checkouts can run their browser tests on one machine at once.
+const BASE_PORT = Number(process.env.KEYWAY_E2E_PORT ?? 3100);
+const PORTS = [BASE_PORT, BASE_PORT + 1];
+const OIDC_PORT = Number(process.env.KEYWAY_TEST_OIDC_PORT ?? BASE_PORT + 90);
+const OAUTH_PORT = Number(process.env.KEYWAY_TEST_OAUTH_PORT ?? BASE_PORT + 91);
 
 if (!process.env.DATABASE_URL) {
   throw new Error(

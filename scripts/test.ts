@@ -110,7 +110,7 @@ async function e2e(): Promise<boolean> {
     const env = toolEnv({
       DATABASE_URL: database.url,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
-      KEYWAY_PUBLIC_URL: "http://127.0.0.1:3100",
+      KEYWAY_PUBLIC_URL: `http://127.0.0.1:${process.env.KEYWAY_E2E_PORT ?? 3100}`,
       NODE_ENV: "production",
       ...(serverUrl ? {} : { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "8" }),
     });
