@@ -21,6 +21,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
+          // Without KEYWAY_TEST_PG_URL: one embedded PostgreSQL server for the run.
+          globalSetup: ["test/support/embedded-postgres-setup.ts"],
           // Each file starts a database (and some spawn processes) on a 2-core machine;
           // in parallel they starve each other into timeouts.
           fileParallelism: false,

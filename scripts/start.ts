@@ -2,26 +2,25 @@
 //
 // One command has to take a machine with only Node.js to a running Keyway
 // (SPEC.md, "Running it"), so this script supplies what such a machine lacks:
-// a Postgres (embedded PGlite under .data/ when DATABASE_URL is not set), the
-// migrations, a development AUTH_SECRET, and a production build. The app itself
-// runs in a child process so that PGlite outlives it and is closed only after
-// Next has let go of its connections.
+// a Postgres (an embedded PostgreSQL server in .data/postgres when DATABASE_URL
+// is not set), the migrations, a development AUTH_SECRET, and a production build.
+// The app runs in a child process; the database is stopped only after Next has
+// let go of its connections.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants as osConstants } from "node:os";
 import path from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
-import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { loadKeyring } from "../lib/crypto/keyring";
+import { startEmbeddedPostgres as startServer, type EmbeddedPostgres } from "../lib/embedded-postgres";
 import { migrate, redactDatabaseUrl } from "../lib/migrations";
 import { parseAllowList } from "../lib/outbound/address-policy";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd(); // npm runs scripts at the package root
 const dataDir = path.join(root, ".data");
-const pgliteDir = path.join(dataDir, "pglite");
+const postgresDir = path.join(dataDir, "postgres");
 const port = Number(process.env.PORT ?? 3000);
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
@@ -30,16 +29,16 @@ const nextBin = require.resolve("next/dist/bin/next");
 // require: it is a bundled CommonJS module whose exports ESM imports cannot see.
 const { loadEnvConfig } = require("@next/env") as typeof import("@next/env");
 
-// Set once PGlite is up, so every exit path can close it (an unclosed PGlite may lose its last writes).
-let embedded: { db: PGlite; server: PGLiteSocketServer; lockFile: string } | undefined;
+// Set once the embedded server is up, so every exit path stops it (else it would outlive us).
+let embedded: { server: EmbeddedPostgres; lockFile: string } | undefined;
 // The Next process of the moment (build, then start or dev), to pass signals on to.
 let current: ChildProcess | undefined;
 let stopRequested = false;
 
 // Ctrl-C reaches the child too (same process group), but `kill <pid>` or a
 // supervisor's SIGTERM reaches only us; forwarding covers both. A signal that
-// arrives before Next runs stops us at the next step, so PGlite still closes
-// cleanly. If Next hangs on shutdown, don't hang with it.
+// arrives before Next runs stops us at the next step, so the database still
+// stops cleanly. If Next hangs on shutdown, don't hang with it.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     stopRequested = true;
@@ -104,21 +103,22 @@ function checkEncryptionKeys(env: NodeJS.ProcessEnv) {
 }
 
 /**
- * Two PGlite instances writing the same directory would corrupt it, and PGlite
- * does not guard against that itself, so a second `npm start` must stop here.
+ * One Keyway per embedded database: a second `npm start` must stop here rather
+ * than take over the server the first one runs. A lock left by a start that was
+ * killed names a process that is gone; its server, if still running, is then
+ * stopped and started afresh (lib/embedded-postgres.ts).
  */
 function takeDataDirLock(): string {
-  const lockFile = path.join(dataDir, "pglite.pid");
+  const lockFile = path.join(dataDir, "postgres.lock");
   mkdirSync(dataDir, { recursive: true });
   if (existsSync(lockFile)) {
     const pid = Number(readFileSync(lockFile, "utf8"));
     if (pid && pid !== process.pid && isAlive(pid)) {
       fail(
-        `Another Keyway (process ${pid}) is already using the embedded database in .data/pglite.\n` +
+        `Another Keyway (process ${pid}) is already using the embedded database in .data/postgres.\n` +
           "Stop it first, or set DATABASE_URL to a Postgres server that several instances can share.",
       );
     }
-    // Left behind by a process that is gone (e.g. killed with SIGKILL): safe to take over.
   }
   writeFileSync(lockFile, String(process.pid));
   return lockFile;
@@ -135,36 +135,30 @@ function isAlive(pid: number): boolean {
 
 async function startEmbeddedPostgres(): Promise<{ url: string; address: string }> {
   const lockFile = takeDataDirLock();
-  // Imported here so that runs against a real Postgres never load PGlite's WASM.
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  console.log("Starting the embedded database (PGlite) in .data/pglite…");
-  const db = await PGlite.create(pgliteDir);
-  // Next's pool (DATABASE_POOL_SIZE, 10 by default) plus room for psql or a migration.
-  const serve = (p: number) => new PGLiteSocketServer({ db, host: "127.0.0.1", port: p, maxConnections: 20 });
-
-  const wanted = Number(process.env.KEYWAY_EMBEDDED_DB_PORT ?? 54329);
-  let server = serve(wanted);
+  const wanted = Number(process.env.KEYWAY_EMBEDDED_DB_PORT || 54329);
+  console.log("Starting the embedded database (PostgreSQL) in .data/postgres…");
   try {
-    await server.start();
+    const server = await startServer({
+      dataDir: postgresDir,
+      port: wanted,
+      logFile: path.join(dataDir, "postgres.log"),
+      log: (line) => console.log(line),
+    });
+    embedded = { server, lockFile };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    // A server object that failed to listen cannot be restarted; make a new one on a port the OS picks.
-    server = serve(0);
-    await server.start();
-    console.log(`Port ${wanted} is taken; the embedded database listens on ${server.getServerConn()} instead.`);
+    rmSync(lockFile, { force: true });
+    fail(error instanceof Error ? error.message : String(error));
   }
-  embedded = { db, server, lockFile };
-  const address = server.getServerConn(); // "127.0.0.1:<port>"
-  return { url: `postgresql://postgres@${address}/postgres`, address };
+  const { server } = embedded;
+  if (server.port !== wanted) console.log(`Port ${wanted} is taken; the embedded database listens on 127.0.0.1:${server.port} instead.`);
+  return { url: server.url, address: `127.0.0.1:${server.port}` };
 }
 
 async function stopEmbeddedPostgres() {
   if (!embedded) return;
-  const { db, server, lockFile } = embedded;
+  const { server, lockFile } = embedded;
   embedded = undefined;
   await server.stop();
-  await db.close(); // flushes PGlite's data to .data/pglite
   rmSync(lockFile, { force: true });
 }
 
@@ -216,7 +210,7 @@ async function main(): Promise<number> {
   } else {
     const { url, address } = await startEmbeddedPostgres();
     env.DATABASE_URL = url;
-    databaseLine = `embedded PGlite at .data/pglite (Postgres protocol on ${address})`;
+    databaseLine = `embedded PostgreSQL in .data/postgres on ${address} (log: .data/postgres.log)`;
   }
   checkStop();
 

@@ -3,8 +3,9 @@
 //
 // Databases (DESIGN.md, "Embedded default"): with DATABASE_URL (CI, a real
 // Postgres) the tests make throwaway databases on that server; without it (a
-// machine with only Node.js) they use in-memory PGlite. Either way nothing
-// touches the database DATABASE_URL names.
+// machine with only Node.js) on a throwaway embedded PostgreSQL server
+// (lib/embedded-postgres.ts). Either way nothing touches the database
+// DATABASE_URL names.
 //
 // CI reads the last line, "<n> passed, <n> failed" (layers), so nothing may be
 // printed after it.
@@ -12,6 +13,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
+import { startThrowawayPostgres } from "../lib/embedded-postgres";
 import { migrate } from "../lib/migrations";
 
 type Outcome = "passed" | "failed" | "not run";
@@ -25,7 +27,7 @@ const root = process.cwd();
 const serverUrl = process.env.DATABASE_URL;
 
 // Ctrl-C reaches the running tool too (same process group); this process
-// stays alive to clean up (drop the e2e database, stop PGlite) once it exits.
+// stays alive to clean up (drop the e2e database, stop its server) once it exits.
 // SIGTERM reaches only us, so it is passed on.
 let interrupted = false;
 let running: ReturnType<typeof spawn> | undefined;
@@ -61,7 +63,8 @@ function tool(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<bool
 }
 
 function vitest(project: string): Promise<boolean> {
-  // test/support/db.ts makes a database per test file on this server, or uses in-memory PGlite without it.
+  // test/support/db.ts makes a database per test file on this server; without it, the
+  // integration project's global setup starts an embedded PostgreSQL for the run.
   const extra: Record<string, string> = serverUrl ? { KEYWAY_TEST_PG_URL: process.env.KEYWAY_TEST_PG_URL ?? serverUrl } : {};
   return tool("vitest", ["run", "--project", project], toolEnv(extra));
 }
@@ -85,21 +88,9 @@ async function e2eDatabase(): Promise<{ url: string; dispose: () => Promise<void
     console.log(`Browser tests use a new database ${name} on the DATABASE_URL server.`);
     return { url: url.toString(), dispose: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
   }
-  // Imported here so that runs against a real Postgres never load PGlite's WASM.
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create();
-  // Two app instances with 8 connections each (DATABASE_POOL_SIZE below), plus room to spare.
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 20 });
-  await server.start();
-  console.log(`Browser tests use an in-memory PGlite on ${server.getServerConn()}.`);
-  return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
-    async dispose() {
-      await server.stop();
-      await db.close();
-    },
-  };
+  const server = await startThrowawayPostgres("keyway-e2e-pg");
+  console.log(`Browser tests use a throwaway embedded PostgreSQL on 127.0.0.1:${server.port} (log: ${server.logFile}).`);
+  return { url: server.url, dispose: () => server.stop() };
 }
 
 async function e2e(): Promise<boolean> {
@@ -112,7 +103,6 @@ async function e2e(): Promise<boolean> {
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       KEYWAY_PUBLIC_URL: `http://127.0.0.1:${process.env.KEYWAY_E2E_PORT ?? 3100}`,
       NODE_ENV: "production",
-      ...(serverUrl ? {} : { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? "8" }),
     });
     return await tool("playwright", ["test"], env);
   } finally {

