@@ -1,7 +1,7 @@
 // Browser tests against the production build, two instances on one database.
 //
 // `npm test` provides everything: a migrated database (a throwaway one on the
-// DATABASE_URL server, or an in-memory PGlite), AUTH_SECRET, KEYWAY_PUBLIC_URL
+// DATABASE_URL server, or a throwaway embedded PostgreSQL), AUTH_SECRET, KEYWAY_PUBLIC_URL
 // and the build. To run them by hand instead:
 //
 //   npm run build                                 # next start serves .next

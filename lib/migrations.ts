@@ -190,11 +190,10 @@ async function applyOne(client: pg.Client, file: MigrationFile): Promise<{ ms: n
   const startedAt = new Date();
   await client.query("BEGIN");
   try {
-    // Behind pglite-socket every client shares one backend, so the session lock
-    // above excludes nobody; a transaction there does (others' queries queue
-    // until it ends). The transaction-level lock covers servers reached through
-    // a transaction-mode pooler the same way. Either way, only a re-check made
-    // after the lock is taken can tell whether someone applied this meanwhile.
+    // Behind a transaction-mode pooler the session lock above may be held on
+    // another server connection than this transaction's, so it excludes nobody;
+    // the transaction-level lock does. Either way, only a re-check made after
+    // the lock is taken can tell whether someone applied this meanwhile.
     await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     const existing = await client.query<MigrationRow>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"

@@ -15,6 +15,7 @@ import path from "node:path";
 import { loadKeyring } from "../lib/crypto/keyring";
 import { startEmbeddedPostgres as startServer, type EmbeddedPostgres } from "../lib/embedded-postgres";
 import { migrate, redactDatabaseUrl } from "../lib/migrations";
+import { carryOverPglite } from "../lib/pglite-carry-over";
 import { parseAllowList } from "../lib/outbound/address-policy";
 
 const dev = process.argv.includes("--dev");
@@ -151,6 +152,14 @@ async function startEmbeddedPostgres(): Promise<{ url: string; address: string }
   }
   const { server } = embedded;
   if (server.port !== wanted) console.log(`Port ${wanted} is taken; the embedded database listens on 127.0.0.1:${server.port} instead.`);
+  // Before migrating: the dump carries the PGlite database's own migration history.
+  const carried = await carryOverPglite({ pgliteDir: path.join(dataDir, "pglite"), targetUrl: server.url, log: (line) => console.log(line) }).catch(
+    (error: unknown) => fail(error instanceof Error ? error.message : String(error)),
+  );
+  if (carried) {
+    const rows = Object.values(carried.rows).reduce((sum, n) => sum + n, 0);
+    console.log(`Carried ${rows} rows over from PGlite; its directory is kept as ${path.relative(root, carried.keptAt)} (delete it once you are content).`);
+  }
   return { url: server.url, address: `127.0.0.1:${server.port}` };
 }
 

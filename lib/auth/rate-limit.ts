@@ -27,10 +27,10 @@ function client(): QueryClient {
   // The pool replaces the connection on the next query.
   pool.on("error", (error) => console.warn(`Rate-limit database connection lost: ${error.message}`));
   globalForLimits.keywayLimiterPool = pool;
-  // The limiter names its statements (prepared once per connection). The embedded
-  // database (PGlite behind pglite-socket) runs every client connection in one
-  // session, where the second connection's PREPARE of the same name fails, so
-  // the statements go unnamed: same SQL, parsed per call.
+  // The limiter names its statements (prepared once per connection). Behind a
+  // transaction-mode pooler client connections share server sessions, where a
+  // second PREPARE of the same name fails, so the statements go unnamed: same
+  // SQL, parsed per call (a sign-in is rare enough not to notice).
   globalForLimits.keywayLimiterClient = {
     query: ({ text, values }) => pool.query({ text, values }),
   };

@@ -3,7 +3,7 @@ import { config } from "../config";
 
 // The proxy's queries on its hot path. While this instance hears the
 // database's change notifications (listener.ts), a cached key needs none;
-// when it does not (the embedded database, a lost listening connection),
+// when it does not (a lost listening connection, a pooler that drops LISTEN),
 // each request asks in one query: is the key valid, does the connection
 // belong to the key's team, and which version of the connection, its token
 // set and its OAuth client is current. Versions are the rows' xmin (the id of
@@ -55,8 +55,8 @@ let preparedStatements = true;
 
 async function queryRows<T extends object>(name: string, text: string, values: unknown[]): Promise<T[]> {
   // A named (prepared) statement is parsed and planned once per connection, which more than
-  // doubles the queries per second this can do. The embedded database runs every client
-  // connection in one session, where the second connection's PREPARE of the same name fails
+  // doubles the queries per second this can do. Behind a transaction-mode pooler, client
+  // connections share server sessions, where a second PREPARE of the same name fails
   // (42P05): there, statements go unnamed.
   if (preparedStatements) {
     try {

@@ -186,13 +186,10 @@ describe("a private-network connection", () => {
     expect(received.url).toBe("/v1/items?page=2");
     expect(received.headers["x-api-key"]).toBe("inside-secret");
 
-    // Several at once, on the one WebSocket. (Sent below the test-request layer, which writes each run to the
-    // database: the embedded PGlite these tests may run on cannot interleave many connections' statements.)
-    const { sendRequest } = await import("@/lib/outbound");
-    const { connectionTunnel } = await import("@/lib/agents/tunnel");
-    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => sendRequest({ url: `${upstream.url}/v1/items?n=${i}`, method: "GET", tunnel: connectionTunnel({ agentId: agent.id }) })));
+    // Several test requests at once, on the one WebSocket, each saving its run on its own database connection.
+    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => testRequest(viaAgent, `/v1/items?n=${i}`)));
     expect(together.map((r) => r.status)).toEqual(Array(8).fill(200));
-    expect(new Set(together.map((r) => (JSON.parse(r.body.toString("utf8")) as { echo: Seen }).echo.url)).size).toBe(8);
+    expect(new Set(upstream.seen.slice(-8).map((seen) => seen.url)).size).toBe(8);
 
     // Redirects are followed by Keyway, each hop through the agent.
     const moved = await testRequest(viaAgent, "/moved");

@@ -166,8 +166,7 @@ describe("revokeAgent", () => {
     await listener.query("LISTEN keyway_proxy");
     try {
       await agents.revokeAgent(owner.personalTeam.id, owner.actor, created.id);
-      // The real Postgres delivers notifications; the embedded one (PGlite behind a socket) does not.
-      if (process.env.KEYWAY_TEST_PG_URL) await expect.poll(() => heard, { timeout: 5_000 }).toContain(`agent:${created.id}`);
+      await expect.poll(() => heard, { timeout: 5_000 }).toContain(`agent:${created.id}`);
     } finally {
       await listener.end();
     }

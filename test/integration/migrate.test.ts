@@ -40,7 +40,7 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
-// Each file is closed as soon as its case is done: a PGlite keeps ~100 MB.
+// Each case's databases are dropped as soon as it is done.
 afterEach(async () => {
   await Promise.all(databases.splice(0).map((db) => db.drop()));
 });
