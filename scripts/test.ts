@@ -197,7 +197,11 @@ function seconds(ms: number): string {
 function selectedLayers(): Layer[] {
   const names = process.argv.slice(2);
   const unknown = names.filter((name) => !layers.some((layer) => layer.name === name));
-  if (unknown.length) throw new Error(`Unknown layer ${unknown.join(", ")}; the layers are ${layers.map((layer) => layer.name).join(", ")}.`);
+  if (unknown.length) {
+    console.error(`Unknown layer ${unknown.join(", ")}; the layers are ${layers.map((layer) => layer.name).join(", ")}.`);
+    console.log("0 passed, 1 failed");
+    process.exit(2);
+  }
   if (names.length === 0) return layers;
   const wanted = new Set(names);
   if (names.some((name) => needBuild.has(name)) && rebuildReason(root)) wanted.add("build");
