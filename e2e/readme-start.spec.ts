@@ -25,6 +25,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { freshEmail, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { rebuildReason } from "../scripts/build-stamp";
 import { TIME_SCALE } from "./support/chromium";
 
 const repo = process.cwd();
@@ -81,18 +82,19 @@ function npmStart(cwd: string, log: string[]): Run {
   return { child, output, exited };
 }
 
+/** Waits until npm start prints a line matching pattern; fails at once if it exits first. */
 async function waitForLine(run: Run, pattern: RegExp, timeout: number): Promise<void> {
-  let gone = false;
-  void run.exited.then(() => (gone = true));
-  await expect
-    .poll(
-      () => {
-        if (run.output.some((line) => pattern.test(line))) return "printed";
-        return gone ? "exited without printing it" : "waiting";
-      },
-      { message: `npm start should print ${pattern}`, timeout, intervals: [250, 500, 1000] },
-    )
-    .toBe("printed");
+  const outcome = await new Promise<string>((resolve) => {
+    const check = () => {
+      if (run.output.some((line) => pattern.test(line))) return resolve("printed");
+      if (run.child.exitCode !== null || run.child.signalCode !== null) return resolve(`exited (${run.child.exitCode ?? run.child.signalCode}) without printing it`);
+      if (Date.now() > deadline) return resolve(`did not print it within ${timeout / 1000} s`);
+      setTimeout(check, 250);
+    };
+    const deadline = Date.now() + timeout;
+    check();
+  });
+  expect(outcome, `npm start should print ${pattern}`).toBe("printed");
 }
 
 /** Ctrl-C: SIGINT to the whole process group, as a terminal sends it. Returns what was printed after it. */
@@ -125,6 +127,7 @@ let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
 const appLog: string[] = [];
 const agentLog: string[] = [];
 const running: ChildProcess[] = [];
+const cleanUp: string[] = [];
 
 test.beforeAll(async () => {
   checkout = newcomerCheckout();
@@ -150,12 +153,14 @@ test.afterAll(async () => {
     }
   }
   await upstream?.close();
-  if (checkout) rmSync(checkout, { recursive: true, force: true });
+  for (const dir of [checkout, ...cleanUp]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test("npm start with an empty environment: sign up, a Header-auth connection with a secret, a test request and the proxy work, Ctrl-C stops cleanly, and a second start keeps it all", async ({ page, request }) => {
   const dataDir = path.join(checkout, ".data");
   expect(existsSync(dataDir)).toBe(false);
+  // Turbopack cannot build through the linked node_modules, and `npm test` has just built: the copy must reuse that build.
+  expect(rebuildReason(checkout), "run `npm run build` first (npm test's build layer does)").toBeUndefined();
 
   // ── First start ──
   let app = npmStart(checkout, appLog);
@@ -196,8 +201,9 @@ test("npm start with an empty environment: sign up, a Header-auth connection wit
   expect(scriptUrl).toBe(`${APP}/api/agents/script`);
   const script = await fetch(scriptUrl!);
   expect(script.status).toBe(200);
-  const agentDir = path.join(checkout, "agent-machine");
-  mkdirSync(agentDir);
+  // Outside the checkout: the agent runs on another machine, and a new file in the checkout would make the next start rebuild.
+  const agentDir = mkdtempSync(path.join(tmpdir(), "keyway-readme-agent-"));
+  cleanUp.push(agentDir);
   writeFileSync(path.join(agentDir, "keyway-agent.mjs"), Buffer.from(await script.arrayBuffer()));
   const startAgent = () => {
     const agent = spawn(process.execPath, ["keyway-agent.mjs", "--url", APP, "--allow", "127.0.0.1/32"], {
