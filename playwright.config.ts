@@ -10,8 +10,8 @@
 //
 // Use a database you can throw away: the tests sign up users and create teams.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chromium, defineConfig, devices } from "@playwright/test";
+import { defineConfig } from "@playwright/test";
+import { chromiumProject, TIME_SCALE } from "./e2e/support/chromium";
 
 const CI = Boolean(process.env.CI);
 // KEYWAY_E2E_PORT moves every port the browser tests use (base, base+1, base+90,
@@ -46,53 +46,25 @@ process.env.KEYWAY_OUTBOUND_ALLOW ||= "127.0.0.1/32,::1/128";
 // Every test signs up from 127.0.0.1; the per-address sign-up limit has its own test.
 process.env.KEYWAY_SIGNUP_MAX_PER_IP ||= "1000";
 
-// Playwright's own Chromium when `npx playwright install` has put it in place;
-// otherwise the distribution's (Debian: apt-get install chromium), which is all
-// a machine without internet access can have.
-function chromiumExecutable(): string | undefined {
-  if (process.env.KEYWAY_CHROMIUM) return process.env.KEYWAY_CHROMIUM;
-  let bundled = "";
-  try {
-    bundled = chromium.executablePath();
-  } catch {
-    // No browser registry entry: fall through to the system browser.
-  }
-  return bundled && existsSync(bundled) ? undefined : "/usr/bin/chromium";
-}
-
 export default defineConfig({
   testDir: "e2e",
+  // Starts its own app the README's way (playwright.readme-start.config.ts).
+  testIgnore: "readme-start.spec.ts",
   fullyParallel: false,
   workers: CI ? 1 : 2,
   retries: 0,
   forbidOnly: CI,
+  // Time-outs are budgets for a quiet machine times TIME_SCALE (KEYWAY_TEST_TIME_SCALE; 2 under CI):
+  // a loaded two-core machine is slower, not broken.
+  timeout: 30_000 * TIME_SCALE,
+  expect: { timeout: 5_000 * TIME_SCALE },
   reporter: CI ? "list" : [["list"], ["html", { open: "never" }]],
   use: {
     baseURL: `http://127.0.0.1:${PORTS[0]}`,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
-  projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: chromiumExecutable(),
-          // We run as root in CI containers, where Chromium's sandbox cannot start;
-          // the rest keeps a distribution build from reaching for the network.
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        },
-      },
-    },
-  ],
+  projects: [chromiumProject],
   // Two processes sharing one database: e2e/rate-limit.spec.ts checks that the
   // sign-in limit holds across them (SPEC.md: several instances, one Postgres).
   webServer: [
@@ -100,7 +72,7 @@ export default defineConfig({
       command: "node --import tsx test/support/oidc-server.ts",
       url: `${process.env.KEYWAY_OIDC_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,
-      timeout: 30_000,
+      timeout: 30_000 * TIME_SCALE,
       stdout: "ignore" as const,
       stderr: "pipe" as const,
       env: {
@@ -115,7 +87,7 @@ export default defineConfig({
       command: "node --import tsx test/support/oauth-server.ts",
       url: `${process.env.KEYWAY_E2E_OAUTH_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,
-      timeout: 30_000,
+      timeout: 30_000 * TIME_SCALE,
       stdout: "ignore" as const,
       stderr: "pipe" as const,
       env: {
@@ -132,7 +104,7 @@ export default defineConfig({
       command: `node --import tsx server.ts`,
       url: `http://127.0.0.1:${port}/signin`,
       reuseExistingServer: false,
-      timeout: 120_000,
+      timeout: 120_000 * TIME_SCALE,
       stdout: "ignore" as const,
       stderr: "pipe" as const,
       env: {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { TIME_SCALE } from "./test/support/time-scale";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
@@ -13,6 +14,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          testTimeout: 5_000 * TIME_SCALE,
         },
       },
       {
@@ -26,8 +28,8 @@ export default defineConfig({
           // Each file starts a database (and some spawn processes) on a 2-core machine;
           // in parallel they starve each other into timeouts.
           fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          testTimeout: 60_000 * TIME_SCALE,
+          hookTimeout: 60_000 * TIME_SCALE,
         },
       },
     ],

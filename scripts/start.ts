@@ -12,11 +12,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createRequire } from "node:module";
 import { constants as osConstants } from "node:os";
 import path from "node:path";
-import { loadKeyring } from "../lib/crypto/keyring";
+import { developmentKeyEntry, loadKeyring } from "../lib/crypto/keyring";
 import { startEmbeddedPostgres as startServer, type EmbeddedPostgres } from "../lib/embedded-postgres";
 import { migrate, redactDatabaseUrl } from "../lib/migrations";
 import { carryOverPglite } from "../lib/pglite-carry-over";
 import { parseAllowList } from "../lib/outbound/address-policy";
+import { rebuildReason, writeBuildStamp } from "./build-stamp";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd(); // npm runs scripts at the package root
@@ -93,14 +94,21 @@ function checkOutboundAllowList(env: NodeJS.ProcessEnv) {
   }
 }
 
-/** Refuses to start with a keyring the app would refuse on its first secret, rather than serving until then. */
-function checkEncryptionKeys(env: NodeJS.ProcessEnv) {
+/**
+ * Refuses to start with a keyring the app would refuse on its first secret,
+ * rather than serving until then; without one (and NODE_ENV not production)
+ * hands the development key to the server like the development AUTH_SECRET:
+ * the server always runs with NODE_ENV=production (Next sets it), where a
+ * missing KEYWAY_ENCRYPTION_KEYS is an error.
+ */
+function ensureEncryptionKeys(env: NodeJS.ProcessEnv) {
   try {
-    // The same rules the app applies; in development this creates (or reads) .data/encryption-key.
+    // The same rules the app applies; in development this creates (or reads) .data/encryption-key and says so.
     loadKeyring({ env: { KEYWAY_ENCRYPTION_KEYS: env.KEYWAY_ENCRYPTION_KEYS, NODE_ENV: env.NODE_ENV }, dataDir, warn: (message) => console.warn(message) });
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
+  if (!env.KEYWAY_ENCRYPTION_KEYS?.trim()) env.KEYWAY_ENCRYPTION_KEYS = developmentKeyEntry(dataDir);
 }
 
 /**
@@ -171,22 +179,29 @@ async function stopEmbeddedPostgres() {
   rmSync(lockFile, { force: true });
 }
 
-/** Starts `node <args>` with the terminal attached; `exit` resolves with its exit code. */
-function runNode(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<number> } {
+type Ending = { code: number; how: string };
+
+/** Starts `node <args>` with the terminal attached; `exit` resolves with its exit code and how it ended, in words. */
+function runNode(args: string[], env: NodeJS.ProcessEnv): { exit: Promise<Ending> } {
   const child = spawn(process.execPath, args, { stdio: "inherit", env });
   current = child;
-  const exit = new Promise<number>((resolve) => {
-    child.on("error", (error) => {
-      console.error(`Could not run ${args.join(" ")}: ${error.message}`);
-      resolve(1);
-    });
-    child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+  const exit = new Promise<Ending>((resolve) => {
+    child.on("error", (error) => resolve({ code: 1, how: `could not be started (${error.message})` }));
+    child.on("exit", (code, signal) =>
+      resolve(
+        signal
+          ? { code: 128 + osConstants.signals[signal], how: `was killed by signal ${signal}` }
+          : { code: code ?? 1, how: `exited with code ${code}` },
+      ),
+    );
   });
   return { exit };
 }
 
+// Ctrl-C is how everyone stops `npm start`: not a failure, so exit 0 (npm adds
+// an error report to any other code) and let the final line say it stopped.
 function checkStop() {
-  if (stopRequested) throw new ExitError(130);
+  if (stopRequested) throw new ExitError(0);
 }
 
 /** Polls until the server answers any HTTP request (a 404 or redirect counts), or the child has gone. */
@@ -210,7 +225,7 @@ async function main(): Promise<number> {
   // build telemetry); an empty NEXT_TELEMETRY_DISABLED= leaves it to `next telemetry`.
   env.NEXT_TELEMETRY_DISABLED ??= "1";
   ensureAuthSecret(env);
-  checkEncryptionKeys(env);
+  ensureEncryptionKeys(env);
   checkOutboundAllowList(env);
 
   let databaseLine: string;
@@ -231,11 +246,13 @@ async function main(): Promise<number> {
   // The app builds its own links (OAuth callback, invitations) from this; without it they would say port 3000.
   env.KEYWAY_PUBLIC_URL ||= `http://localhost:${port}`;
 
-  if (!dev && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    console.log("No production build in .next yet: building it once with `next build` (a minute or two)…");
-    const code = await runNode([nextBin, "build"], env).exit;
+  const whyBuild = dev ? undefined : rebuildReason(root);
+  if (whyBuild) {
+    console.log(`${whyBuild}: building it with \`next build\` (a minute or two)…`);
+    const { code } = await runNode([nextBin, "build"], env).exit;
     checkStop();
     if (code !== 0) fail("`next build` failed; see above.");
+    writeBuildStamp(root);
   }
 
   // server.ts: Next for the app, the proxy's hot path without Next's request pipeline, and the agents' WebSocket.
@@ -245,9 +262,14 @@ async function main(): Promise<number> {
 
   if (await waitUntilAnswering(`http://127.0.0.1:${port}/`, () => !exited)) {
     console.log(`\nKeyway is running at ${env.KEYWAY_PUBLIC_URL}`);
-    console.log(`Database: ${databaseLine}\n`);
+    console.log(`Database: ${databaseLine}`);
+    console.log(`\nOpen ${env.KEYWAY_PUBLIC_URL} and create an account. Ctrl-C stops it.\n`);
   }
-  return exit;
+  const { code, how } = await exit;
+  if (stopRequested) return 0;
+  // A crash (out of memory, a kill -9, an uncaught error) should not look like a clean stop.
+  console.error(`\nThe Keyway server ${how}; see its messages above.`);
+  return code || 1;
 }
 
 main()
@@ -261,5 +283,7 @@ main()
       console.error("Could not close the embedded database cleanly:", error);
       code ||= 1;
     });
+    // The one line a Ctrl-C prints, once everything (the embedded database too) has stopped.
+    if (stopRequested && code === 0) console.log("Keyway stopped.");
     process.exit(code);
   });

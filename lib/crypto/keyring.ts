@@ -115,6 +115,15 @@ function developmentKeyring(dataDir: string, warn: (message: string) => void): K
   return keyring;
 }
 
+/**
+ * The development keyring entry ("dev:<base64>") kept in <dataDir>/encryption-key,
+ * created on first use: `npm start` hands it to the server (which runs with
+ * NODE_ENV=production) the way it hands over the development AUTH_SECRET.
+ */
+export function developmentKeyEntry(dataDir: string): string {
+  return readOrCreateDevelopmentKey(path.join(dataDir, DEV_KEY_FILE));
+}
+
 // The file holds one keyring entry ("dev:<base64>"), so it can be pasted into
 // KEYWAY_ENCRYPTION_KEYS as is to keep reading secrets written in development.
 function readOrCreateDevelopmentKey(file: string): string {

@@ -36,6 +36,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
+import { importOidcProvider } from "./oidc-provider";
 
 export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch";
 
@@ -199,7 +200,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const resourceUrl = `${issuer}/resource`;
 
-  const { default: Provider } = (await import(PROVIDER_MODULE)) as ProviderModule;
+  const { default: Provider } = await importOidcProvider<ProviderModule>(PROVIDER_MODULE);
   // One store per server (the default in-memory adapter is shared by the
   // whole process, and announces itself with a warning).
   const { createMemoryAdapter } = (await import(MEMORY_ADAPTER_MODULE)) as MemoryAdapterModule;

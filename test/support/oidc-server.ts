@@ -27,6 +27,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
+import { importOidcProvider } from "./oidc-provider";
 
 export type TestAccount = { email?: string; email_verified?: boolean; name?: string };
 
@@ -116,7 +117,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   const { server, ready } = await listen(options.port);
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const { default: Provider } = (await import(PROVIDER_MODULE)) as ProviderModule;
+  const { default: Provider } = await importOidcProvider<ProviderModule>(PROVIDER_MODULE);
   // One store per server (the default in-memory adapter is shared by the
   // whole process, and announces itself with a warning).
   const { createMemoryAdapter } = (await import(MEMORY_ADAPTER_MODULE)) as MemoryAdapterModule;
