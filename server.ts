@@ -16,6 +16,7 @@ import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
 import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
+import { stampClientIp } from "./lib/request-ip";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -26,6 +27,7 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((request, response) => {
+    stampClientIp(request);
     const path = request.url?.split("?")[0];
     if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
     else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
@@ -35,6 +37,7 @@ async function main() {
   // On-premise agents hold a WebSocket here (lib/agents/hub.ts); otherwise only Next's development server (hot reload) upgrades.
   const nextUpgrade = dev ? app.getUpgradeHandler() : undefined;
   server.on("upgrade", (request, socket, head) => {
+    stampClientIp(request);
     if (request.url?.split("?")[0] !== AGENT_CONNECT_PATH) {
       if (nextUpgrade) void nextUpgrade(request, socket, head);
       else socket.destroy();

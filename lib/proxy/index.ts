@@ -5,6 +5,7 @@ import { recordKeyUse } from "../api-keys/usage";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
+import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
 import { notificationsLive } from "./listener";
@@ -26,7 +27,8 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // Next's server adds X-Forwarded-Host/-Port/-Proto naming Keyway itself; an upstream would build URLs from them.
 // (X-Forwarded-For stays: it is the chain of callers a proxy is expected to pass on.)
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
-const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]);
+// server.ts's own note of the caller's address is Keyway's, not the API's.
+const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", CLIENT_IP_HEADER]);
 const DROPPED_RESPONSE_HEADERS = new Set([...HOP_BY_HOP, "proxy-authenticate"]);
 // A request with a body cannot be sent twice without keeping the body; only bodiless requests are retried after a 401.
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);

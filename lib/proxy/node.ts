@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { config } from "../config";
+import { stampClientIp } from "../request-ip";
 import { ProxyError, renderProxyError } from "./errors";
 import { proxyRequest } from "./index";
 
@@ -12,16 +12,6 @@ const PROXY_URL = /^\/api\/proxy\/([A-Za-z0-9_-]+)([^?#]*)(\?[^#]*)?$/;
 
 export function isProxyUrl(url: string | undefined): boolean {
   return url !== undefined && url.startsWith("/api/proxy/");
-}
-
-/** The caller's address: the socket's, or with KEYWAY_TRUST_PROXY the client the first proxy in front saw. */
-function callerIp(request: IncomingMessage): string {
-  const forwarded = request.headers["x-forwarded-for"];
-  if (config().KEYWAY_TRUST_PROXY && typeof forwarded === "string") {
-    const first = forwarded.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  return request.socket.remoteAddress ?? "unknown";
 }
 
 function sendError(response: ServerResponse, error: ProxyError) {
@@ -41,7 +31,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       search: match[3] ?? "",
       headers: Object.entries(request.headers),
       body: request,
-      ip: callerIp(request),
+      ip: stampClientIp(request),
     });
     response.writeHead(output.status, output.headers);
     const body = output.body;
