@@ -12,7 +12,7 @@
 // (all interfaces), as for `next start`.
 import { createServer, type ServerResponse } from "node:http";
 import next from "next";
-import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
+import { isProxyUrl, refuseConnect, serveProxyRequest } from "./lib/proxy/node";
 import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
@@ -48,6 +48,7 @@ async function main() {
       socket.destroy();
     });
   });
+  server.on("connect", (_request, socket) => refuseConnect(socket));
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => console.log(`Keyway listening on ${hostname ?? "*"}:${port}`));

@@ -2,6 +2,8 @@
 // table, "what is sent"). Pure: the caller decrypts the secrets, this only
 // places them, so the same code serves test requests and the proxy.
 
+import { pathTrick } from "./request-path";
+
 export type NameValue = { name: string; value: string };
 
 export type ResolvedAuth =
@@ -32,6 +34,8 @@ export function resolveRequestUrl(baseUrl: string, path: string): URL {
     throw new RangeError("Give a path relative to the connection's base URL, not a full URL.");
   }
   const [pathPart = "", ...queryParts] = trimmed.split("?");
+  const trick = pathTrick(pathPart);
+  if (trick) throw new RangeError(trick);
   const query = queryParts.join("?");
   const url = new URL(base.href);
   const basePath = base.pathname.replace(/\/+$/, "");

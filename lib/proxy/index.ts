@@ -9,7 +9,8 @@ import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
 import { notificationsLive } from "./listener";
-import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
+import { pathTrick } from "../connections/request-path";
+import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -157,8 +158,16 @@ async function admit(keyHash: string, connectionId: string): Promise<Admission> 
   return { key: row, version: row.connectionVersion, connectionMissing: row.connectionVersion === null };
 }
 
+/** Refusals that need no key and no connection: a method that must not be forwarded, a path that could climb out of the base path. */
+function checkRequestShape(method: string, path: string) {
+  if (PROXY_REFUSED_METHODS.has(method)) throw new ProxyError(405, "method_not_allowed", `The proxy does not forward ${method} requests.`);
+  const trick = pathTrick(path);
+  if (trick) throw new ProxyError(400, "invalid_path", trick);
+}
+
 /** Forwards one request; Keyway's own refusals are thrown as ProxyError for the server in front to render. */
 export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
+  checkRequestShape(input.method.toUpperCase(), input.path);
   const forwarded = forwardedHeaders(input.headers);
   const keyHash = hashApiKey(apiKeyOf(forwarded.authorization));
   const { key: check, version, connectionMissing } = await admit(keyHash, input.connectionId);

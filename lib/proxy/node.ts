@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { stampClientIp } from "../request-ip";
 import { ProxyError, renderProxyError } from "./errors";
 import { proxyRequest } from "./index";
@@ -12,6 +13,13 @@ const PROXY_URL = /^\/api\/proxy\/([A-Za-z0-9_-]+)([^?#]*)(\?[^#]*)?$/;
 
 export function isProxyUrl(url: string | undefined): boolean {
   return url !== undefined && url.startsWith("/api/proxy/");
+}
+
+/** Node hands CONNECT to its own event, not to the request handler: answer it as the proxy answers TRACE. */
+export function refuseConnect(socket: Duplex) {
+  const { body, headers } = renderProxyError(new ProxyError(405, "method_not_allowed", "Keyway does not open tunnels (CONNECT)."));
+  const lines = Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([name, value]) => `${name}: ${value}`);
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
 function sendError(response: ServerResponse, error: ProxyError) {
