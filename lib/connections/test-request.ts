@@ -13,13 +13,14 @@ import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 import { connectionTls } from "./tls";
 import { connectionTunnel } from "../agents/tunnel";
+import { text } from "../schemas/text";
 
 
 export const testRequestSchema = z.object({
   method: z.enum(TEST_METHODS, { error: "Choose a method." }),
-  path: z.string().max(2048, "Use at most 2048 characters.").default(""),
+  path: text().max(2048, "Use at most 2048 characters.").default(""),
   headers: z.array(z.object({ name: headerNameSchema, value: headerValueSchema })).max(50, "Use at most 50 headers.").default([]),
-  body: z.string().max(1024 * 1024, "Use at most 1 MB.").default(""),
+  body: text().max(1024 * 1024, "Use at most 1 MB.").default(""),
 });
 export type TestRequestInput = z.infer<typeof testRequestSchema>;
 
