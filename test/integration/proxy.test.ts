@@ -503,7 +503,8 @@ describe("path tricks and unforwardable methods", () => {
       const id = await createConnection({ name: "tricked raw", baseUrl: `${upstream.url}/base`, authType: "NONE" });
       const before = upstream.seen.length;
       for (const trick of PATH_TRICKS) expect(await rawRequest(port, "GET", `/api/proxy/${id}${trick}`), trick).toMatchObject({ status: 400, code: "invalid_path" });
-      for (const method of ["TRACE", "TRACK"]) expect(await rawRequest(port, method, `/api/proxy/${id}/x`), method).toEqual({ status: 405, code: "method_not_allowed", allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+      // (TRACK never gets this far: Node's HTTP parser does not know it and answers 400 itself.)
+      for (const method of ["TRACE"]) expect(await rawRequest(port, method, `/api/proxy/${id}/x`), method).toEqual({ status: 405, code: "method_not_allowed", allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
       expect(await rawRequest(port, "CONNECT", `127.0.0.1:${new URL(upstream.url).port}`)).toMatchObject({ status: 405, code: "method_not_allowed" });
       expect(upstream.seen.length).toBe(before);
     } finally {
