@@ -12,10 +12,11 @@
 // (all interfaces), as for `next start`.
 import { createServer, type ServerResponse } from "node:http";
 import next from "next";
-import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
+import { isProxyUrl, refuseConnect, serveProxyRequest } from "./lib/proxy/node";
 import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
+import { stampClientIp } from "./lib/request-ip";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -26,6 +27,7 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((request, response) => {
+    stampClientIp(request);
     const path = request.url?.split("?")[0];
     if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
     else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
@@ -35,6 +37,7 @@ async function main() {
   // On-premise agents hold a WebSocket here (lib/agents/hub.ts); otherwise only Next's development server (hot reload) upgrades.
   const nextUpgrade = dev ? app.getUpgradeHandler() : undefined;
   server.on("upgrade", (request, socket, head) => {
+    stampClientIp(request);
     if (request.url?.split("?")[0] !== AGENT_CONNECT_PATH) {
       if (nextUpgrade) void nextUpgrade(request, socket, head);
       else socket.destroy();
@@ -45,6 +48,7 @@ async function main() {
       socket.destroy();
     });
   });
+  server.on("connect", (_request, socket) => refuseConnect(socket));
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => console.log(`Keyway listening on ${hostname ?? "*"}:${port}`));

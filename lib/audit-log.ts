@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "./db";
 import { Prisma } from "./generated/prisma/client";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "./audit";
+import { text } from "./schemas/text";
 
 // Reading the audit log (SPEC.md, "Audit"): filtered by actor, action, object
 // type, object and time, newest first, in pages that stay fast however long
@@ -25,10 +26,10 @@ const cursorSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_\d{1,19}$/, "
 /** The filters of the audit page and its CSV export, from the query string; empty fields mean "any". */
 export const auditFilterSchema = z
   .object({
-    actor: z.string().trim().max(320, "Use at most 320 characters.").optional(),
+    actor: text().trim().max(320, "Use at most 320 characters.").optional(),
     action: z.enum(AUDIT_ACTIONS, { error: "Choose an action from the list." }).optional(),
     objectType: z.enum(AUDIT_OBJECT_TYPES, { error: "Choose an object type from the list." }).optional(),
-    objectId: z.string().trim().max(100, "Use at most 100 characters.").optional(),
+    objectId: text().trim().max(100, "Use at most 100 characters.").optional(),
     from: dateInput.optional(),
     to: dateInput.optional(),
     before: cursorSchema.optional(),

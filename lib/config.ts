@@ -36,6 +36,8 @@ const schema = z.object({
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
+  // …and how long a sender has to deliver a whole body before the answer is 408 (a stalled body holds up to 1 MB).
+  KEYWAY_WEBHOOK_BODY_TIMEOUT_MS: positiveInt(30_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,5 +1,26 @@
-/** Only same-site paths: an attacker's link must not turn sign-in into an open redirect. */
+import { publicUrl } from "./config";
+
+// Where a sign-in may send the browser afterwards. Browsers forgive a lot in a
+// Location header (they drop tabs and newlines, read "\" as "/"), so
+// "/\t/evil.example" becomes "//evil.example", another site. So: refuse
+// control characters and backslashes outright, resolve what is left against
+// the public URL as a browser would, and accept it only when the origin is
+// still ours. Never decided by looking at how the string starts.
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/;
+
+/** A same-origin path (with query and fragment) for a return URL, or the fallback. */
 export function safeCallbackPath(value: unknown, fallback = "/"): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
-  return value;
+  if (typeof value !== "string" || value === "" || UNSAFE.test(value)) return fallback;
+  const base = new URL(`${publicUrl()}/`);
+  let resolved: URL;
+  try {
+    resolved = new URL(value, base);
+  } catch {
+    return fallback;
+  }
+  if (resolved.origin !== base.origin) return fallback;
+  // A path, not the URL: the browser stays on whichever of our names it used.
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../schemas/text";
 
 // Shared by the create form (checked in the browser first) and the server action.
 
@@ -10,9 +11,9 @@ export const API_KEY_EXPIRY_CHOICES = [
 ] as const;
 
 export const apiKeyCreateSchema = z.object({
-  name: z.string().trim().min(1, "Name the key after the service that will use it.").max(80, "Use at most 80 characters."),
+  name: text().trim().min(1, "Name the key after the service that will use it.").max(80, "Use at most 80 characters."),
   expiresIn: z.enum(["never", "30", "90", "365"], { error: "Choose when the key expires." }),
 });
 export type ApiKeyCreateInput = z.infer<typeof apiKeyCreateSchema>;
 
-export const apiKeyRefSchema = z.object({ apiKeyId: z.string().min(1, "Choose a key.") });
+export const apiKeyRefSchema = z.object({ apiKeyId: text().min(1, "Choose a key.") });

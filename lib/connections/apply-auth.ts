@@ -2,6 +2,8 @@
 // table, "what is sent"). Pure: the caller decrypts the secrets, this only
 // places them, so the same code serves test requests and the proxy.
 
+import { pathTrick } from "./request-path";
+
 export type NameValue = { name: string; value: string };
 
 export type ResolvedAuth =
@@ -32,6 +34,8 @@ export function resolveRequestUrl(baseUrl: string, path: string): URL {
     throw new RangeError("Give a path relative to the connection's base URL, not a full URL.");
   }
   const [pathPart = "", ...queryParts] = trimmed.split("?");
+  const trick = pathTrick(pathPart);
+  if (trick) throw new RangeError(trick);
   const query = queryParts.join("?");
   const url = new URL(base.href);
   const basePath = base.pathname.replace(/\/+$/, "");
@@ -103,7 +107,7 @@ export function applyAuthHeaders(auth: ResolvedAuth, incoming: Record<string, st
   return headers;
 }
 
-/** Every string of this auth that must not be stored or shown, for redacting what a test run keeps. */
+/** Every secret of this auth, for redaction.ts, which also finds their encoded forms. */
 export function secretStrings(auth: ResolvedAuth, secretNames: { headers: Set<string>; params: Set<string> }): string[] {
   const secrets: string[] = [];
   const basic = auth.authType === "BASIC" ? auth : auth.authType === "CUSTOM" ? auth.basic : undefined;
@@ -113,17 +117,10 @@ export function secretStrings(auth: ResolvedAuth, secretNames: { headers: Set<st
   }
   if (auth.authType === "BEARER") secrets.push(auth.accessToken);
   if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
-    for (const p of auth.params) if (secretNames.params.has(p.name)) secrets.push(p.value, encodeURIComponent(p.value), new URLSearchParams({ v: p.value }).toString().slice(2));
+    for (const p of auth.params) if (secretNames.params.has(p.name)) secrets.push(p.value);
   }
-  // Longest first, so a secret that contains another is replaced whole.
-  return [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  return [...new Set(secrets.filter((s) => s.length > 0))];
 }
 
-export const REDACTED = "••••••";
-
-/** Replaces every occurrence of each secret in a text (a URL, a header value, a body). */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join(REDACTED);
-  return out;
-}
+// Redaction lives in one place for every caller (test runs, agents' errors, …).
+export { redact, REDACTED } from "./redaction";

@@ -3,6 +3,7 @@ import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type Connec
 import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
 import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
+import { text } from "../schemas/text";
 
 // The connection form's whole state, as the browser holds it and submits it
 // (one JSON field: lists of headers and params do not fit flat form fields).
@@ -144,10 +145,10 @@ export const certificateDraftSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("keep") }),
   z.object({
     mode: z.literal("new"),
-    certificatePem: z.string().trim().min(1, "Paste or upload the certificate (PEM).").max(64 * 1024, "That is too long for a certificate."),
-    privateKeyPem: z.string().trim().min(1, "Paste or upload the private key (PEM).").max(64 * 1024, "That is too long for a private key."),
-    passphrase: z.string().max(1024),
-    caPem: z.string().trim().max(512 * 1024, "That CA bundle is too long."),
+    certificatePem: text().trim().min(1, "Paste or upload the certificate (PEM).").max(64 * 1024, "That is too long for a certificate."),
+    privateKeyPem: text().trim().min(1, "Paste or upload the private key (PEM).").max(64 * 1024, "That is too long for a private key."),
+    passphrase: text().max(1024),
+    caPem: text().trim().max(512 * 1024, "That CA bundle is too long."),
   }),
 ]);
 export type CertificateDraft = z.infer<typeof certificateDraftSchema>;
@@ -187,38 +188,38 @@ export function parseDraft(draft: ConnectionDraft): ParsedDraft {
   return { success: true, input: input.data, certificate: certificate.data };
 }
 
-const entryDraftSchema = z.object({ id: z.string().optional(), name: z.string(), value: z.string(), secret: z.boolean() });
+const entryDraftSchema = z.object({ id: text().optional(), name: text(), value: text(), secret: z.boolean() });
 
 /** The submitted JSON, checked for shape before parseDraft checks its meaning. */
 export const connectionDraftSchema = z.object({
-  name: z.string(),
-  baseUrl: z.string(),
+  name: text(),
+  baseUrl: text(),
   authType: z.enum(AUTH_TYPES),
-  username: z.string(),
-  password: z.string(),
+  username: text(),
+  password: text(),
   headers: z.array(entryDraftSchema).max(100),
   params: z.array(entryDraftSchema).max(100),
   certificate: z.object({
     mode: z.enum(["none", "keep", "new"]),
-    certificatePem: z.string(),
-    privateKeyPem: z.string(),
-    passphrase: z.string(),
-    caPem: z.string(),
+    certificatePem: text(),
+    privateKeyPem: text(),
+    passphrase: text(),
+    caPem: text(),
   }),
   oauth: z.object({
-    clientRef: z.string(),
-    authorizationUrl: z.string(),
-    tokenUrl: z.string(),
-    revocationUrl: z.string(),
-    clientId: z.string(),
-    clientSecret: z.string(),
+    clientRef: text(),
+    authorizationUrl: text(),
+    tokenUrl: text(),
+    revocationUrl: text(),
+    clientId: text(),
+    clientSecret: text(),
     tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
     pkce: z.boolean(),
-    scopes: z.string(),
-    audience: z.string(),
-    extraParams: z.array(z.object({ name: z.string(), value: z.string() })).max(100),
+    scopes: text(),
+    audience: text(),
+    extraParams: z.array(z.object({ name: text(), value: text() })).max(100),
   }),
   // Defaults: a form loaded before this option existed still submits.
   network: z.enum(NETWORKS).default("public"),
-  agentId: z.string().max(200).default(""),
+  agentId: text().max(200).default(""),
 });

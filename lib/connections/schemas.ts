@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { oauthClientCredentialsAuthSchema, oauthCodeAuthSchema } from "../oauth/schemas";
+import { text } from "../schemas/text";
 
 // What a user may type for a connection of each authentication type
 // (SPEC.md, "Connections"; the OAuth2 types' schemas are in lib/oauth/schemas.ts). One schema per type; the form and the server parse
@@ -53,8 +54,7 @@ export const FORBIDDEN_HEADER_NAMES = new Set([
   "http2-settings",
 ]);
 
-export const headerNameSchema = z
-  .string()
+export const headerNameSchema = text()
   .trim()
   .min(1, "Enter a header name.")
   .max(256, "Use at most 256 characters.")
@@ -63,17 +63,16 @@ export const headerNameSchema = z
     message: "Keyway sets this header itself; it cannot be part of a connection.",
   });
 
-export const headerValueSchema = z
-  .string()
+export const headerValueSchema = text()
   .max(8192, "Use at most 8192 characters.")
   .regex(HEADER_VALUE, "A header value cannot contain line breaks or control characters.")
   .refine((value) => value === value.trim(), { message: "Remove the spaces at the start or end of the value." });
 
-export const paramNameSchema = z.string().trim().min(1, "Enter a parameter name.").max(256, "Use at most 256 characters.");
-export const paramValueSchema = z.string().max(8192, "Use at most 8192 characters.");
+export const paramNameSchema = text().trim().min(1, "Enter a parameter name.").max(256, "Use at most 256 characters.");
+export const paramValueSchema = text().max(8192, "Use at most 8192 characters.");
 
 /** An entry's id ties an edited secret to the value saved for it; new entries have none yet. */
-const entryId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional();
+const entryId = text().regex(/^[A-Za-z0-9_-]{1,40}$/).optional();
 
 export const headerEntrySchema = z.object({ id: entryId, name: headerNameSchema, value: headerValueSchema, secret: z.boolean() });
 export const paramEntrySchema = z.object({ id: entryId, name: paramNameSchema, value: paramValueSchema, secret: z.boolean() });
@@ -81,13 +80,11 @@ export type HeaderEntryInput = z.infer<typeof headerEntrySchema>;
 export type ParamEntryInput = z.infer<typeof paramEntrySchema>;
 
 // RFC 7617 2: the user-id cannot contain a colon; both parts exclude control characters.
-const basicUsernameSchema = z
-  .string()
+const basicUsernameSchema = text()
   .max(256, "Use at most 256 characters.")
   .refine((value) => !value.includes(":"), { message: "A Basic username cannot contain a colon." })
   .refine((value) => !/[\x00-\x1f\x7f]/.test(value), { message: "The username cannot contain control characters." });
-const basicPasswordSchema = z
-  .string()
+const basicPasswordSchema = text()
   .max(4096, "Use at most 4096 characters.")
   .refine((value) => !/[\x00-\x1f\x7f]/.test(value), { message: "The password cannot contain control characters." });
 
@@ -164,9 +161,8 @@ export const authSchema = z.discriminatedUnion("authType", [
 export type AuthInput = z.infer<typeof authSchema>;
 
 export const connectionBaseSchema = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
-  baseUrl: z
-    .string()
+  name: text().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
+  baseUrl: text()
     .trim()
     .min(1, "Enter the base URL of the API.")
     .max(2048, "Use at most 2048 characters.")
@@ -199,7 +195,7 @@ export const NETWORK_LABEL: Record<Network, string> = {
 export const connectionNetworkSchema = z
   .object({
     network: z.enum(NETWORKS, { error: "Choose whether Keyway calls the API directly or through an agent." }).optional(),
-    agentId: z.string().trim().max(100, "Choose one of this team's agents.").optional(),
+    agentId: text().trim().max(100, "Choose one of this team's agents.").optional(),
   })
   .superRefine((value, ctx) => {
     if (value.network === "private" && !value.agentId) {

@@ -5,20 +5,22 @@ import { DomainError } from "../errors";
 import type { ConnectionStatus } from "../generated/prisma/enums";
 import { OutboundError, sendRequest } from "../outbound";
 import { accessTokenFor, TokenProblem } from "../oauth/tokens";
-import { applyAuth, redact, resolveRequestUrl, secretStrings, type ResolvedAuth } from "./apply-auth";
+import { applyAuth, applyAuthHeaders, authQueryParams, resolveRequestUrl, secretStrings, type ResolvedAuth } from "./apply-auth";
+import { redactHeaders, redactor } from "./redaction";
 import { connectionNotFound, openSecrets } from "./index";
 import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 import { connectionTls } from "./tls";
 import { connectionTunnel } from "../agents/tunnel";
+import { text } from "../schemas/text";
 
 
 export const testRequestSchema = z.object({
   method: z.enum(TEST_METHODS, { error: "Choose a method." }),
-  path: z.string().max(2048, "Use at most 2048 characters.").default(""),
+  path: text().max(2048, "Use at most 2048 characters.").default(""),
   headers: z.array(z.object({ name: headerNameSchema, value: headerValueSchema })).max(50, "Use at most 50 headers.").default([]),
-  body: z.string().max(1024 * 1024, "Use at most 1 MB.").default(""),
+  body: text().max(1024 * 1024, "Use at most 1 MB.").default(""),
 });
 export type TestRequestInput = z.infer<typeof testRequestSchema>;
 
@@ -52,7 +54,7 @@ function httpSummary(status: number): { ok: boolean; summary: string } {
 }
 
 /** Text of at most KEPT_BODY_BYTES (cut on a character boundary), JSON pretty-printed when it parses. */
-export function bodyForDisplay(body: Buffer, contentType: string | undefined): { text: string; truncated: boolean } {
+export function bodyForDisplay(body: Buffer, contentType: string | undefined, hide: (text: string) => string = (text) => text): { text: string; truncated: boolean } {
   const raw = body.toString("utf8");
   let text = raw;
   if (/\bjson\b/i.test(contentType ?? "") || /^\s*[[{]/.test(raw)) {
@@ -62,6 +64,8 @@ export function bodyForDisplay(body: Buffer, contentType: string | undefined): {
       // Not JSON after all (or cut off by the size limit): show it as it came.
     }
   }
+  // Before the cut, which could otherwise leave the start of a secret behind.
+  text = hide(text);
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= KEPT_BODY_BYTES) return { text, truncated: false };
   // Decoding a cut buffer may end in half a character; drop the replacement char it leaves.
@@ -74,6 +78,11 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return flat;
+}
+
+/** What of this auth is a credential on the wire: every header it sets and every query parameter it adds, whether marked secret or not. */
+function credentialNames(auth: ResolvedAuth): { headers: string[]; params: string[] } {
+  return { headers: Object.keys(applyAuthHeaders(auth, {})), params: authQueryParams(auth).map((param) => param.name) };
 }
 
 type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>>>;
@@ -94,39 +103,57 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
       body: sendsBody ? input.body : undefined,
       tls: connectionTls(connection, secrets),
       tunnel: connectionTunnel(connection),
+      credentials: credentialNames(auth),
     });
     const headers = flattenHeaders(response.headers);
-    const { text, truncated } = bodyForDisplay(response.body, headers["content-type"]);
-    const { ok, summary } = httpSummary(response.status);
+    const { text, truncated } = bodyForDisplay(response.body, headers["content-type"], redactor(hidden));
+    const outcome = httpSummary(response.status);
+    const { ok } = outcome;
+    const summary = response.withheldCredentials
+      ? `${outcome.summary} The API redirected to another origin (${new URL(response.finalUrl).host}); Keyway withheld the connection's credentials (headers, query parameters, client certificate) from it.`
+      : outcome.summary;
     view = {
       method: input.method,
-      url: redact(outgoing.url.href, hidden),
+      url: outgoing.url.href,
       ok,
       status: response.status,
       durationMs: Math.round(response.timings.totalMs),
       summary,
       errorKind: ok ? null : "http",
       responseHeaders: headers,
-      // An API may echo what it was sent; what is kept must not hold the connection's secrets.
-      responseBody: redact(text, hidden),
+      responseBody: text,
       responseTruncated: truncated,
     };
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
     view = {
       method: input.method,
-      url: redact(outgoing.url.href, hidden),
+      url: outgoing.url.href,
       ok: false,
       status: null,
       durationMs: Math.round(performance.now() - started),
-      summary: redact(error.message, hidden),
+      summary: error.message,
       errorKind: error.kind,
       responseHeaders: {},
       responseBody: null,
       responseTruncated: false,
     };
   }
+  // An API may echo what it was sent (a Link header repeats the query, a debug body the headers): nothing kept or shown may hold a secret.
+  view = redactOutcome(view, hidden);
   return { view, outgoing, sendsBody };
+}
+
+/** Everything of an outcome that is stored or shown, through the one redaction. */
+function redactOutcome(view: Outcome, hidden: string[]): Outcome {
+  const hide = redactor(hidden);
+  return {
+    ...view,
+    url: hide(view.url),
+    summary: hide(view.summary),
+    responseHeaders: redactHeaders(view.responseHeaders, hide),
+    responseBody: view.responseBody === null ? null : hide(view.responseBody),
+  };
 }
 
 /** A test that never reached the API because no access token could be had. */
@@ -167,8 +194,8 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
   let view: Outcome;
   let recorded: { headers: Record<string, string>; body: string | null } = { headers: {}, body: null };
   let needsReauth = false;
+  let hidden: string[] = [];
   if (isOAuthType(connection.authType)) {
-    const hidden: string[] = [];
     const withToken = async (accessToken: string) => {
       const auth: ResolvedAuth = { authType: "BEARER", accessToken };
       hidden.push(...secretStrings(auth, secretEntryNames(config)));
@@ -193,12 +220,14 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     if (first) recorded = requestRecord(first, input, hidden);
   } else {
     const auth = resolveAuth(connection.authType, config, secrets);
-    const hidden = secretStrings(auth, secretEntryNames(config));
+    hidden = secretStrings(auth, secretEntryNames(config));
     const result = await attempt(connection, input, url, auth, hidden, secrets);
     view = result.view;
     recorded = requestRecord(result, input, hidden);
   }
 
+  // Token errors are added to the summary above: the whole view goes through the redaction once more.
+  view = redactOutcome(view, hidden);
   const status: ConnectionStatus = view.ok ? "WORKING" : needsReauth ? "NEEDS_REAUTH" : "FAILING";
   const run = await db.$transaction(async (tx) => {
     const created = await tx.testRun.create({
@@ -241,9 +270,10 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
 }
 
 function requestRecord(result: Awaited<ReturnType<typeof attempt>>, input: TestRequestInput, hidden: string[]) {
+  const hide = redactor(hidden);
   return {
-    headers: Object.fromEntries(Object.entries(result.outgoing.headers).map(([name, value]) => [name, redact(value, hidden)])),
-    body: result.sendsBody ? redact(input.body, hidden).slice(0, KEPT_BODY_BYTES) : null,
+    headers: redactHeaders(result.outgoing.headers, hide),
+    body: result.sendsBody ? hide(input.body).slice(0, KEPT_BODY_BYTES) : null,
   };
 }
 

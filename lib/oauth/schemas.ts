@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { splitScopes as scopesFromText } from "./providers";
+import { text } from "../schemas/text";
 
 // What a user may type for OAuth: a registered client (the client form), and
 // the OAuth2 parts of a connection (the connection form). The browser and the
@@ -33,8 +34,7 @@ export const RESERVED_OAUTH_PARAMS = new Set([
 
 /** An endpoint URL: http(s), no credentials, no fragment (RFC 6749 3.1 and 3.2 forbid a fragment). */
 export function endpointUrlSchema(what: string) {
-  return z
-    .string()
+  return text()
     .trim()
     .min(1, `Enter the ${what}.`)
     .max(2048, "Use at most 2048 characters.")
@@ -57,8 +57,7 @@ export { splitScopes as scopesFromText } from "./providers";
 // RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-export const scopesTextSchema = z
-  .string()
+export const scopesTextSchema = text()
   .max(4096, "Use at most 4096 characters.")
   .superRefine((text, ctx) => {
     const bad = scopesFromText(text).find((scope) => !SCOPE_TOKEN.test(scope));
@@ -67,14 +66,13 @@ export const scopesTextSchema = z
   });
 
 export const extraParamSchema = z.object({
-  name: z
-    .string()
+  name: text()
     .trim()
     .min(1, "Enter a parameter name.")
     .max(128, "Use at most 128 characters.")
     .regex(/^[A-Za-z0-9_.~-]+$/, "A parameter name may contain letters, digits and _ . ~ - only.")
     .refine((name) => !RESERVED_OAUTH_PARAMS.has(name), { message: "Keyway sets this parameter itself." }),
-  value: z.string().max(2048, "Use at most 2048 characters."),
+  value: text().max(2048, "Use at most 2048 characters."),
 });
 export type ExtraParam = z.infer<typeof extraParamSchema>;
 
@@ -89,16 +87,15 @@ export const extraParamsSchema = z
     });
   });
 
-const clientIdSchema = z
-  .string()
+const clientIdSchema = text()
   .trim()
   .min(1, "Enter the client ID.")
   .max(512, "Use at most 512 characters.")
   .regex(/^[\x20-\x7e]+$/, "A client ID is printable ASCII.");
-const clientSecretSchema = z.string().max(4096, "Use at most 4096 characters.").regex(/^[^\x00-\x1f\x7f]*$/, "The secret cannot contain control characters.");
+const clientSecretSchema = text().max(4096, "Use at most 4096 characters.").regex(/^[^\x00-\x1f\x7f]*$/, "The secret cannot contain control characters.");
 
 /** The provider a client came from: a template id, an OpenID Connect issuer, or typed in. */
-export const clientProviderSchema = z.string().regex(/^(oidc|custom|[a-z]+)$/, "Choose a provider.");
+export const clientProviderSchema = text().regex(/^(oidc|custom|[a-z]+)$/, "Choose a provider.");
 
 /**
  * A registered OAuth client as the client form submits it. An empty secret on
@@ -107,7 +104,7 @@ export const clientProviderSchema = z.string().regex(/^(oidc|custom|[a-z]+)$/, "
  */
 export const oauthClientInputSchema = z
   .object({
-    name: z.string().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
+    name: text().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
     provider: clientProviderSchema,
     issuer: z.union([z.literal(""), endpointUrlSchema("issuer URL")]),
     authorizationUrl: endpointUrlSchema("authorization URL"),
@@ -121,7 +118,7 @@ export const oauthClientInputSchema = z
     tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
     pkce: z.boolean(),
     extraAuthParams: extraParamsSchema,
-    notes: z.string().max(2000, "Use at most 2000 characters."),
+    notes: text().max(2000, "Use at most 2000 characters."),
   })
   .superRefine((value, ctx) => {
     if (value.tokenAuthMethod === "none" && !value.pkce) {
@@ -134,7 +131,7 @@ export const oauthClientInputSchema = z
 export type OAuthClientInput = z.infer<typeof oauthClientInputSchema>;
 
 /** Registered client chosen in a connection ("" when the client is typed in place). */
-const clientRefSchema = z.string().max(40);
+const clientRefSchema = text().max(40);
 
 /**
  * OAuth2 authorization code grant, as the connection form submits it: a
@@ -145,10 +142,10 @@ export const oauthCodeAuthSchema = z
   .object({
     authType: z.literal("OAUTH2_CODE"),
     oauthClientRef: clientRefSchema,
-    authorizationUrl: z.string().trim().max(2048),
-    tokenUrl: z.string().trim().max(2048),
-    revocationUrl: z.string().trim().max(2048),
-    clientId: z.string().trim().max(512),
+    authorizationUrl: text().trim().max(2048),
+    tokenUrl: text().trim().max(2048),
+    revocationUrl: text().trim().max(2048),
+    clientId: text().trim().max(512),
     clientSecret: clientSecretSchema,
     tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
     pkce: z.boolean(),
@@ -163,12 +160,12 @@ export const oauthClientCredentialsAuthSchema = z
   .object({
     authType: z.literal("OAUTH2_CLIENT_CREDENTIALS"),
     oauthClientRef: clientRefSchema,
-    tokenUrl: z.string().trim().max(2048),
-    clientId: z.string().trim().max(512),
+    tokenUrl: text().trim().max(2048),
+    clientId: text().trim().max(512),
     clientSecret: clientSecretSchema,
     tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
     scopes: scopesTextSchema,
-    audience: z.string().trim().max(2048, "Use at most 2048 characters."),
+    audience: text().trim().max(2048, "Use at most 2048 characters."),
     extraParams: extraParamsSchema,
   })
   .superRefine((value, ctx) => {

@@ -76,6 +76,12 @@ export type OutboundRequest = {
   resolve?: Resolver;
   /** Send through this tunnel (a private-network connection's agent) rather than directly. */
   tunnel?: Tunnel;
+  /**
+   * The caller's credentials beyond Authorization and Cookie: header names and
+   * query parameter names that, like the client certificate, are withheld
+   * from every hop a redirect leads to on another origin.
+   */
+  credentials?: { headers: string[]; params: string[] };
 };
 
 export type OutboundResponse = {
@@ -86,6 +92,8 @@ export type OutboundResponse = {
   /** Every URL a redirect led to, in order; the last one is finalUrl. */
   redirects: string[];
   finalUrl: string;
+  /** A redirect led to another origin, which got none of the credentials (headers, query parameters, client certificate). */
+  withheldCredentials: boolean;
 };
 
 const DEFAULT_MAX_REDIRECTS = 5;
@@ -133,6 +141,10 @@ function createAgent(tls: TlsOptions | undefined, lookup: ReturnType<typeof guar
   });
 }
 
+function withoutClientCertificate(tls: TlsOptions | undefined): TlsOptions | undefined {
+  return tls?.ca ? { ca: tls.ca } : undefined;
+}
+
 function withoutHeaders(headers: Record<string, string>, drop: (name: string) => boolean): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name.toLowerCase())));
 }
@@ -159,10 +171,21 @@ async function readLimited(response: Pick<Dispatcher.ResponseData, "headers" | "
   return Buffer.concat(chunks, size);
 }
 
-type Hop = { url: URL; method: string; headers: Record<string, string>; body: string | Buffer | undefined };
+type Hop = { url: URL; method: string; headers: Record<string, string>; body: string | Buffer | undefined; crossedOrigin: boolean };
+
+/** What of a request must not reach another origin: Host, cookies, and every credential the caller named. */
+function originBoundHeaders(credentials: OutboundRequest["credentials"]): Set<string> {
+  return new Set([...ORIGIN_BOUND_HEADERS, ...(credentials?.headers ?? []).map((name) => name.toLowerCase())]);
+}
 
 /** The request a redirect leads to (recorded in redirects), or null when the response is not one to follow. */
-async function redirectHop(response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: { dump(): Promise<void> } }, hop: Hop, redirects: string[], maxRedirects: number): Promise<Hop | null> {
+async function redirectHop(
+  response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: { dump(): Promise<void> } },
+  hop: Hop,
+  redirects: string[],
+  maxRedirects: number,
+  credentials: OutboundRequest["credentials"],
+): Promise<Hop | null> {
   const location = [response.headers.location].flat()[0];
   if (!REDIRECT_STATUSES.has(response.statusCode) || location === undefined) return null;
   await response.body.dump().catch(() => undefined);
@@ -170,8 +193,15 @@ async function redirectHop(response: { statusCode: number; headers: Record<strin
     throw new OutboundError("too-many-redirects", `Stopped after ${maxRedirects} redirects: ${hop.url.host} redirected once more. The URL probably leads into a redirect loop.`);
   }
   const next = parseTarget(location, hop.url);
-  let { method, headers, body } = hop;
-  if (next.origin !== hop.url.origin) headers = withoutHeaders(headers, (name) => ORIGIN_BOUND_HEADERS.has(name));
+  let { method, headers, body, crossedOrigin } = hop;
+  if (next.origin !== hop.url.origin) {
+    // Once withheld, always: a later hop back to the first origin gets no credentials either (as the Fetch standard does with Authorization).
+    crossedOrigin = true;
+    const bound = originBoundHeaders(credentials);
+    headers = withoutHeaders(headers, (name) => bound.has(name));
+  }
+  // A redirect may carry the query on (an API key in it, say): no hop on another origin gets the caller's parameters.
+  if (crossedOrigin) for (const name of credentials?.params ?? []) next.searchParams.delete(name);
   // As browsers do (Fetch standard, "HTTP-redirect fetch"): 303 and a POST answered with 301/302 continue as GET without a body.
   if ((response.statusCode === 303 && method !== "GET" && method !== "HEAD") || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
     method = "GET";
@@ -179,7 +209,7 @@ async function redirectHop(response: { statusCode: number; headers: Record<strin
     headers = withoutHeaders(headers, (name) => name.startsWith("content-"));
   }
   redirects.push(next.href);
-  return { url: next, method, headers, body };
+  return { url: next, method, headers, body, crossedOrigin };
 }
 
 export async function sendRequest(options: OutboundRequest): Promise<OutboundResponse> {
@@ -200,14 +230,16 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
 
   const deadline = AbortSignal.timeout(timeoutMs);
   let notes: SocketNotes = { handshakeCompleted: false };
-  const agent = createAgent(options.tls, guardedLookup(allow, options.resolve ?? systemResolver), timeoutMs, () => notes);
+  const lookup = guardedLookup(allow, options.resolve ?? systemResolver);
+  let agent = createAgent(options.tls, lookup, timeoutMs, () => notes);
+  let crossedOrigin = false;
   const failure = (error: unknown, answered: boolean): OutboundError => {
     const context: FailureContext = {
       host: url.host,
       https: url.protocol === "https:",
       timeoutMs,
       timedOut: deadline.aborted,
-      sentClientCertificate,
+      sentClientCertificate: sentClientCertificate && !crossedOrigin,
       socketError: notes.error,
       handshakeCompleted: notes.handshakeCompleted,
       answered,
@@ -226,9 +258,14 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
         throw failure(error, false);
       }
 
-      const hop = await redirectHop(response, { url, method, headers, body }, redirects, maxRedirects);
+      const hop = await redirectHop(response, { url, method, headers, body, crossedOrigin }, redirects, maxRedirects, options.credentials);
       if (hop) {
-        ({ url, method, headers, body } = hop);
+        if (hop.crossedOrigin && !crossedOrigin && options.tls?.cert) {
+          // The client certificate is a credential too: another origin gets sockets without it (the CA still applies).
+          void agent.destroy().catch(() => undefined);
+          agent = createAgent(withoutClientCertificate(options.tls), lookup, timeoutMs, () => notes);
+        }
+        ({ url, method, headers, body, crossedOrigin } = hop);
         continue;
       }
 
@@ -245,6 +282,7 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
         timings: { totalMs: performance.now() - started },
         redirects,
         finalUrl: url.href,
+        withheldCredentials: crossedOrigin,
       };
     }
   } finally {
@@ -259,6 +297,7 @@ async function sendThroughTunnel(
   start: { url: URL; method: string; headers: Record<string, string>; body: string | Buffer | undefined; options: OutboundRequest; started: number; timeoutMs: number; maxBytes: number; maxRedirects: number },
 ): Promise<OutboundResponse> {
   let { url, method, headers, body } = start;
+  let crossedOrigin = false;
   const redirects: string[] = [];
   const deadline = AbortSignal.timeout(start.timeoutMs);
   const timedOut = () => new OutboundError("timeout", `No complete answer from ${url.host} through ${tunnel.label} within ${start.timeoutMs / 1000} seconds.`);
@@ -267,14 +306,15 @@ async function sendThroughTunnel(
     const remainingMs = Math.max(1, start.timeoutMs - (performance.now() - start.started));
     let response: TunnelResponse;
     try {
-      response = await tunnel.send({ origin: url, path: `${url.pathname}${url.search}`, method, headers, body: body ?? null, tls: start.options.tls, timeoutMs: remainingMs, signal: deadline });
+      const tls = crossedOrigin ? withoutClientCertificate(start.options.tls) : start.options.tls;
+      response = await tunnel.send({ origin: url, path: `${url.pathname}${url.search}`, method, headers, body: body ?? null, tls, timeoutMs: remainingMs, signal: deadline });
     } catch (error) {
       if (deadline.aborted) throw timedOut();
       throw error;
     }
-    const hop = await redirectHop(response, { url, method, headers, body }, redirects, start.maxRedirects);
+    const hop = await redirectHop(response, { url, method, headers, body, crossedOrigin }, redirects, start.maxRedirects, start.options.credentials);
     if (hop) {
-      ({ url, method, headers, body } = hop);
+      ({ url, method, headers, body, crossedOrigin } = hop);
       continue;
     }
     let received: Buffer;
@@ -284,6 +324,6 @@ async function sendThroughTunnel(
       if (deadline.aborted) throw timedOut();
       throw error;
     }
-    return { status: response.statusCode, headers: response.headers, body: received, timings: { totalMs: performance.now() - start.started }, redirects, finalUrl: url.href };
+    return { status: response.statusCode, headers: response.headers, body: received, timings: { totalMs: performance.now() - start.started }, redirects, finalUrl: url.href, withheldCredentials: crossedOrigin };
   }
 }

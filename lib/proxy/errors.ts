@@ -12,6 +12,7 @@ export type ProxyErrorCode =
   | "api_key_expired"
   | "connection_not_found"
   | "invalid_path"
+  | "method_not_allowed"
   | "needs_reauthorization"
   | "token_request_failed"
   | "connection_misconfigured"
@@ -20,6 +21,10 @@ export type ProxyErrorCode =
   | "upstream_timeout"
   | "agent_unavailable"
   | "internal_error";
+
+/** What the proxy forwards; TRACE and TRACK would echo the injected credentials back to the caller, CONNECT would open a tunnel. */
+export const PROXY_REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
+export const PROXY_ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 export class ProxyError extends Error {
   constructor(
@@ -40,6 +45,7 @@ export function connectionNotFound(): ProxyError {
 export function renderProxyError(error: ProxyError): { body: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", [KEYWAY_ERROR_HEADER]: error.code };
   if (error.status === 401) headers["www-authenticate"] = `Bearer realm="keyway", error="invalid_token"`;
+  if (error.status === 405) headers.allow = PROXY_ALLOWED_METHODS;
   return { body: JSON.stringify({ error: { code: error.code, message: error.message } }), headers };
 }
 

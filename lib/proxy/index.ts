@@ -5,10 +5,12 @@ import { recordKeyUse } from "../api-keys/usage";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
+import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
 import { notificationsLive } from "./listener";
-import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
+import { pathTrick } from "../connections/request-path";
+import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -26,7 +28,8 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // Next's server adds X-Forwarded-Host/-Port/-Proto naming Keyway itself; an upstream would build URLs from them.
 // (X-Forwarded-For stays: it is the chain of callers a proxy is expected to pass on.)
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
-const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]);
+// server.ts's own note of the caller's address is Keyway's, not the API's.
+const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", CLIENT_IP_HEADER]);
 const DROPPED_RESPONSE_HEADERS = new Set([...HOP_BY_HOP, "proxy-authenticate"]);
 // A request with a body cannot be sent twice without keeping the body; only bodiless requests are retried after a 401.
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
@@ -155,8 +158,16 @@ async function admit(keyHash: string, connectionId: string): Promise<Admission> 
   return { key: row, version: row.connectionVersion, connectionMissing: row.connectionVersion === null };
 }
 
+/** Refusals that need no key and no connection: a method that must not be forwarded, a path that could climb out of the base path. */
+function checkRequestShape(method: string, path: string) {
+  if (PROXY_REFUSED_METHODS.has(method)) throw new ProxyError(405, "method_not_allowed", `The proxy does not forward ${method} requests.`);
+  const trick = pathTrick(path);
+  if (trick) throw new ProxyError(400, "invalid_path", trick);
+}
+
 /** Forwards one request; Keyway's own refusals are thrown as ProxyError for the server in front to render. */
 export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
+  checkRequestShape(input.method.toUpperCase(), input.path);
   const forwarded = forwardedHeaders(input.headers);
   const keyHash = hashApiKey(apiKeyOf(forwarded.authorization));
   const { key: check, version, connectionMissing } = await admit(keyHash, input.connectionId);

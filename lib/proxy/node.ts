@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { config } from "../config";
+import type { Duplex } from "node:stream";
+import { stampClientIp } from "../request-ip";
 import { ProxyError, renderProxyError } from "./errors";
 import { proxyRequest } from "./index";
 
@@ -14,14 +15,11 @@ export function isProxyUrl(url: string | undefined): boolean {
   return url !== undefined && url.startsWith("/api/proxy/");
 }
 
-/** The caller's address: the socket's, or with KEYWAY_TRUST_PROXY the client the first proxy in front saw. */
-function callerIp(request: IncomingMessage): string {
-  const forwarded = request.headers["x-forwarded-for"];
-  if (config().KEYWAY_TRUST_PROXY && typeof forwarded === "string") {
-    const first = forwarded.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  return request.socket.remoteAddress ?? "unknown";
+/** Node hands CONNECT to its own event, not to the request handler: answer it as the proxy answers TRACE. */
+export function refuseConnect(socket: Duplex) {
+  const { body, headers } = renderProxyError(new ProxyError(405, "method_not_allowed", "Keyway does not open tunnels (CONNECT)."));
+  const lines = Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([name, value]) => `${name}: ${value}`);
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
 function sendError(response: ServerResponse, error: ProxyError) {
@@ -41,7 +39,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       search: match[3] ?? "",
       headers: Object.entries(request.headers),
       body: request,
-      ip: callerIp(request),
+      ip: stampClientIp(request),
     });
     response.writeHead(output.status, output.headers);
     const body = output.body;

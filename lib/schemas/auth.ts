@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { text } from "./text";
 
 // Shared by the forms (checked in the browser before sending) and the server
 // actions (checked again: the browser is never trusted).
-export const emailSchema = z
-  .string()
+export const emailSchema = text()
   .trim()
   .min(1, "Enter your email address.")
   .max(254, "That email address is too long.")
@@ -12,16 +12,15 @@ export const emailSchema = z
 
 export const signInSchema = z.object({
   email: emailSchema,
-  password: z.string().min(1, "Enter your password.").max(200, "That password is too long."),
+  password: text().min(1, "Enter your password.").max(200, "That password is too long."),
 });
 
-export const passwordSchema = z
-  .string()
+export const passwordSchema = text()
   .min(10, "Use at least 10 characters.")
   .max(200, "Use at most 200 characters.");
 
 export const signUpSchema = z.object({
-  name: z.string().trim().min(1, "Enter your name.").max(80, "Use at most 80 characters."),
+  name: text().trim().min(1, "Enter your name.").max(80, "Use at most 80 characters."),
   email: emailSchema,
   password: passwordSchema,
 });

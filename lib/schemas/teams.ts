@@ -1,16 +1,16 @@
 import { z } from "zod";
+import { text } from "./text";
 
 export const ROLES = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
 export const roleSchema = z.enum(ROLES, { error: "Choose a role." });
 
 export const teamNameSchema = z.object({
-  name: z.string().trim().min(2, "Use at least 2 characters.").max(60, "Use at most 60 characters."),
+  name: text().trim().min(2, "Use at least 2 characters.").max(60, "Use at most 60 characters."),
 });
 
 export const invitationSchema = z.object({
   role: roleSchema,
-  email: z
-    .string()
+  email: text()
     .trim()
     .max(254)
     .optional()
@@ -19,10 +19,10 @@ export const invitationSchema = z.object({
 });
 
 export const roleChangeSchema = z.object({
-  membershipId: z.string().min(1),
+  membershipId: text().min(1),
   role: roleSchema,
 });
 
-export const membershipRefSchema = z.object({ membershipId: z.string().min(1) });
-export const invitationRefSchema = z.object({ invitationId: z.string().min(1) });
-export const deleteTeamSchema = z.object({ confirmSlug: z.string().trim() });
+export const membershipRefSchema = z.object({ membershipId: text().min(1) });
+export const invitationRefSchema = z.object({ invitationId: text().min(1) });
+export const deleteTeamSchema = z.object({ confirmSlug: text().trim() });

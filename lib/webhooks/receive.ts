@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { db } from "../db";
 import { takeWebhookHit } from "../auth/rate-limit";
 import { decryptSecret } from "../crypto";
@@ -11,7 +12,7 @@ import { countRefusal, storeEvent } from "./store";
 // the status and JSON the route sends. Never logs a secret or a body.
 
 export type ReceiveOutcome = {
-  status: 202 | 401 | 404 | 413 | 429;
+  status: 202 | 401 | 404 | 408 | 413 | 429;
   body: { id: string; receivedAt: string } | { error: { code: string; message: string } };
   headers?: Record<string, string>;
 };
@@ -38,23 +39,39 @@ export function headersToStore(headers: Headers): Record<string, string> {
 }
 
 /**
- * The body, or "too_large" as soon as more than `limit` bytes arrived (the
- * rest is not read). A chunked body has no Content-Length to check first.
+ * The body, or "too_large" as soon as more than `limit` bytes arrived, or
+ * "timeout" when the whole body has not arrived within `timeoutMs` (the rest
+ * is not read). A chunked body has no Content-Length to check first, and a
+ * sender that stalls mid-body would otherwise hold its memory for as long as
+ * Node lets a request last (300 s).
  */
-export async function readBodyWithin(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | "too_large"> {
+export async function readBodyWithin(body: ReadableStream<Uint8Array> | null, limit: number, timeoutMs = Infinity): Promise<Uint8Array | "too_large" | "timeout"> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return "too_large";
+  let timedOut = false;
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => {
+        timedOut = true;
+        // Ends the pending read (done), and tells the stream's source to stop.
+        reader.cancel().catch(() => {});
+      }, timeoutMs)
+    : undefined;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (timedOut) return "timeout";
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        return "too_large";
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const all = new Uint8Array(total);
   let offset = 0;
@@ -98,8 +115,11 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
     });
   }
 
-  const body = await readBodyWithin(request.body, MAX_WEBHOOK_BODY_BYTES);
+  const timeoutMs = config().KEYWAY_WEBHOOK_BODY_TIMEOUT_MS;
+  const body = await readBodyWithin(request.body, MAX_WEBHOOK_BODY_BYTES, timeoutMs);
   if (body === "too_large") return tooLarge();
+  // Connection: close, so the server does not wait for the rest of the body on this socket either.
+  if (body === "timeout") return refuse(408, "body_timeout", `The body did not arrive in full within ${timeoutMs / 1000} s; nothing was stored.`, { Connection: "close" });
 
   let signatureVerified: boolean | null = null;
   if (connection.webhookSecret) {

@@ -69,6 +69,7 @@ function startUpstream(): Promise<{ server: Server; url: string; seen: Seen[] }>
         };
         return pump();
       }
+      if (request.url?.startsWith("/away")) return void response.writeHead(302, { location: new URL(request.url, "http://x").searchParams.get("to")! }).end();
       if (request.url?.startsWith("/moved")) return void response.writeHead(302, { location: "/v1/items?after=redirect" }).end();
       response.writeHead(200, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] }).end(JSON.stringify({ ok: true, echo: entry }));
     });
@@ -204,6 +205,32 @@ describe("a private-network connection", () => {
     expect(agentLog.some((line) => /GET http:\/\/127\.0\.0\.1:\d+\/v1\/items → 200/.test(line))).toBe(true);
     expect(agentLog.join("\n")).not.toContain("inside-secret");
     expect(agentLog.join("\n")).not.toContain("page=2");
+  });
+
+  it("withholds the connection's credentials from a redirect's other origin, each hop through the agent", async () => {
+    const elsewhere = await new Promise<{ server: Server; url: string; seen: Seen[] }>((resolve) => {
+      const seen: Seen[] = [];
+      const server = createServer((request, response) => {
+        seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: "" });
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+      server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }));
+    });
+    try {
+      startAgent();
+      await online();
+      const id = await createPrivateConnection("moving", upstream.url);
+      const run = await testRequest(id, `/away?to=${encodeURIComponent(`${elsewhere.url}/landed`)}`);
+      expect(upstream.seen.at(-1)!.headers["x-api-key"]).toBe("inside-secret");
+      expect(elsewhere.seen).toHaveLength(1);
+      expect(elsewhere.seen[0]!.url).toBe("/landed");
+      expect(elsewhere.seen[0]!.headers["x-api-key"]).toBeUndefined();
+      expect(run.ok).toBe(true);
+      expect(run.summary).toMatch(/withheld the connection's credentials/);
+    } finally {
+      elsewhere.server.closeAllConnections();
+      await new Promise((resolve) => elsewhere.server.close(resolve));
+    }
   });
 
   it("fails at once, naming the agent, while the agent is stopped, and works again once it is back", async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect as connectSocket, type AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
@@ -475,6 +475,63 @@ describe("through Keyway's own HTTP server (server.ts)", () => {
         }).on("error", reject);
       });
       expect(escaped).toEqual({ status: 400, code: "invalid_path" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+// Issue 14, items 6 and 7: paths an API behind could read as climbing out of
+// the base path, and methods that must not be forwarded, are refused before
+// anything is sent, through both of the proxy's faces.
+const PATH_TRICKS = ["/..%2fsecret", "/%2e%2e%2fsecret", "/..%5Csecret", "/..\\secret", "/..;/secret", "/%2e%2e;x/secret", "/a/%00/secret", "/.%2e/secret"];
+
+/** One raw request line to a server, as a client that does not normalise anything would send it. */
+function rawRequest(port: number, method: string, path: string): Promise<{ status: number; code: string | undefined; allow: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket = connectSocket(port, "127.0.0.1", () => socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`));
+    let text = "";
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
+    socket.on("end", () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, "im").exec(text)?.[1]?.trim();
+      resolve({ status, code: header("x-keyway-error"), allow: header("allow") });
+    });
+    socket.on("error", reject);
+  });
+}
+
+describe("path tricks and unforwardable methods", () => {
+  it("the route handler answers 400 invalid_path and 405, and the API hears nothing", async () => {
+    const id = await createConnection({ name: "tricked", baseUrl: `${upstream.url}/base`, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "trick-secret", secret: true }] });
+    const before = upstream.seen.length;
+    for (const trick of PATH_TRICKS) {
+      const escaped = await proxy.handleProxyRequest({ request: new Request(`http://keyway.test/x`, { headers: { authorization: `Bearer ${key}` } }), connectionId: id, path: trick, ip: "127.0.0.1" });
+      expect(await keywayError(escaped), trick).toMatchObject({ status: 400, code: "invalid_path" });
+    }
+    for (const method of ["TRACE", "TRACK", "CONNECT"]) {
+      const refused = await proxy.proxyRequest({ method, connectionId: id, path: "/x", search: "", headers: [["authorization", `Bearer ${key}`]], body: null, ip: "127.0.0.1" }).catch((error: unknown) => error);
+      expect(refused, method).toMatchObject({ status: 405, code: "method_not_allowed" });
+    }
+    expect(upstream.seen.length).toBe(before);
+    expect((await call(id, "/a%2Fb/file.v2.json")).status).toBe(200);
+  });
+
+  it("Keyway's own server answers them the same way, CONNECT included", async () => {
+    const { serveProxyRequest, refuseConnect } = await import("@/lib/proxy/node");
+    const server = createServer((request, response) => void serveProxyRequest(request, response));
+    server.on("connect", (_request, socket) => refuseConnect(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const id = await createConnection({ name: "tricked raw", baseUrl: `${upstream.url}/base`, authType: "NONE" });
+      const before = upstream.seen.length;
+      for (const trick of PATH_TRICKS) expect(await rawRequest(port, "GET", `/api/proxy/${id}${trick}`), trick).toMatchObject({ status: 400, code: "invalid_path" });
+      // (TRACK never gets this far: Node's HTTP parser does not know it and answers 400 itself.)
+      for (const method of ["TRACE"]) expect(await rawRequest(port, method, `/api/proxy/${id}/x`), method).toEqual({ status: 405, code: "method_not_allowed", allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+      expect(await rawRequest(port, "CONNECT", `127.0.0.1:${new URL(upstream.url).port}`)).toMatchObject({ status: 405, code: "method_not_allowed" });
+      expect(upstream.seen.length).toBe(before);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

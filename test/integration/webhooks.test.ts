@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { fromAddress } from "../support/client-ip";
 import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
 
@@ -42,7 +43,7 @@ function post(token: string, body: BodyInit | null, headers: Record<string, stri
   const request = new Request(`http://keyway.test/api/hooks/${token}`, {
     method: "POST",
     body,
-    headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.7", ...headers },
+    headers: { "content-type": "application/json", ...fromAddress("203.0.113.7"), ...headers },
     ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);
   return handler(request, { params: Promise.resolve({ token }) });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { signBody, verifySignature } from "@/lib/webhooks/signature";
 import { webhookSigningSchema } from "@/lib/webhooks/schemas";
 import { describeBody } from "@/lib/webhooks/events";
+import { fromAddress } from "../support/client-ip";
 import { headersToStore, readBodyWithin, sourceAddress } from "@/lib/webhooks/receive";
 
 const SECRET = "It's a Secret to Everybody";
@@ -88,8 +89,8 @@ describe("bodies and headers", () => {
   });
 
   it("shows an IPv4 client seen through an IPv6 socket as IPv4", () => {
-    expect(sourceAddress(new Headers({ "x-forwarded-for": "::ffff:203.0.113.9" }))).toBe("203.0.113.9");
-    expect(sourceAddress(new Headers({ "x-forwarded-for": "2001:db8::1" }))).toBe("2001:db8::1");
+    expect(sourceAddress(new Headers(fromAddress("::ffff:203.0.113.9")))).toBe("203.0.113.9");
+    expect(sourceAddress(new Headers(fromAddress("2001:db8::1")))).toBe("2001:db8::1");
     expect(sourceAddress(new Headers())).toBe("unknown");
   });
 

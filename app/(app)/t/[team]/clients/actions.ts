@@ -9,27 +9,28 @@ import { parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
 import { createOAuthClient, deleteOAuthClient, discoverForForm, updateOAuthClient } from "@/lib/oauth/clients";
 import type { DiscoveredEndpoints } from "@/lib/oauth/http";
 import { endpointUrlSchema, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+import { text } from "@/lib/schemas/text";
 
 // Members register and edit the team's OAuth clients (as they do
 // connections); viewers only read. Each action checks again on the server.
 
 const draftShape = z.object({
-  name: z.string(),
-  provider: z.string(),
-  issuer: z.string(),
-  authorizationUrl: z.string(),
-  tokenUrl: z.string(),
-  revocationUrl: z.string(),
-  parUrl: z.string(),
-  clientId: z.string(),
-  clientSecret: z.string(),
-  scopes: z.string(),
+  name: text(),
+  provider: text(),
+  issuer: text(),
+  authorizationUrl: text(),
+  tokenUrl: text(),
+  revocationUrl: text(),
+  parUrl: text(),
+  clientId: text(),
+  clientSecret: text(),
+  scopes: text(),
   scopeSeparator: z.enum([" ", ","]),
   tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
   pkce: z.boolean(),
-  extraAuthParams: z.array(z.object({ name: z.string(), value: z.string() })).max(100),
-  notes: z.string(),
-  placeholders: z.record(z.string(), z.string()),
+  extraAuthParams: z.array(z.object({ name: text(), value: text() })).max(100),
+  notes: text(),
+  placeholders: z.record(text(), text()),
 }) satisfies z.ZodType<ClientDraft>;
 
 function readDraft(formData: FormData): ClientDraft | undefined {
