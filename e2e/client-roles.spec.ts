@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/csp";
 import { createInvitationLink, createTeam, freshEmail, newPhoneOrDesktop, signUp } from "./support/journeys";
 
 // Registering, editing and deleting a team's OAuth clients is for admins and
