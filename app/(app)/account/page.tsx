@@ -58,7 +58,7 @@ export default async function AccountPage() {
                     <span title={s.userAgent ?? undefined}>{deviceOf(s.userAgent)}</span> {s.current ? <Badge tone="green">This browser</Badge> : null}
                   </p>
                   <p className="text-slate-600">
-                    {s.ip ?? "Unknown address"} · signed in {formatDateTime(s.createdAt)}
+                    {s.ip?.replace(/^::ffff:/, "") ?? "Unknown address"} · signed in {formatDateTime(s.createdAt)}
                   </p>
                   <p className="text-slate-600">Last seen {formatDateTime(s.lastSeenAt)}</p>
                 </div>
