@@ -19,6 +19,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Build output and icons carry no script to protect; server.ts gives them the fixed headers.
-  matcher: ["/((?!_next/static|_next/image|favicon\\.ico|icon\\.svg).*)"],
+  // Build output, hot reload and icons carry no script to protect (and a WebSocket upgrade must not pass here); server.ts gives them the fixed headers.
+  matcher: ["/((?!_next/|favicon\\.ico|icon\\.svg).*)"],
 };

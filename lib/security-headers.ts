@@ -19,7 +19,8 @@ function publicUrlIsHttps(): boolean {
  * The policy of an HTML answer. Scripts run only with this request's nonce
  * (Next puts it on its own scripts, having read it from the request's CSP
  * header); 'strict-dynamic' lets those load the chunks they need.
- * Development adds 'unsafe-eval', which React's refresh and error overlay use.
+ * Development adds 'unsafe-eval', which React's refresh and error overlay use,
+ * and inline styles.
  * Styles: Tailwind's stylesheet comes from 'self' and <style> elements need the
  * nonce; style attributes (React's style prop, Next's route announcer) stay
  * allowed, as they cannot run code.
@@ -30,7 +31,8 @@ export function pageContentSecurityPolicy(nonce: string, dev = process.env.NODE_
   const directives = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    // Next's development overlay and hot reload add <style> elements without a nonce.
+    dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
