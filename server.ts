@@ -17,6 +17,7 @@ import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUp
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
 import { stampClientIp } from "./lib/request-ip";
+import { fixedSecurityHeaders, NON_PAGE_CONTENT_SECURITY_POLICY } from "./lib/security-headers";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -29,6 +30,9 @@ async function main() {
   const server = createServer((request, response) => {
     stampClientIp(request);
     const path = request.url?.split("?")[0];
+    // Every answer gets the security headers; for what Next serves, proxy.ts replaces this CSP with a page's (nonce and all).
+    for (const [name, value] of Object.entries(fixedSecurityHeaders())) response.setHeader(name, value);
+    response.setHeader("Content-Security-Policy", NON_PAGE_CONTENT_SECURITY_POLICY);
     if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
     else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
     else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);

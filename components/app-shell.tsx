@@ -77,7 +77,9 @@ function UserBlock({ user }: { user: SessionUser }) {
   return (
     <div className="flex items-center justify-between gap-2">
       <div className="min-w-0">
-        <p className="truncate text-sm font-medium text-slate-900">{user.name}</p>
+        <Link href="/account" className="block truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline" aria-label={`Your account: ${user.name}`}>
+          {user.name}
+        </Link>
         <p className="truncate text-xs text-slate-600">{user.email}</p>
       </div>
       <form action={signOutAction}>

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/csp";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
 import { startEchoUpstream } from "./support/upstream";

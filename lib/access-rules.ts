@@ -8,8 +8,8 @@ export const ROLE_LABEL: Record<Role, string> = { OWNER: "Owner", ADMIN: "Admin"
 
 export const ROLE_DESCRIPTION: Record<Role, string> = {
   OWNER: "Everything, including deleting the team and managing owners.",
-  ADMIN: "Manages members, OAuth clients, API keys and reads the audit log.",
-  MEMBER: "Creates, edits and uses connections.",
+  ADMIN: "Also manages members, OAuth clients, API keys, agents and the team's name, and reads the audit log.",
+  MEMBER: "Creates, edits and uses connections, choosing among the team's OAuth clients.",
   VIEWER: "Reads connections and their history; changes nothing.",
 };
 

@@ -35,11 +35,14 @@ export const AUDIT_ACTIONS = [
   "agent.registered",
   "agent.revoked",
   "agent.deleted",
+  "account.password_changed",
+  "account.password_reset",
+  "account.sessions_revoked",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key", "agent"] as const;
+export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key", "agent", "account"] as const;
 export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 
 export type AuditInput = {

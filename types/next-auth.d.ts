@@ -1,4 +1,12 @@
+import "next-auth";
 import "next-auth/jwt";
+
+declare module "next-auth" {
+  interface Session {
+    /** The Session row this browser is signed in with, so the account page can mark it and keep it on "sign out everywhere else". Not a credential: the signed JWT is. */
+    sessionId?: string;
+  }
+}
 
 declare module "next-auth/jwt" {
   interface JWT {

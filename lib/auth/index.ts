@@ -119,6 +119,7 @@ export const authConfig: NextAuthConfig = {
         session.user.email = token.email ?? session.user.email;
         session.user.name = token.name ?? session.user.name;
       }
+      if (typeof token.sid === "string") session.sessionId = token.sid;
       return session;
     },
   },

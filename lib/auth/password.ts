@@ -1,4 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+// Every path that sets a password hashes it here, so loading this module arms the
+// shared password rule with the common-password list (lib/schemas/auth.ts).
+import "./common-passwords";
 
 // scrypt is memory-hard and ships with Node, so no native addon to build.
 // N=2^15, r=8 uses 32 MiB per hash: about 50-100 ms on one core.

@@ -10,3 +10,8 @@ export const currentUser = cache(async (): Promise<SessionUser | null> => {
   if (!user?.id || !user.email) return null;
   return { id: user.id, email: user.email, name: user.name ?? user.email };
 });
+
+/** The id of the Session row this request is signed in with (lib/auth/sessions.ts). */
+export async function currentSessionId(): Promise<string | undefined> {
+  return (await auth())?.sessionId;
+}

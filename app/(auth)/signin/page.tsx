@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { Card } from "@/components/ui";
+import { Alert, Card } from "@/components/ui";
 import { SubmitButton } from "@/components/form";
 import { oidcConfig } from "@/lib/config";
 import { currentUser } from "@/lib/auth/session";
@@ -29,6 +29,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <Card>
       <h1 className="mb-1 text-xl font-semibold text-slate-900">Sign in to Keyway</h1>
       <p className="mb-5 text-sm text-slate-600">Use your email and password{sso ? ", or your organisation's single sign-on" : ""}.</p>
+      {params.reset === "1" ? (
+        <div className="mb-4">
+          <Alert tone="green">Your new password is set. Sign in with it.</Alert>
+        </div>
+      ) : null}
       {sso ? (
         <>
           <form action={singleSignOnAction}>

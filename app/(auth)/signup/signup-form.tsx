@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert } from "@/components/ui";
-import { signUpSchema } from "@/lib/schemas/auth";
+import { PASSWORD_MIN_LENGTH, signUpSchema } from "@/lib/schemas/auth";
 import { signUpAction } from "../actions";
 
 export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
@@ -19,7 +19,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
       {callbackUrl ? <input type="hidden" name="callbackUrl" value={callbackUrl} /> : null}
       <Field label="Your name" name="name" autoComplete="name" defaultValue={state.values?.name} error={errors.name} required />
       <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={state.values?.email} error={errors.email} required />
-      <Field label="Password" name="password" type="password" autoComplete="new-password" error={errors.password} hint="At least 10 characters." required />
+      <Field label="Password" name="password" type="password" autoComplete="new-password" error={errors.password} hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} required />
       <SubmitButton className="w-full" pendingText="Creating your account…">
         Create account
       </SubmitButton>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { CopyField } from "@/components/copy-button";
 import { Logo } from "@/components/ui";
+import { roleAtLeast } from "@/lib/access-rules";
 import { currentUser } from "@/lib/auth/session";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { PROVIDER_IDS, PROVIDERS, type GuideStep } from "@/lib/oauth/providers";
@@ -15,7 +16,7 @@ export const metadata: Metadata = { title: "Registering an OAuth client" };
 // provider steps come from lib/oauth/providers.ts, the same entries the
 // client form fills itself from, with this instance's callback URL and host
 // put in. Readable without signing in; signed in, its buttons open the
-// client form in the reader's team.
+// client form in a team the reader administers (only admins register clients).
 
 /** A step's text with {callbackUrl} and {domain} shown as code. */
 function StepText({ text, callback, domain }: { text: string; callback: string; domain: string }) {
@@ -69,7 +70,7 @@ function Section({ id, title, children }: { id: string; title: string; children:
 
 export default async function RegisterClientGuide() {
   const user = await currentUser();
-  const team = user ? (await teamsOf(user.id)).find((t) => t.role !== "VIEWER") : undefined;
+  const team = user ? (await teamsOf(user.id)).find((t) => roleAtLeast(t.role, "ADMIN")) : undefined;
   const callback = callbackUrl();
   const domain = new URL(callback).hostname;
   const createHref = (provider: string) => (team ? `/t/${team.slug}/clients/new?provider=${provider}` : `/signin?callbackUrl=${encodeURIComponent(`/guide/register-client#${provider}`)}`);

@@ -18,6 +18,7 @@ const OBJECT_LABEL: Record<(typeof AUDIT_OBJECT_TYPES)[number], string> = {
   oauth_client: "OAuth client",
   api_key: "API key",
   agent: "Agent",
+  account: "Account",
 };
 
 type Search = Record<string, string | string[] | undefined>;

@@ -11,8 +11,10 @@ import type { DiscoveredEndpoints } from "@/lib/oauth/http";
 import { endpointUrlSchema, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
 import { text } from "@/lib/schemas/text";
 
-// Members register and edit the team's OAuth clients (as they do
-// connections); viewers only read. Each action checks again on the server.
+// Admins register, edit and delete the team's OAuth clients: a client decides
+// which provider accounts and scopes every connection can reach, so it is
+// managed like members and API keys. Members only choose one for a connection.
+// Each action checks again on the server.
 
 const draftShape = z.object({
   name: text(),
@@ -45,7 +47,7 @@ function readDraft(formData: FormData): ClientDraft | undefined {
 }
 
 export async function saveClientAction(teamSlug: string, clientId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
-  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const draft = readDraft(formData);
   if (!draft) return { error: "The form could not be read. Reload the page and try again." };
   const parsed = parseClientDraft(draft);
@@ -64,7 +66,7 @@ export async function saveClientAction(teamSlug: string, clientId: string | null
 }
 
 export async function deleteClientAction(teamSlug: string, clientId: string, _previous: FormState, formData: FormData): Promise<FormState> {
-  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const { team, actor } = await requireMember(teamSlug, "ADMIN");
   if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to delete this client." };
   try {
     await deleteOAuthClient(team.id, actor, clientId);
@@ -79,7 +81,7 @@ export type DiscoverState = { endpoints?: DiscoveredEndpoints; error?: string };
 
 /** Reads an issuer's discovery document for the form (through outbound safety, like every request Keyway sends). */
 export async function discoverAction(teamSlug: string, issuer: string): Promise<DiscoverState> {
-  await requireMember(teamSlug, "MEMBER");
+  await requireMember(teamSlug, "ADMIN");
   const url = endpointUrlSchema("issuer URL").safeParse(issuer);
   if (!url.success) return { error: url.error.issues[0]?.message ?? "Enter the issuer URL." };
   try {

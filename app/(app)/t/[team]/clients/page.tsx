@@ -20,7 +20,7 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
   const { team: slug } = await params;
   const { deleted } = await searchParams;
   const { team, membership } = await requireMember(slug);
-  const canEdit = roleAtLeast(membership.role, "MEMBER");
+  const canEdit = roleAtLeast(membership.role, "ADMIN");
   const clients = await listOAuthClients(team.id);
   const current = callbackUrl();
   const newButton = canEdit ? <LinkButton href={`/t/${slug}/clients/new`}>Register a client</LinkButton> : null;
@@ -28,7 +28,7 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
     <>
       <PageHeader
         title="OAuth clients"
-        description="The OAuth clients your team registered with providers such as Google, GitHub or Microsoft: their endpoints, scopes and secret, kept once for every connection that uses them."
+        description={`The OAuth clients your team registered with providers such as Google, GitHub or Microsoft: their endpoints, scopes and secret, kept once for every connection that uses them.${canEdit ? "" : " Team admins register and change them; members choose one for a connection."}`}
         actions={clients.length > 0 ? newButton : null}
       />
       {deleted ? (

@@ -27,6 +27,8 @@ type SavedCertificate = { subject: string | null; expiresAt: string | null } | n
 type Props = {
   teamSlug: string;
   oauthClients: ClientChoice[];
+  /** Admins and owners register clients; a member only chooses one. */
+  canRegisterClients: boolean;
   callbackUrl: string;
   initial: ConnectionDraft;
   hints: SecretHints;
@@ -43,7 +45,7 @@ function savedHint(hint: SecretHints[string] | undefined): string | undefined {
   return hint.lastFour ? `Saved, ends in ${hint.lastFour}. Leave empty to keep it, or type a new value.` : "Saved. Leave empty to keep it, or type a new value.";
 }
 
-export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, hints, savedCertificate, agents, action, cancelHref, submitLabel }: Props) {
+export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, callbackUrl, initial, hints, savedCertificate, agents, action, cancelHref, submitLabel }: Props) {
   const [draft, setDraft] = useState<ConnectionDraft>(initial);
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
@@ -137,7 +139,7 @@ export function ConnectionForm({ teamSlug, oauthClients, callbackUrl, initial, h
               />
             ) : null}
             {draft.authType === "OAUTH2_CODE" || draft.authType === "OAUTH2_CLIENT_CREDENTIALS" ? (
-              <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
+              <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} canRegisterClients={canRegisterClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
             ) : null}
           </FormSection>
 

@@ -15,13 +15,14 @@ type Props = {
   teamSlug: string;
   draft: OAuthDraft;
   clients: ClientChoice[];
+  canRegisterClients: boolean;
   callbackUrl: string;
   errors: Record<string, string>;
   hints: SecretHints;
   onChange: (patch: Partial<OAuthDraft>) => void;
 };
 
-export function OAuthFields({ grant, teamSlug, draft, clients, callbackUrl, errors, hints, onChange }: Props) {
+export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClients, callbackUrl, errors, hints, onChange }: Props) {
   const chosen = clients.find((c) => c.id === draft.clientRef);
   const code = grant === "OAUTH2_CODE";
   const secretHint = hints.clientSecret
@@ -41,9 +42,13 @@ export function OAuthFields({ grant, teamSlug, draft, clients, callbackUrl, erro
         hint={
           <>
             A client your team registered with the provider keeps its endpoints and secret in one place for every connection that uses it.{" "}
-            <Link href={`/t/${teamSlug}/clients/new`} className="font-medium text-brand-700 hover:underline">
-              Register a client
-            </Link>
+            {canRegisterClients ? (
+              <Link href={`/t/${teamSlug}/clients/new`} className="font-medium text-brand-700 hover:underline">
+                Register a client
+              </Link>
+            ) : (
+              "A team admin registers clients."
+            )}
           </>
         }
       >

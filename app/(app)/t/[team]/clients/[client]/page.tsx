@@ -31,7 +31,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
   const { saved } = await searchParams;
   const { team, membership } = await requireMember(slug);
   const client = await findOAuthClientOr404(team.id, clientId);
-  const canEdit = roleAtLeast(membership.role, "MEMBER");
+  const canEdit = roleAtLeast(membership.role, "ADMIN");
   // The audit log is for admins; so is this client's part of it.
   const trail = roleAtLeast(membership.role, "ADMIN") ? await listAuditEvents(team.id, { objectId: client.id }, TRAIL_LENGTH) : null;
   const template = providerTemplate(client.provider);

@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Register an OAuth client" };
 export default async function NewClientPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ provider?: string }> }) {
   const { team: slug } = await params;
   const { provider } = await searchParams;
-  await requireMember(slug, "MEMBER");
+  await requireMember(slug, "ADMIN");
   const template = provider ? providerTemplate(provider) : undefined;
   const initial = template ? applyTemplate(emptyClientDraft(), template) : { ...emptyClientDraft(), provider: provider === "oidc" ? "oidc" : "custom" };
   return (

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui";
-import { requireMember } from "@/lib/access";
+import { requireMember, roleAtLeast } from "@/lib/access";
 import { clientChoices } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { emptyDraft } from "@/lib/connections/form-payload";
@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "New connection" };
 
 export default async function NewConnectionPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  const { team } = await requireMember(slug, "MEMBER");
+  const { team, membership } = await requireMember(slug, "MEMBER");
   const [oauthClients, agents] = await Promise.all([clientChoices(team.id), teamAgentChoices(team.id)]);
   return (
     <div className="max-w-3xl">
@@ -21,6 +21,7 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
       <ConnectionForm
         teamSlug={slug}
         oauthClients={oauthClients}
+        canRegisterClients={roleAtLeast(membership.role, "ADMIN")}
         callbackUrl={callbackUrl()}
         initial={emptyDraft()}
         hints={{}}

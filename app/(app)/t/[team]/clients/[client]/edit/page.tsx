@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Edit OAuth client" };
 
 export default async function EditClientPage({ params }: { params: Promise<{ team: string; client: string }> }) {
   const { team: slug, client: clientId } = await params;
-  const { team } = await requireMember(slug, "MEMBER");
+  const { team } = await requireMember(slug, "ADMIN");
   const client = await findOAuthClientOr404(team.id, clientId);
   return (
     <div className="max-w-3xl">

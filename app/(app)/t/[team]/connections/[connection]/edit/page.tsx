@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Alert, PageHeader } from "@/components/ui";
-import { requireMember } from "@/lib/access";
+import { requireMember, roleAtLeast } from "@/lib/access";
 import { clientChoices } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { findConnectionOr404 } from "../find";
@@ -15,7 +15,7 @@ export const metadata: Metadata = { title: "Edit connection" };
 export default async function EditConnectionPage({ params, searchParams }: { params: Promise<{ team: string; connection: string }>; searchParams: Promise<{ duplicated?: string }> }) {
   const { team: slug, connection: connectionId } = await params;
   const { duplicated } = await searchParams;
-  const { team } = await requireMember(slug, "MEMBER");
+  const { team, membership } = await requireMember(slug, "MEMBER");
   const [connection, oauthClients, agents] = await Promise.all([findConnectionOr404(team.id, connectionId), clientChoices(team.id), teamAgentChoices(team.id)]);
   // The saved agent stays visible even once revoked, so the form shows why it must change.
   const savedAgent = connection.agent;
@@ -31,6 +31,7 @@ export default async function EditConnectionPage({ params, searchParams }: { par
       <ConnectionForm
         teamSlug={slug}
         oauthClients={oauthClients}
+        canRegisterClients={roleAtLeast(membership.role, "ADMIN")}
         callbackUrl={callbackUrl()}
         initial={draftFromConnection(connection)}
         hints={connection.secretHints}
