@@ -9,10 +9,16 @@ const flag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: positiveInt(10),
+  // Database time-outs (lib/db/pool.ts), in seconds: an unreachable or frozen database fails requests, never hangs them.
+  KEYWAY_DB_CONNECT_TIMEOUT_SECONDS: positiveSeconds(5),
+  KEYWAY_DB_ACQUIRE_TIMEOUT_SECONDS: positiveSeconds(5),
+  KEYWAY_DB_STATEMENT_TIMEOUT_SECONDS: positiveSeconds(10),
   KEYWAY_PUBLIC_URL: z.url().default("http://localhost:3000"),
   KEYWAY_TRUST_PROXY: flag,
   KEYWAY_SIGNIN_MAX_PER_ACCOUNT: positiveInt(5),

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client";
 import { config } from "./config";
+import { createPool, registerPool } from "./db/pool";
 
 export type { Role } from "./generated/prisma/enums";
 
@@ -9,7 +10,10 @@ function createClient(): PrismaClient {
   if (!DATABASE_URL) {
     throw new Error("DATABASE_URL is not set. Start Keyway with `npm start`, which provides an embedded database when none is configured.");
   }
-  const adapter = new PrismaPg({ connectionString: DATABASE_URL, max: DATABASE_POOL_SIZE });
+  // Keyway's own pool, so Prisma's connections get the same time-outs as every other and show in the metrics.
+  const pool = createPool(DATABASE_URL, DATABASE_POOL_SIZE);
+  registerPool("prisma", pool);
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { decryptSecret, encryptSecret } from "../crypto";
-import { pool } from "../proxy/check";
-import { NOTIFY_CHANNEL, notificationsLive, onNotificationKind } from "../proxy/listener";
+import { NOTIFY_CHANNEL, notificationsLive, onListeningChange, onNotificationKind } from "../db/notifications";
+import { pool } from "../db/pool";
 
 // Messages between app instances, through the database they share. An agent
 // keeps one WebSocket to one instance, but a request for it may arrive at any
@@ -58,6 +58,10 @@ export function receiveRelayed(receiver: Receiver, expecting: () => boolean): vo
   state.expecting = expecting;
   onNotificationKind("relay", (to) => {
     if (to === state.instanceId) void drain();
+  });
+  // Messages announced while notifications were away were not heard.
+  onListeningChange((live) => {
+    if (live && state.expecting()) void drain();
   });
   if (!state.pollTimer) {
     state.pollTimer = setInterval(() => {

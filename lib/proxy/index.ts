@@ -7,7 +7,7 @@ import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
-import { notificationsLive } from "./listener";
+import { cachesKeptCurrent } from "./invalidation";
 import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
@@ -18,7 +18,7 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // the request to the connection's base URL + path with the connection's
 // credentials, client certificate and outbound safety, streaming both bodies.
 // In the steady state a request costs no database query while the instance
-// hears the database's change notifications (listener.ts), one otherwise
+// hears the database's change notifications (invalidation.ts), one otherwise
 // (check.ts), and no decryption (targets.ts).
 
 // RFC 9110 7.6.1 hop-by-hop fields, plus what a proxy must not pass on: the
@@ -145,7 +145,7 @@ type Admission = { key: Omit<KeyCheck, "connectionVersion">; version: string | n
  * is checked when its target is built; otherwise one query answers both.
  */
 async function admit(keyHash: string, connectionId: string): Promise<Admission> {
-  if (notificationsLive()) {
+  if (cachesKeptCurrent()) {
     const row = await cachedKey(keyHash);
     if (!row) throw unknownKey();
     return { key: { ...row, expired: row.expiresAtMs !== null && row.expiresAtMs <= Date.now() }, version: null, connectionMissing: false };
