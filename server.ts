@@ -16,6 +16,10 @@ import { isProxyUrl, serveProxyRequest } from "./lib/proxy/node";
 import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext } from "./lib/request-context";
+import { answerOutagesWithPage } from "./lib/ops/outage-page";
+import { isHealthPath, serveHealth } from "./lib/ops/health";
+import { flushKeyUsageOnShutdown } from "./lib/api-keys/usage";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -26,11 +30,20 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((request, response) => {
-    const path = request.url?.split("?")[0];
-    if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
-    else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
-    else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
-    else void handle(request, response);
+    // Every answer carries the request's id, and every log line of the request (lib/request-context.ts).
+    const context = { requestId: requestIdFrom(request.headers["x-request-id"]), databaseUnavailable: false };
+    response.setHeader(REQUEST_ID_HEADER, context.requestId);
+    runWithRequestContext(context, () => {
+      const path = request.url?.split("?")[0];
+      if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
+      else if (isHealthPath(path)) void serveHealth(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
+      else {
+        answerOutagesWithPage(response, context);
+        void handle(request, response);
+      }
+    });
   });
   // On-premise agents hold a WebSocket here (lib/agents/hub.ts); otherwise only Next's development server (hot reload) upgrades.
   const nextUpgrade = dev ? app.getUpgradeHandler() : undefined;
@@ -52,7 +65,12 @@ async function main() {
     process.on(signal, () => {
       // Agents' WebSockets are not the HTTP server's any more: close them, so each agent reconnects (to another instance) at once.
       void closeAgentSessions();
-      server.close(() => process.exit(0));
+      // API-key use collected since the last write is written once the last request has finished.
+      server.close(() => {
+        flushKeyUsageOnShutdown()
+          .catch((error: unknown) => console.warn(`Could not record API key use at shutdown: ${error instanceof Error ? error.message : String(error)}`))
+          .finally(() => process.exit(0));
+      });
       server.closeIdleConnections();
       setTimeout(() => process.exit(0), 5_000).unref();
     });

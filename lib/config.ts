@@ -9,7 +9,7 @@ const flag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
+const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -40,6 +40,8 @@ const schema = z.object({
   // The proxy (lib/proxy): how long an API key and a decrypted connection stay in process
   // memory at most; database change notifications (or a version check) evict them sooner.
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
+  // The longest a proxied exchange (request, waiting, and the streamed response) may last; then it is cut off.
+  KEYWAY_PROXY_MAX_SECONDS: positiveSeconds(300),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
 });

@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client";
 import { config } from "./config";
 import { createPool, registerPool } from "./db/pool";
+import { asDatabaseError } from "./db/unavailable";
 
 export type { Role } from "./generated/prisma/enums";
 
@@ -14,7 +15,19 @@ function createClient(): PrismaClient {
   const pool = createPool(DATABASE_URL, DATABASE_POOL_SIZE);
   registerPool("prisma", pool);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PrismaClient({ adapter });
+  // An outage surfaces as DatabaseUnavailableError whichever query meets it, so every caller can tell it from a bug.
+  const client = new PrismaClient({ adapter }).$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw asDatabaseError(error);
+        }
+      },
+    },
+  });
+  return client as unknown as PrismaClient;
 }
 
 // One client per process; Next's dev server re-evaluates modules, so keep it on globalThis.

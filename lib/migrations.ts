@@ -9,6 +9,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
+import { databaseTimeouts } from "./db/pool";
 
 /** The key Prisma's own migrate uses, so this runner and `prisma migrate deploy` exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
@@ -145,7 +146,8 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   const files = await listMigrations(options.migrationsDir ?? defaultMigrationsDir());
   const byName = new Map(files.map((file) => [file.name, file]));
 
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "keyway-migrate" });
+  // The connect limit only: a migration may run long, and waits on another instance's lock as long as that one migrates.
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "keyway-migrate", connectionTimeoutMillis: databaseTimeouts().connectMs });
   await client.connect();
   let locked = false;
   try {

@@ -21,6 +21,7 @@ import { clientOptions, pool } from "./pool";
 // backend) is recognised by that fact, not by a time-out.
 
 export const NOTIFY_CHANNEL = "keyway_proxy";
+export const LISTENER_APPLICATION_NAME = "keyway-notifications";
 const PROOF_TIMEOUT_MS = 5_000;
 const PROOF_EVERY_MS = 15_000;
 const FIRST_RETRY_MS = 1_000;
@@ -135,7 +136,8 @@ async function sharesOneBackend(client: pg.Client): Promise<boolean> {
 async function start(): Promise<void> {
   const url = config().DATABASE_URL;
   if (!url) return setPhase("off");
-  const client = new pg.Client(clientOptions(url));
+  // Named, so an operator (and the fault tests) can find it in pg_stat_activity.
+  const client = new pg.Client({ ...clientOptions(url), application_name: LISTENER_APPLICATION_NAME });
   state.client = client;
   if (state.status.phase !== "retrying") setPhase("connecting");
   client.on("error", (error) => goDown(client, error.message));

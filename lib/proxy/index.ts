@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { config } from "../config";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { recordKeyUse } from "../api-keys/usage";
@@ -8,7 +9,7 @@ import { openStream } from "../outbound/stream";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
 import { cachesKeptCurrent } from "./invalidation";
-import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
+import { connectionNotFound, ProxyError, proxyErrorResponse, unexpectedFailure } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -44,6 +45,8 @@ export type ProxyInput = {
   body: Readable | null;
   /** The caller's address, for the audit trail. */
   ip: string;
+  /** Aborted when the caller gives up or the exchange runs out of time: the upstream request is cancelled. */
+  signal?: AbortSignal;
 };
 
 export type ProxyOutput = { status: number; headers: Record<string, string | string[]>; body: Readable | null };
@@ -126,7 +129,7 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
   try {
-    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate });
+    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
@@ -210,6 +213,7 @@ export async function handleProxyRequest(call: { request: Request; connectionId:
       headers: request.headers,
       body: request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>) : null,
       ip: call.ip,
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(config().KEYWAY_PROXY_MAX_SECONDS * 1000)]),
     });
     const headers = new Headers();
     for (const [name, value] of Object.entries(output.headers)) {
@@ -219,6 +223,8 @@ export async function handleProxyRequest(call: { request: Request; connectionId:
     return new Response(output.body ? (Readable.toWeb(output.body) as ReadableStream<Uint8Array>) : null, { status: output.status, headers });
   } catch (error) {
     if (error instanceof ProxyError) return proxyErrorResponse(error);
-    throw error;
+    const failure = unexpectedFailure(error);
+    if (failure.code === "internal_error") throw error;
+    return proxyErrorResponse(failure);
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../config";
-import { ProxyError, renderProxyError } from "./errors";
+import { ProxyError, renderProxyError, unexpectedFailure } from "./errors";
 import { proxyRequest } from "./index";
 
 // The proxy's face for Keyway's own HTTP server (server.ts), which hands
@@ -33,6 +33,20 @@ function sendError(response: ServerResponse, error: ProxyError) {
 export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const match = PROXY_URL.exec(request.url ?? "");
   if (!match) return sendError(response, new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
+  // A caller that goes away, or an exchange past KEYWAY_PROXY_MAX_SECONDS, cancels the upstream request,
+  // also while Keyway still waits for its headers.
+  const cancel = new AbortController();
+  const maxSeconds = config().KEYWAY_PROXY_MAX_SECONDS;
+  let overTime = false;
+  const deadline = setTimeout(() => {
+    overTime = true;
+    cancel.abort();
+    if (response.headersSent) response.destroy();
+  }, maxSeconds * 1000);
+  response.once("close", () => {
+    clearTimeout(deadline);
+    if (!response.writableFinished) cancel.abort();
+  });
   try {
     const output = await proxyRequest({
       method: request.method ?? "GET",
@@ -42,6 +56,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       headers: Object.entries(request.headers),
       body: request,
       ip: callerIp(request),
+      signal: cancel.signal,
     });
     response.writeHead(output.status, output.headers);
     const body = output.body;
@@ -55,9 +70,11 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
     });
     body.pipe(response);
   } catch (error) {
+    if (overTime) return sendError(response, new ProxyError(504, "upstream_timeout", `The exchange took longer than Keyway allows (KEYWAY_PROXY_MAX_SECONDS, ${maxSeconds} s); it was stopped.`));
+    if (cancel.signal.aborted) return void response.destroy();
     if (error instanceof ProxyError) return sendError(response, error);
     // Not a refusal of ours: a bug or a database outage. The message may name internals, never secrets.
     console.error(`Proxy request failed: ${error instanceof Error ? error.message : String(error)}`);
-    sendError(response, new ProxyError(500, "internal_error", "Keyway could not handle this request; the server log has the details."));
+    sendError(response, unexpectedFailure(error));
   }
 }
