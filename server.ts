@@ -20,6 +20,8 @@ import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext } from "./lib/r
 import { answerOutagesWithPage } from "./lib/ops/outage-page";
 import { isHealthPath, serveHealth } from "./lib/ops/health";
 import { flushKeyUsageOnShutdown } from "./lib/api-keys/usage";
+import { METRICS_PATH, serveMetrics } from "./lib/ops/metrics";
+import { errorText, log } from "./lib/log";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -37,6 +39,7 @@ async function main() {
       const path = request.url?.split("?")[0];
       if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
       else if (isHealthPath(path)) void serveHealth(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === METRICS_PATH) void serveMetrics(request, response).catch((error: unknown) => fail(response, error));
       else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
       else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
       else {
@@ -54,13 +57,13 @@ async function main() {
       return;
     }
     handleAgentUpgrade(request, socket, head).catch((error: unknown) => {
-      console.error(error);
+      log.error({ error: errorText(error) }, "agent connection failed");
       socket.destroy();
     });
   });
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
-  server.listen(port, hostname, () => console.log(`Keyway listening on ${hostname ?? "*"}:${port}`));
+  server.listen(port, hostname, () => log.info(`Keyway listening on ${hostname ?? "*"}:${port}`));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       // Agents' WebSockets are not the HTTP server's any more: close them, so each agent reconnects (to another instance) at once.
@@ -68,7 +71,7 @@ async function main() {
       // API-key use collected since the last write is written once the last request has finished.
       server.close(() => {
         flushKeyUsageOnShutdown()
-          .catch((error: unknown) => console.warn(`Could not record API key use at shutdown: ${error instanceof Error ? error.message : String(error)}`))
+          .catch((error: unknown) => log.warn({ error: errorText(error) }, "could not record API key use at shutdown"))
           .finally(() => process.exit(0));
       });
       server.closeIdleConnections();
@@ -78,7 +81,7 @@ async function main() {
 }
 
 function fail(response: ServerResponse, error: unknown) {
-  console.error(error);
+  log.error({ error: errorText(error) }, "request failed");
   if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
   response.end(JSON.stringify({ error: { code: "internal_error", message: "Keyway failed to answer; its log says why." } }));
 }

@@ -42,6 +42,11 @@ const schema = z.object({
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
   // The longest a proxied exchange (request, waiting, and the streamed response) may last; then it is cut off.
   KEYWAY_PROXY_MAX_SECONDS: positiveSeconds(300),
+  // Operations (lib/ops/metrics.ts, lib/log.ts): the bearer token /metrics asks for (no token: no /metrics),
+  // and the log's level and format (lib/log.ts reads these two itself, so it can report an invalid configuration).
+  KEYWAY_METRICS_TOKEN: z.string().min(16).optional().or(z.literal("").transform(() => undefined)),
+  KEYWAY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent", ""]).optional(),
+  KEYWAY_LOG_FORMAT: z.enum(["json", "pretty", ""]).optional(),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
 });

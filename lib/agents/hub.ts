@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { db } from "../db";
 import { onListeningChange, onNotificationKind } from "../db/notifications";
 import { pool } from "../db/pool";
+import { reportGauge } from "../ops/metrics";
 import { decodeEnvelope, decodeFrame, encodeEnvelope, encodeFrame, type Frame } from "./frames";
 import { AGENT_HEARTBEAT_MS } from "./presence";
 import { instanceId, receiveRelayed, relay } from "./relay";
@@ -71,6 +72,7 @@ function start(): void {
   onListeningChange((live) => {
     if (live) void confirmSessions([...hub.sessions.values()]);
   });
+  reportGauge("agentSessions", () => hub.sessions.size);
   hub.heartbeat = setInterval(() => void beat(), AGENT_HEARTBEAT_MS);
   hub.heartbeat.unref();
 }

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { errorText, log } from "../log";
 import { writeAudit, type AuditActor } from "../audit";
 
 // A proxied request must not cost a database write. Uses are collected in
@@ -67,7 +68,7 @@ export function recordKeyUse(use: KeyUse, at: Date = new Date()): void {
   mergeUse(`${use.keyId}:${use.connectionId}`, use, 1, at, at);
   if (!state.keywayKeyUsageTimer) {
     state.keywayKeyUsageTimer = setInterval(() => {
-      flushKeyUsage().catch((error: unknown) => console.warn(`Could not record API key use: ${error instanceof Error ? error.message : String(error)}`));
+      flushKeyUsage().catch((error: unknown) => log.warn({ error: errorText(error), pending: pendingKeyUsage() }, "could not record API key use; kept for the next attempt"));
     }, USAGE_FLUSH_INTERVAL_MS);
     state.keywayKeyUsageTimer.unref();
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { config } from "../config";
+import { log } from "../log";
 import { clientOptions, pool } from "./pool";
 
 // The database's change notifications, for whoever keeps something that a
@@ -98,7 +99,7 @@ function goDown(client: pg.Client, reason: string) {
   clearInterval(state.proofTimer);
   void client.end().catch(() => undefined);
   if (state.status.phase === "stopped" || state.status.phase === "unsupported") return;
-  if (state.status.phase === "live") console.warn(`Change notifications lost (${reason}); the proxy checks every request with the database until they are back.`);
+  if (state.status.phase === "live") log.warn({ reason }, "change notifications lost; the proxy checks every request with the database until they are back");
   state.status.failures += 1;
   setPhase("retrying", reason);
   clearTimeout(state.retryTimer);
@@ -149,13 +150,14 @@ async function start(): Promise<void> {
     await prove(client);
     if (await sharesOneBackend(client)) {
       setPhase("unsupported");
-      console.warn("This database runs every connection in one backend, so change notifications cannot reach this instance; the proxy checks versions with one query per request.");
+      log.warn("this database runs every connection in one backend, so change notifications cannot reach this instance; the proxy checks versions with one query per request");
       state.client = undefined;
       await client.end().catch(() => undefined);
       return;
     }
     if (state.client !== client) return;
     state.retryMs = FIRST_RETRY_MS;
+    if (state.status.failures > 0) log.info({ failures: state.status.failures }, "change notifications live again");
     setPhase("live");
     state.proofTimer = setInterval(() => {
       prove(client).catch((error: unknown) => goDown(client, error instanceof Error ? error.message : String(error)));

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { config } from "../config";
+import { log } from "../log";
 
 // Every connection Keyway opens to Postgres gets the same three limits, so a
 // database that is down or frozen makes a request fail within seconds instead
@@ -73,7 +74,7 @@ export function pool(): pg.Pool {
   const { DATABASE_URL, DATABASE_POOL_SIZE } = config();
   if (!DATABASE_URL) throw new Error("DATABASE_URL is not set");
   const created = createPool(DATABASE_URL, DATABASE_POOL_SIZE);
-  created.on("error", (error) => console.warn(`Database connection lost: ${error.message}`));
+  created.on("error", (error) => log.warn({ error: error.message }, "database connection lost"));
   globalForPools.keywayRawPool = created;
   registerPool("raw", created);
   return created;

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../config";
+import { errorText, log } from "../log";
+import { metrics, statusClass } from "../ops/metrics";
 import { ProxyError, renderProxyError, unexpectedFailure } from "./errors";
 import { proxyRequest } from "./index";
 
@@ -24,6 +26,15 @@ function callerIp(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? "unknown";
 }
 
+/** One metric sample and one log line per proxied request: outcome classes and Keyway's code, never the path's query or a header. */
+function account(request: IncomingMessage, connectionId: string | undefined, started: number, status: number, code: string | null) {
+  const ms = performance.now() - started;
+  const statusLabel = statusClass(status);
+  metrics.proxyRequests.inc({ status_class: statusLabel, error_code: code ?? "none" });
+  metrics.proxyLatency.observe({ status_class: statusLabel }, ms / 1000);
+  log.info({ method: request.method, connectionId, status, code, ms: Math.round(ms * 10) / 10 }, "proxied request");
+}
+
 function sendError(response: ServerResponse, error: ProxyError) {
   if (response.headersSent) return void response.destroy();
   const { body, headers } = renderProxyError(error);
@@ -31,8 +42,13 @@ function sendError(response: ServerResponse, error: ProxyError) {
 }
 
 export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const started = performance.now();
   const match = PROXY_URL.exec(request.url ?? "");
-  if (!match) return sendError(response, new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
+  const refuse = (error: ProxyError) => {
+    account(request, match?.[1], started, error.status, error.code);
+    sendError(response, error);
+  };
+  if (!match) return refuse(new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
   // A caller that goes away, or an exchange past KEYWAY_PROXY_MAX_SECONDS, cancels the upstream request,
   // also while Keyway still waits for its headers.
   const cancel = new AbortController();
@@ -59,6 +75,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       signal: cancel.signal,
     });
     response.writeHead(output.status, output.headers);
+    account(request, match[1], started, output.status, null);
     const body = output.body;
     if (!body) return void response.end();
     // By hand rather than stream.pipeline, whose per-call AbortController costs more than the
@@ -70,11 +87,15 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
     });
     body.pipe(response);
   } catch (error) {
-    if (overTime) return sendError(response, new ProxyError(504, "upstream_timeout", `The exchange took longer than Keyway allows (KEYWAY_PROXY_MAX_SECONDS, ${maxSeconds} s); it was stopped.`));
-    if (cancel.signal.aborted) return void response.destroy();
-    if (error instanceof ProxyError) return sendError(response, error);
+    if (overTime) return refuse(new ProxyError(504, "upstream_timeout", `The exchange took longer than Keyway allows (KEYWAY_PROXY_MAX_SECONDS, ${maxSeconds} s); it was stopped.`));
+    if (cancel.signal.aborted) {
+      account(request, match[1], started, 499, "caller_gone");
+      return void response.destroy();
+    }
+    if (error instanceof ProxyError) return refuse(error);
     // Not a refusal of ours: a bug or a database outage. The message may name internals, never secrets.
-    console.error(`Proxy request failed: ${error instanceof Error ? error.message : String(error)}`);
-    sendError(response, unexpectedFailure(error));
+    const failure = unexpectedFailure(error);
+    log.error({ code: failure.code, error: errorText(error) }, "proxy request failed");
+    refuse(failure);
   }
 }
