@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { listenerStatus } from "../db/notifications";
+import { listenerStatus, notificationsLive } from "../db/notifications";
 import { pool } from "../db/pool";
 import { listMigrations } from "../migrations";
 
@@ -45,6 +45,7 @@ async function readiness(): Promise<{ ready: boolean; checks: Record<string, Che
     checks.database = missingTable ? { ok: true } : { ok: false, detail: "the database did not answer in time or refused the connection" };
     checks.migrations = { ok: false, detail: missingTable ? "no migration applied" : "unknown while the database does not answer" };
   }
+  notificationsLive(); // Starts the listener if nothing has yet, so its state is the instance's, not "never asked".
   const listener = listenerStatus();
   checks.notifications = { ok: listener.phase === "live", state: listener.phase, since: listener.since.toISOString() };
   return { ready: checks.database.ok && checks.migrations.ok, checks };
