@@ -18,6 +18,12 @@ import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
 import { stampClientIp } from "./lib/request-ip";
 import { fixedSecurityHeaders, NON_PAGE_CONTENT_SECURITY_POLICY } from "./lib/security-headers";
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext } from "./lib/request-context";
+import { answerOutagesWithPage } from "./lib/ops/outage-page";
+import { isHealthPath, serveHealth } from "./lib/ops/health";
+import { flushKeyUsageOnShutdown } from "./lib/api-keys/usage";
+import { METRICS_PATH, serveMetrics } from "./lib/ops/metrics";
+import { errorText, log } from "./lib/log";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -29,14 +35,24 @@ async function main() {
   await app.prepare();
   const server = createServer((request, response) => {
     stampClientIp(request);
-    const path = request.url?.split("?")[0];
     // Every answer gets the security headers; for what Next serves, proxy.ts replaces this CSP with a page's (nonce and all).
     for (const [name, value] of Object.entries(fixedSecurityHeaders())) response.setHeader(name, value);
     response.setHeader("Content-Security-Policy", NON_PAGE_CONTENT_SECURITY_POLICY);
-    if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
-    else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
-    else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
-    else void handle(request, response);
+    // Every answer carries the request's id, and every log line of the request (lib/request-context.ts).
+    const context = { requestId: requestIdFrom(request.headers["x-request-id"]), databaseUnavailable: false };
+    response.setHeader(REQUEST_ID_HEADER, context.requestId);
+    runWithRequestContext(context, () => {
+      const path = request.url?.split("?")[0];
+      if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
+      else if (isHealthPath(path)) void serveHealth(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === METRICS_PATH) void serveMetrics(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));
+      else if (path === AGENT_SCRIPT_PATH) void serveAgentScript(response);
+      else {
+        answerOutagesWithPage(response, context);
+        void handle(request, response);
+      }
+    });
   });
   // On-premise agents hold a WebSocket here (lib/agents/hub.ts); otherwise only Next's development server (hot reload) upgrades.
   const nextUpgrade = dev ? app.getUpgradeHandler() : undefined;
@@ -48,19 +64,24 @@ async function main() {
       return;
     }
     handleAgentUpgrade(request, socket, head).catch((error: unknown) => {
-      console.error(error);
+      log.error({ error: errorText(error) }, "agent connection failed");
       socket.destroy();
     });
   });
   server.on("connect", (_request, socket) => refuseConnect(socket));
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
-  server.listen(port, hostname, () => console.log(`Keyway listening on ${hostname ?? "*"}:${port}`));
+  server.listen(port, hostname, () => log.info(`Keyway listening on ${hostname ?? "*"}:${port}`));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       // Agents' WebSockets are not the HTTP server's any more: close them, so each agent reconnects (to another instance) at once.
       void closeAgentSessions();
-      server.close(() => process.exit(0));
+      // API-key use collected since the last write is written once the last request has finished.
+      server.close(() => {
+        flushKeyUsageOnShutdown()
+          .catch((error: unknown) => log.warn({ error: errorText(error) }, "could not record API key use at shutdown"))
+          .finally(() => process.exit(0));
+      });
       server.closeIdleConnections();
       setTimeout(() => process.exit(0), 5_000).unref();
     });
@@ -68,7 +89,7 @@ async function main() {
 }
 
 function fail(response: ServerResponse, error: unknown) {
-  console.error(error);
+  log.error({ error: errorText(error) }, "request failed");
   if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
   response.end(JSON.stringify({ error: { code: "internal_error", message: "Keyway failed to answer; its log says why." } }));
 }

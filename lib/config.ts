@@ -9,10 +9,16 @@ const flag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: positiveInt(10),
+  // Database time-outs (lib/db/pool.ts), in seconds: an unreachable or frozen database fails requests, never hangs them.
+  KEYWAY_DB_CONNECT_TIMEOUT_SECONDS: positiveSeconds(5),
+  KEYWAY_DB_ACQUIRE_TIMEOUT_SECONDS: positiveSeconds(5),
+  KEYWAY_DB_STATEMENT_TIMEOUT_SECONDS: positiveSeconds(10),
   KEYWAY_PUBLIC_URL: z.url().default("http://localhost:3000"),
   KEYWAY_TRUST_PROXY: flag,
   KEYWAY_SIGNIN_MAX_PER_ACCOUNT: positiveInt(5),
@@ -34,6 +40,13 @@ const schema = z.object({
   // The proxy (lib/proxy): how long an API key and a decrypted connection stay in process
   // memory at most; database change notifications (or a version check) evict them sooner.
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
+  // The longest a proxied exchange (request, waiting, and the streamed response) may last; then it is cut off.
+  KEYWAY_PROXY_MAX_SECONDS: positiveSeconds(300),
+  // Operations (lib/ops/metrics.ts, lib/log.ts): the bearer token /metrics asks for (no token: no /metrics),
+  // and the log's level and format (lib/log.ts reads these two itself, so it can report an invalid configuration).
+  KEYWAY_METRICS_TOKEN: z.string().min(16).optional().or(z.literal("").transform(() => undefined)),
+  KEYWAY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent", ""]).optional(),
+  KEYWAY_LOG_FORMAT: z.enum(["json", "pretty", ""]).optional(),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
   // …and how long a sender has to deliver a whole body before the answer is 408 (a stalled body holds up to 1 MB).

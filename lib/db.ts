@@ -1,6 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client";
 import { config } from "./config";
+import { createPool, registerPool } from "./db/pool";
+import { asDatabaseError } from "./db/unavailable";
 
 export type { Role } from "./generated/prisma/enums";
 
@@ -9,8 +11,23 @@ function createClient(): PrismaClient {
   if (!DATABASE_URL) {
     throw new Error("DATABASE_URL is not set. Start Keyway with `npm start`, which provides an embedded database when none is configured.");
   }
-  const adapter = new PrismaPg({ connectionString: DATABASE_URL, max: DATABASE_POOL_SIZE });
-  return new PrismaClient({ adapter });
+  // Keyway's own pool, so Prisma's connections get the same time-outs as every other and show in the metrics.
+  const pool = createPool(DATABASE_URL, DATABASE_POOL_SIZE);
+  registerPool("prisma", pool);
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  // An outage surfaces as DatabaseUnavailableError whichever query meets it, so every caller can tell it from a bug.
+  const client = new PrismaClient({ adapter }).$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw asDatabaseError(error);
+        }
+      },
+    },
+  });
+  return client as unknown as PrismaClient;
 }
 
 // One client per process; Next's dev server re-evaluates modules, so keep it on globalThis.

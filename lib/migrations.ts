@@ -12,6 +12,7 @@ import pg from "pg";
 
 /** The key Prisma's own migrate uses, so this runner and `prisma migrate deploy` exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
+const MIGRATE_CONNECT_TIMEOUT_MS = 10_000;
 
 const MIGRATION_FOLDER = /^\d{14}_[A-Za-z0-9_-]+$/;
 
@@ -145,7 +146,9 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   const files = await listMigrations(options.migrationsDir ?? defaultMigrationsDir());
   const byName = new Map(files.map((file) => [file.name, file]));
 
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "keyway-migrate" });
+  // A connect limit only: a migration may run long, and waits on another instance's lock as long as that one migrates.
+  // (Not lib/config's setting: this runs before the app's configuration is read, in scripts and tests.)
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "keyway-migrate", connectionTimeoutMillis: MIGRATE_CONNECT_TIMEOUT_MS });
   await client.connect();
   let locked = false;
   try {

@@ -26,6 +26,9 @@ async function signInWithPassword(email: string, password: string, redirectTo: s
     await signIn("credentials", { email, password, redirectTo });
     return {};
   } catch (error) {
+    if (error instanceof CredentialsSignin && error.code === "service_unavailable") {
+      return { error: "Keyway cannot reach its database, so nobody can sign in right now. Try again in a minute.", values: { email } };
+    }
     if (error instanceof CredentialsSignin && error.code === "rate_limited") {
       return { error: "Too many sign-in attempts for this account or network. Wait 15 minutes and try again.", values: { email } };
     }

@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { db } from "../db";
-import { pool } from "../proxy/check";
-import { onNotificationKind } from "../proxy/listener";
+import { onListeningChange, onNotificationKind } from "../db/notifications";
+import { pool } from "../db/pool";
+import { reportGauge } from "../ops/metrics";
 import { decodeEnvelope, decodeFrame, encodeEnvelope, encodeFrame, type Frame } from "./frames";
 import { AGENT_HEARTBEAT_MS } from "./presence";
 import { instanceId, receiveRelayed, relay } from "./relay";
@@ -67,6 +68,11 @@ function start(): void {
     const session = hub.sessions.get(agentId);
     if (session) void confirmSessions([session]);
   });
+  // A revocation may have been missed while notifications were away.
+  onListeningChange((live) => {
+    if (live) void confirmSessions([...hub.sessions.values()]);
+  });
+  reportGauge("agentSessions", () => hub.sessions.size);
   hub.heartbeat = setInterval(() => void beat(), AGENT_HEARTBEAT_MS);
   hub.heartbeat.unref();
 }

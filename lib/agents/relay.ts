@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { decryptSecret, encryptSecret } from "../crypto";
-import { pool } from "../proxy/check";
-import { NOTIFY_CHANNEL, notificationsLive, onNotificationKind } from "../proxy/listener";
+import { NOTIFY_CHANNEL, notificationsLive, onListeningChange, onNotificationKind } from "../db/notifications";
+import { pool } from "../db/pool";
+import { reportGauge } from "../ops/metrics";
 
 // Messages between app instances, through the database they share. An agent
 // keeps one WebSocket to one instance, but a request for it may arrive at any
@@ -56,8 +57,17 @@ export function instanceId(): string {
 export function receiveRelayed(receiver: Receiver, expecting: () => boolean): void {
   state.receiver = receiver;
   state.expecting = expecting;
+  reportGauge("relayBacklog", () => {
+    let waiting = 0;
+    for (const queue of state.outbox.values()) waiting += queue.length;
+    return waiting;
+  });
   onNotificationKind("relay", (to) => {
     if (to === state.instanceId) void drain();
+  });
+  // Messages announced while notifications were away were not heard.
+  onListeningChange((live) => {
+    if (live && state.expecting()) void drain();
   });
   if (!state.pollTimer) {
     state.pollTimer = setInterval(() => {

@@ -76,7 +76,7 @@ export async function listApiKeys(teamId: string): Promise<ApiKeyRow[]> {
   });
 }
 
-/** Revoking takes effect on every instance from its next request (lib/proxy/listener.ts). */
+/** Revoking takes effect on every instance from its next request (lib/db/notifications.ts). */
 export async function revokeApiKey(teamId: string, actor: AuditActor, apiKeyId: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const key = await tx.apiKey.findFirst({ where: { id: apiKeyId, teamId }, select: { id: true, name: true, prefix: true, revokedAt: true } });

@@ -10,9 +10,15 @@ import { forgiveSignInAttempt, takeSignInAttempt } from "./rate-limit";
 import { closeSession, liveSession, openSession, SESSION_MAX_AGE_SECONDS } from "./sessions";
 import { signInWithOidc } from "./oidc";
 import { OIDC_PROVIDER_ID } from "./provider-id";
+import { isDatabaseUnavailable } from "../db/unavailable";
 
 class TooManyAttempts extends CredentialsSignin {
   code = "rate_limited";
+}
+
+/** Nobody can sign in while the database is away; that is not a wrong password. */
+class ServiceUnavailable extends CredentialsSignin {
+  code = "service_unavailable";
 }
 
 export { OIDC_PROVIDER_ID };
@@ -27,14 +33,19 @@ function providers(): Provider[] {
         if (!parsed.success) return null;
         const { email, password } = parsed.data;
         const ip = clientIp(request.headers);
-        const verdict = await takeSignInAttempt(email, ip);
-        if (!verdict.allowed) throw new TooManyAttempts();
-        const user = await db.user.findUnique({ where: { email } });
-        const valid = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNothing(password);
-        // A disabled account gets the same answer as a wrong password.
-        if (!user || !valid || user.disabledAt) return null;
-        await forgiveSignInAttempt(email, ip);
-        return { id: user.id, email: user.email, name: user.name };
+        try {
+          const verdict = await takeSignInAttempt(email, ip);
+          if (!verdict.allowed) throw new TooManyAttempts();
+          const user = await db.user.findUnique({ where: { email } });
+          const valid = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNothing(password);
+          // A disabled account gets the same answer as a wrong password.
+          if (!user || !valid || user.disabledAt) return null;
+          await forgiveSignInAttempt(email, ip);
+          return { id: user.id, email: user.email, name: user.name };
+        } catch (error) {
+          if (isDatabaseUnavailable(error)) throw new ServiceUnavailable();
+          throw error;
+        }
       },
     }),
   ];
@@ -106,7 +117,15 @@ export const authConfig: NextAuthConfig = {
         return token;
       }
       if (typeof token.sid !== "string") return null;
-      const live = await liveSession(token.sid);
+      let live;
+      try {
+        live = await liveSession(token.sid);
+      } catch (error) {
+        // An outage does not end a session: the token stays as it is, marked, and currentUser() answers 503 for it.
+        if (isDatabaseUnavailable(error)) return { ...token, databaseUnavailable: true };
+        throw error;
+      }
+      delete token.databaseUnavailable;
       if (!live) return null;
       token.sub = live.userId;
       token.email = live.email;
@@ -114,6 +133,7 @@ export const authConfig: NextAuthConfig = {
       return token;
     },
     session({ session, token }) {
+      if (token.databaseUnavailable) session.databaseUnavailable = true;
       if (token.sub) {
         session.user.id = token.sub;
         session.user.email = token.email ?? session.user.email;

@@ -1,6 +1,7 @@
-import { Pool } from "pg";
+import type { Pool } from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { config } from "../config";
+import { createPool, registerPool } from "../db/pool";
 
 // Counters live in Postgres (table rate_limits, created by the migrations) so
 // that every app instance sharing the database enforces the same limit.
@@ -21,7 +22,8 @@ function client(): QueryClient {
   if (globalForLimits.keywayLimiterClient) return globalForLimits.keywayLimiterClient;
   const url = config().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
-  const pool = new Pool({ connectionString: url, max: 3 });
+  const pool = createPool(url, 3);
+  registerPool("rate-limits", pool);
   // An idle connection that the server drops (restart, failover, a dropped test
   // database) is reported here; without a listener pg would crash the process.
   // The pool replaces the connection on the next query.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metrics } from "../ops/metrics";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { DomainError } from "../errors";
@@ -266,6 +267,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     });
     return created;
   });
+  metrics.testRequests.inc({ outcome: view.ok ? "ok" : view.errorKind ? "failed" : "error_status" });
   return { ...view, id: run.id, createdAt: run.createdAt };
 }
 

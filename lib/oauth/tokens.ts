@@ -1,5 +1,6 @@
 import * as oauth from "openid-client";
 import { db } from "../db";
+import { metrics } from "../ops/metrics";
 import { config as appConfig } from "../config";
 import { writeAudit, type AuditActor } from "../audit";
 import { decryptJson, encryptJson } from "../crypto";
@@ -192,11 +193,16 @@ export async function currentAccessToken(connection: ConnectionForTokens, actor:
   // A caller whose token was refused must not be handed that same token by a flight started before the refusal.
   const key = `${connection.id}:${options.rejected ?? ""}`;
   let pending = inFlight.get(key);
+  const kind = pending ? "single_flight_wait" : row ? "refresh" : "grant";
   if (!pending) {
     pending = obtainUnderLock(connection, actor, options.rejected).finally(() => inFlight.delete(key));
     inFlight.set(key, pending);
   }
-  const outcome = await pending;
+  const outcome = await pending.catch((error: unknown) => {
+    metrics.tokenRequests.inc({ kind, outcome: "failed" });
+    throw error;
+  });
+  metrics.tokenRequests.inc({ kind, outcome: outcome.ok ? "ok" : "failed" });
   if (!outcome.ok) throw outcome.problem;
   return { accessToken: outcome.accessToken, freshness: outcome.freshness };
 }

@@ -1,33 +1,13 @@
-import { Pool } from "pg";
-import { config } from "../config";
+import { pool } from "../db/pool";
 
 // The proxy's queries on its hot path. While this instance hears the
-// database's change notifications (listener.ts), a cached key needs none;
+// database's change notifications (invalidation.ts), a cached key needs none;
 // when it does not (a lost listening connection, a pooler that drops LISTEN),
 // each request asks in one query: is the key valid, does the connection
 // belong to the key's team, and which version of the connection, its token
 // set and its OAuth client is current. Versions are the rows' xmin (the id of
 // the transaction that last wrote them), so any change on any instance,
 // through any code path, shows up at once and the cached copy is rebuilt.
-
-const globalForProxy = globalThis as unknown as { keywayProxyPool?: Pool };
-
-export function pool(): Pool {
-  if (globalForProxy.keywayProxyPool) return globalForProxy.keywayProxyPool;
-  const { DATABASE_URL, DATABASE_POOL_SIZE } = config();
-  if (!DATABASE_URL) throw new Error("DATABASE_URL is not set");
-  const created = new Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_SIZE });
-  // A dropped idle connection is replaced on the next query; without a listener pg would crash the process.
-  created.on("error", (error) => console.warn(`Proxy database connection lost: ${error.message}`));
-  globalForProxy.keywayProxyPool = created;
-  return created;
-}
-
-export async function closeProxyPool(): Promise<void> {
-  const current = globalForProxy.keywayProxyPool;
-  globalForProxy.keywayProxyPool = undefined;
-  await current?.end();
-}
 
 export type KeyCheck = {
   keyId: string;

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { config } from "../config";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { recordKeyUse } from "../api-keys/usage";
@@ -8,9 +9,9 @@ import { openStream } from "../outbound/stream";
 import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
-import { notificationsLive } from "./listener";
+import { cachesKeptCurrent } from "./invalidation";
 import { pathTrick } from "../connections/request-path";
-import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorResponse } from "./errors";
+import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorResponse, unexpectedFailure } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -20,7 +21,7 @@ export { KEYWAY_ERROR_HEADER } from "./errors";
 // the request to the connection's base URL + path with the connection's
 // credentials, client certificate and outbound safety, streaming both bodies.
 // In the steady state a request costs no database query while the instance
-// hears the database's change notifications (listener.ts), one otherwise
+// hears the database's change notifications (invalidation.ts), one otherwise
 // (check.ts), and no decryption (targets.ts).
 
 // RFC 9110 7.6.1 hop-by-hop fields, plus what a proxy must not pass on: the
@@ -47,6 +48,8 @@ export type ProxyInput = {
   body: Readable | null;
   /** The caller's address, for the audit trail. */
   ip: string;
+  /** Aborted when the caller gives up or the exchange runs out of time: the upstream request is cancelled. */
+  signal?: AbortSignal;
 };
 
 export type ProxyOutput = { status: number; headers: Record<string, string | string[]>; body: Readable | null };
@@ -129,7 +132,7 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
   try {
-    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate });
+    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     throw error;
@@ -148,7 +151,7 @@ type Admission = { key: Omit<KeyCheck, "connectionVersion">; version: string | n
  * is checked when its target is built; otherwise one query answers both.
  */
 async function admit(keyHash: string, connectionId: string): Promise<Admission> {
-  if (notificationsLive()) {
+  if (cachesKeptCurrent()) {
     const row = await cachedKey(keyHash);
     if (!row) throw unknownKey();
     return { key: { ...row, expired: row.expiresAtMs !== null && row.expiresAtMs <= Date.now() }, version: null, connectionMissing: false };
@@ -221,6 +224,7 @@ export async function handleProxyRequest(call: { request: Request; connectionId:
       headers: request.headers,
       body: request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>) : null,
       ip: call.ip,
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(config().KEYWAY_PROXY_MAX_SECONDS * 1000)]),
     });
     const headers = new Headers();
     for (const [name, value] of Object.entries(output.headers)) {
@@ -230,6 +234,8 @@ export async function handleProxyRequest(call: { request: Request; connectionId:
     return new Response(output.body ? (Readable.toWeb(output.body) as ReadableStream<Uint8Array>) : null, { status: output.status, headers });
   } catch (error) {
     if (error instanceof ProxyError) return proxyErrorResponse(error);
-    throw error;
+    const failure = unexpectedFailure(error);
+    if (failure.code === "internal_error") throw error;
+    return proxyErrorResponse(failure);
   }
 }

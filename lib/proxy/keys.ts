@@ -2,7 +2,7 @@ import { config } from "../config";
 import { findKey, type KeyRow } from "./check";
 
 // API keys by hash, while change notifications keep them current
-// (listener.ts): a revocation or expiry change evicts the key on every
+// (lib/db/notifications.ts): a revocation or expiry change evicts the key on every
 // instance when it commits. Unknown keys are not remembered, so a key created
 // a moment ago works at once. Entries also age out after
 // KEYWAY_PROXY_CACHE_MS, which bounds the damage of a notification that never came.

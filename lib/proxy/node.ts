@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { stampClientIp } from "../request-ip";
-import { ProxyError, renderProxyError } from "./errors";
+import { config } from "../config";
+import { errorText, log } from "../log";
+import { metrics, statusClass } from "../ops/metrics";
+import { ProxyError, renderProxyError, unexpectedFailure } from "./errors";
 import { proxyRequest } from "./index";
 
 // The proxy's face for Keyway's own HTTP server (server.ts), which hands
@@ -22,6 +25,15 @@ export function refuseConnect(socket: Duplex) {
   socket.end(`HTTP/1.1 405 Method Not Allowed\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
+/** One metric sample and one log line per proxied request: outcome classes and Keyway's code, never the path's query or a header. */
+function account(request: IncomingMessage, connectionId: string | undefined, started: number, status: number, code: string | null) {
+  const ms = performance.now() - started;
+  const statusLabel = statusClass(status);
+  metrics.proxyRequests.inc({ status_class: statusLabel, error_code: code ?? "none" });
+  metrics.proxyLatency.observe({ status_class: statusLabel }, ms / 1000);
+  log.info({ method: request.method, connectionId, status, code, ms: Math.round(ms * 10) / 10 }, "proxied request");
+}
+
 function sendError(response: ServerResponse, error: ProxyError) {
   if (response.headersSent) return void response.destroy();
   const { body, headers } = renderProxyError(error);
@@ -29,8 +41,27 @@ function sendError(response: ServerResponse, error: ProxyError) {
 }
 
 export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const started = performance.now();
   const match = PROXY_URL.exec(request.url ?? "");
-  if (!match) return sendError(response, new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
+  const refuse = (error: ProxyError) => {
+    account(request, match?.[1], started, error.status, error.code);
+    sendError(response, error);
+  };
+  if (!match) return refuse(new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
+  // A caller that goes away, or an exchange past KEYWAY_PROXY_MAX_SECONDS, cancels the upstream request,
+  // also while Keyway still waits for its headers.
+  const cancel = new AbortController();
+  const maxSeconds = config().KEYWAY_PROXY_MAX_SECONDS;
+  let overTime = false;
+  const deadline = setTimeout(() => {
+    overTime = true;
+    cancel.abort();
+    if (response.headersSent) response.destroy();
+  }, maxSeconds * 1000);
+  response.once("close", () => {
+    clearTimeout(deadline);
+    if (!response.writableFinished) cancel.abort();
+  });
   try {
     const output = await proxyRequest({
       method: request.method ?? "GET",
@@ -40,8 +71,10 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       headers: Object.entries(request.headers),
       body: request,
       ip: stampClientIp(request),
+      signal: cancel.signal,
     });
     response.writeHead(output.status, output.headers);
+    account(request, match[1], started, output.status, null);
     const body = output.body;
     if (!body) return void response.end();
     // By hand rather than stream.pipeline, whose per-call AbortController costs more than the
@@ -53,9 +86,15 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
     });
     body.pipe(response);
   } catch (error) {
-    if (error instanceof ProxyError) return sendError(response, error);
+    if (overTime) return refuse(new ProxyError(504, "upstream_timeout", `The exchange took longer than Keyway allows (KEYWAY_PROXY_MAX_SECONDS, ${maxSeconds} s); it was stopped.`));
+    if (cancel.signal.aborted) {
+      account(request, match[1], started, 499, "caller_gone");
+      return void response.destroy();
+    }
+    if (error instanceof ProxyError) return refuse(error);
     // Not a refusal of ours: a bug or a database outage. The message may name internals, never secrets.
-    console.error(`Proxy request failed: ${error instanceof Error ? error.message : String(error)}`);
-    sendError(response, new ProxyError(500, "internal_error", "Keyway could not handle this request; the server log has the details."));
+    const failure = unexpectedFailure(error);
+    log.error({ code: failure.code, error: errorText(error) }, "proxy request failed");
+    refuse(failure);
   }
 }

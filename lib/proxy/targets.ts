@@ -18,7 +18,7 @@ import { connectionNotFound, ProxyError } from "./errors";
 
 // What the proxy needs of a connection, decrypted, kept in process memory
 // for KEYWAY_PROXY_CACHE_MS at most, and only while it is current: until a
-// change notification evicts it (listener.ts), or, without notifications,
+// change notification evicts it (invalidation.ts), or, without notifications,
 // while the version each request's check query reads is the one it was built
 // from (check.ts). The pooled dispatcher outlives a rebuild when the TLS
 // material is the same, so keep-alive sockets survive the short cache lifetime.

@@ -156,12 +156,12 @@ afterAll(async () => {
   await hub.closeAgentSessions();
   const { stopRelay } = await import("@/lib/agents/relay");
   stopRelay();
-  const { stopListening } = await import("@/lib/proxy/listener");
+  const { stopListening } = await import("@/lib/db/notifications");
   await stopListening();
   const { clearProxyTargets } = await import("@/lib/proxy/targets");
   await clearProxyTargets();
-  const { closeProxyPool } = await import("@/lib/proxy/check");
-  await closeProxyPool();
+  const { closePool } = await import("@/lib/db/pool");
+  await closePool();
   for (const server of [keyway?.server, upstream?.server]) {
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));

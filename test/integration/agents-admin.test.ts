@@ -156,7 +156,7 @@ describe("another team's agent", () => {
 describe("revokeAgent", () => {
   it("marks the agent revoked, audits it once, and announces it to every instance", async () => {
     const created = await agents.createAgent(owner.personalTeam.id, owner.actor, { name: "to revoke" });
-    // The database trigger tells every instance (lib/proxy/listener.ts) to cut the agent's live connection.
+    // The database trigger tells every instance (lib/db/notifications.ts) to cut the agent's live connection.
     const listener = new pg.Client({ connectionString: env.url });
     await listener.connect();
     const heard: string[] = [];

@@ -99,11 +99,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   const { clearProxyTargets } = await import("@/lib/proxy/targets");
-  const { closeProxyPool } = await import("@/lib/proxy/check");
-  const { stopListening } = await import("@/lib/proxy/listener");
+  const { closePool } = await import("@/lib/db/pool");
+  const { stopListening } = await import("@/lib/db/notifications");
   await stopListening();
   await clearProxyTargets();
-  await closeProxyPool();
+  await closePool();
   upstream?.server.closeAllConnections();
   await new Promise((resolve) => upstream?.server.close(resolve));
   await Promise.all([mtls?.close(), as?.close()]);
@@ -344,7 +344,7 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 describe("the hot path", () => {
   it("costs no query per request while it hears change notifications, and sees an edit moments after it commits", async () => {
     const id = await createConnection({ name: "hot", baseUrl: upstream.url, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "v1", secret: true }] });
-    const { listeningSettled } = await import("@/lib/proxy/listener");
+    const { listeningSettled } = await import("@/lib/db/notifications");
     const live = await listeningSettled();
     expect((await call(id, "/warm")).status).toBe(200);
     let queries = 0;
