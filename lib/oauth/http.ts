@@ -214,3 +214,26 @@ export async function discoverIssuer(issuerUrl: string, overrides: OutboundOverr
     issParameter: meta.authorization_response_iss_parameter_supported === true,
   };
 }
+
+/**
+ * For a client typed in by hand: the issuer behind an authorization or token
+ * URL, found by trying the URL's origin and its parent paths (Keycloak's
+ * /realms/<name>, Entra's /<tenant>/v2.0, …) for a discovery document that
+ * names this very endpoint. Null when none does.
+ */
+export async function discoverFromEndpoint(endpointUrl: string, overrides: OutboundOverrides = {}): Promise<DiscoveredEndpoints | null> {
+  const endpoint = new URL(endpointUrl);
+  const segments = endpoint.pathname.split("/").filter(Boolean);
+  const candidates: string[] = [];
+  for (let keep = Math.min(segments.length - 1, 4); keep >= 0; keep--) candidates.push(`${endpoint.origin}/${segments.slice(0, keep).join("/")}`.replace(/\/$/, ""));
+  const target = `${endpoint.origin}${endpoint.pathname}`;
+  for (const issuer of candidates) {
+    try {
+      const found = await discoverIssuer(issuer, overrides);
+      if (found.tokenUrl === target || found.authorizationUrl === target) return found;
+    } catch {
+      // No discovery document here; try the next candidate.
+    }
+  }
+  return null;
+}

@@ -447,3 +447,12 @@ describe("a Connect that never came back", () => {
     });
   });
 });
+
+describe("discovery for a client typed in by hand", () => {
+  it("finds the issuer behind a token URL, with the methods it accepts (a body-only server says so)", async () => {
+    const found = await http.discoverFromEndpoint(`${strict.issuer}/token`);
+    expect(found).toMatchObject({ issuer: strict.issuer, tokenUrl: `${strict.issuer}/token`, authorizationUrl: `${strict.issuer}/auth` });
+    expect(found!.tokenAuthMethods).toEqual(["client_secret_post", "none"]);
+    expect(await http.discoverFromEndpoint(`${odd.url}/decoding/token`)).toBeNull();
+  });
+});
