@@ -119,7 +119,8 @@ export function tokenProblemFrom(error: unknown, what: string, context: { tokenA
  * success or a new Connect forgets it.
  */
 export const BACKOFF_FIRST_MS = 5_000;
-export const BACKOFF_MAX_MS = 5 * 60_000;
+/** Capped at a minute: another instance may have new tokens or settings by then, and this memory is per process. */
+export const BACKOFF_MAX_MS = 60_000;
 const recentFailures = new Map<string, { problem: TokenProblem; failures: number; until: number }>();
 
 function rememberFailure(connectionId: string, problem: TokenProblem): void {
@@ -264,7 +265,8 @@ export async function currentAccessToken(connection: ConnectionForTokens, actor:
     pending = obtainUnderLock(connection, actor, options.rejected)
       .then((outcome) => {
         if (outcome.ok) forgetTokenFailures(connection.id);
-        else if (outcome.problem.kind !== "not-connected") rememberFailure(connection.id, outcome.problem);
+        // Only failures at the token endpoint: "not connected" and "needs re-authorization" cost the provider nothing.
+        else if (outcome.problem.kind !== "not-connected" && outcome.problem.kind !== "needs-reauth") rememberFailure(connection.id, outcome.problem);
         return outcome;
       })
       .finally(() => inFlight.delete(key));

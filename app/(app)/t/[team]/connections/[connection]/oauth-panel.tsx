@@ -71,7 +71,7 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl, tokens,
 function tokenText(expiresAt: Date | null, renewable: boolean): string {
   if (renewable) return expiryText(expiresAt);
   if (!expiresAt) return "does not expire (as far as the provider said)";
-  return `expires ${formatDateTime(expiresAt)}; without a refresh token, Keyway uses it until then, and then you must reconnect`;
+  return `expires ${formatDateTime(expiresAt)}; cannot be renewed`;
 }
 
 /** The connect-time notice when a provider grants no refresh token for an expiring access token. */
