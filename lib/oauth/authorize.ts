@@ -9,7 +9,7 @@ import { callbackUrl } from "./callback-url";
 import { sanitizeDescription, sanitizeErrorCode } from "./errors";
 import { oauthConfiguration } from "./http";
 import { connectionOAuthSettings } from "./settings";
-import { tokenProblemFrom, tokenSetColumns } from "./tokens";
+import { forgetTokenFailures, tokenProblemFrom, tokenSetColumns, type TokenProblem } from "./tokens";
 
 // The authorization code grant's two halves (SPEC.md, "Connect"): sending the
 // user to the provider, and the universal callback that brings them back.
@@ -82,8 +82,8 @@ export async function startAuthorization(teamId: string, userId: string, actor: 
     const url = await oauth.buildAuthorizationUrlWithPAR(configuration, parameters);
     return { url: url.href, pendingId };
   } catch (error) {
-    const problem = tokenProblemFrom(error, "The provider refused the authorization request");
-    await recordFailure(pendingId, { teamId, id: connection.id, name: connection.name }, actor, problem.code ?? "invalid_request", error instanceof oauth.ResponseBodyError ? (error.error_description ?? null) : problem.message);
+    const problem = tokenProblemFrom(error, "Pushing the authorization request", { tokenAuthMethod: settings.endpoints.tokenAuthMethod });
+    await recordFailure(pendingId, { teamId, id: connection.id, name: connection.name }, actor, problem.code ?? "invalid_request", failureDescription(error, problem));
     return { failed: pendingId };
   }
 }
@@ -108,7 +108,8 @@ async function recordFailure(pendingId: string, connection: { teamId: string; id
 export type CallbackRefusal = "missing-state" | "unknown-state" | "used-state" | "expired-state" | "other-user" | "no-access";
 
 export type CallbackResult =
-  | { kind: "refused"; reason: CallbackRefusal }
+  /** `connection`: for the user's own used or expired authorization, the connection it was for (the page links back to it). */
+  | { kind: "refused"; reason: CallbackRefusal; connection?: { teamSlug: string; connectionId: string } }
   /** The authorization ended (connected or failed); the outcome is on the pending row, shown on the connection page. */
   | { kind: "finished"; teamSlug: string; connectionId: string; pendingId: string };
 
@@ -128,11 +129,15 @@ export async function completeAuthorization(user: { id: string; email: string },
   });
   const pending = claimed[0];
   if (!pending) {
-    const found = await db.pendingAuthorization.findUnique({ where: { stateHash }, select: { usedAt: true, userId: true, expiresAt: true } });
+    const found = await db.pendingAuthorization.findUnique({
+      where: { stateHash },
+      select: { usedAt: true, userId: true, expiresAt: true, connectionId: true, connection: { select: { team: { select: { slug: true } } } } },
+    });
     if (!found) return { kind: "refused", reason: "unknown-state" };
     if (found.userId !== user.id) return { kind: "refused", reason: "other-user" };
-    if (found.usedAt) return { kind: "refused", reason: "used-state" };
-    return { kind: "refused", reason: "expired-state" };
+    const connection = { teamSlug: found.connection.team.slug, connectionId: found.connectionId };
+    if (found.usedAt) return { kind: "refused", reason: "used-state", connection };
+    return { kind: "refused", reason: "expired-state", connection };
   }
 
   const [connection, membership] = await Promise.all([
@@ -162,13 +167,14 @@ export async function completeAuthorization(user: { id: string; email: string },
 
   let answer: oauth.TokenEndpointResponse;
   try {
-    answer = await oauth.authorizationCodeGrant(configuration, current, { expectedState: state, ...(verifier ? { pkceCodeVerifier: verifier } : {}) });
+    answer = await oauth.authorizationCodeGrant(configuration, current, { expectedState: state, ...(verifier ? { pkceCodeVerifier: verifier } : {}) }, settings.tokenParams);
   } catch (error) {
-    const problem = tokenProblemFrom(error, "Exchanging the authorization code");
-    const description = error instanceof oauth.ResponseBodyError ? (error.error_description ?? null) : problem.message;
-    await recordFailure(pending.id, connection, actor, problem.code ?? (isIssuerMismatch(error) ? "issuer_mismatch" : "exchange_failed"), description);
+    const problem = tokenProblemFrom(error, "Exchanging the authorization code", { tokenAuthMethod: settings.endpoints.tokenAuthMethod });
+    const code = isIssuerMismatch(error) ? "issuer_mismatch" : (problem.code ?? "token_response_invalid");
+    await recordFailure(pending.id, connection, actor, code, failureDescription(error, problem));
     return finished;
   }
+  forgetTokenFailures(connection.id);
 
   const columns = tokenSetColumns(connection.id, answer);
   await db.$transaction(async (tx) => {
@@ -193,6 +199,17 @@ export async function completeAuthorization(user: { id: string; email: string },
   return finished;
 }
 
+/**
+ * What the connection page shows under a failure: the provider's own
+ * description when it refused in OAuth terms (the page explains the code),
+ * Keyway's account of what happened otherwise.
+ */
+function failureDescription(error: unknown, problem: TokenProblem): string | null {
+  if (error instanceof oauth.ResponseBodyError) return error.error_description ?? null;
+  if (error instanceof oauth.WWWAuthenticateChallengeError) return error.cause[0]?.parameters.error_description ?? null;
+  return problem.message;
+}
+
 function isIssuerMismatch(error: unknown): boolean {
   return error instanceof Error && /"iss"/.test(error.message);
 }
@@ -204,4 +221,21 @@ export async function authorizationOutcome(userId: string, connectionId: string,
     select: { outcome: true, errorCode: true, errorDescription: true, usedAt: true },
   });
   return row;
+}
+
+/**
+ * The user's latest Connect for this connection that never came back to the
+ * callback (the provider showed its own error page, or the user gave up
+ * there), unless tokens arrived since. Without pushed authorization requests
+ * a redirect URI the provider does not know is only ever seen there.
+ */
+export async function unfinishedAuthorization(userId: string, connectionId: string, connectedAt: Date | null): Promise<{ startedAt: Date } | null> {
+  const latest = await db.pendingAuthorization.findFirst({
+    where: { connectionId, userId },
+    orderBy: { createdAt: "desc" },
+    select: { createdAt: true, usedAt: true },
+  });
+  if (!latest || latest.usedAt) return null;
+  if (connectedAt && connectedAt >= latest.createdAt) return null;
+  return { startedAt: latest.createdAt };
 }

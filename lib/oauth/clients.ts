@@ -93,7 +93,7 @@ export async function listOAuthClients(teamId: string) {
 export async function findOAuthClient(teamId: string, id: string) {
   const row = await db.oAuthClient.findFirst({
     where: { id, teamId },
-    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true }, orderBy: { name: "asc" } } },
+    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true, tokenSet: { select: { expiresAt: true, hasRefreshToken: true } } }, orderBy: { name: "asc" } } },
   });
   if (!row) throw oauthClientNotFound();
   return viewOf(row);
@@ -198,12 +198,13 @@ export async function deleteOAuthClient(teamId: string, actor: AuditActor, id: s
 }
 
 /** A registered client's protocol settings with its secret, decrypted for the one exchange that needs it. */
-export type RegisteredClient = OAuthEndpoints & { scopes: string[]; scopeSeparator: " " | ","; pkce: boolean; extraAuthParams: ExtraParam[] };
+export type RegisteredClient = OAuthEndpoints & { provider: string; scopes: string[]; scopeSeparator: " " | ","; pkce: boolean; extraAuthParams: ExtraParam[] };
 
 export async function loadRegisteredClient(teamId: string, id: string): Promise<RegisteredClient> {
   const row = await db.oAuthClient.findFirst({ where: { id, teamId } });
   if (!row) throw oauthClientNotFound();
   return {
+    provider: row.provider,
     issuer: row.issuer,
     authorizationUrl: row.authorizationUrl,
     tokenUrl: row.tokenUrl,

@@ -11,6 +11,8 @@ export type OAuthProblem = {
   fix: string;
   /** Show the callback URL to register, with a copy button and a link to the guide. */
   showCallbackUrl?: boolean;
+  /** Keyway's own finding (the provider said nothing in OAuth terms): the description is Keyway's, not the provider's. */
+  fromKeyway?: boolean;
 };
 
 const REDIRECT_MISMATCH: Omit<OAuthProblem, "code"> = {
@@ -74,7 +76,126 @@ const PROBLEMS: Record<string, Omit<OAuthProblem, "code">> = {
     title: "The provider needs the user to act",
     fix: "Connect again and follow the provider's screens to the end.",
   },
+  // GitHub (errors in a 200 answer).
+  bad_verification_code: {
+    title: "The provider refused the authorization code",
+    fix: "The code expired (GitHub's last 10 minutes), was already used, or was issued for another client. Connect again.",
+  },
+  incorrect_client_credentials: {
+    title: "The provider does not recognize the client ID or secret",
+    fix: "Copy the client ID again from the OAuth app's page at the provider and generate a new client secret there; the old one may have been deleted.",
+  },
+  unverified_user_email: {
+    title: "The account at the provider has no verified email address",
+    fix: "Verify the primary email address in the provider's account settings, then connect again.",
+  },
+  application_suspended: {
+    title: "The provider has suspended this OAuth app",
+    fix: "The app was suspended by its owner or the provider. Check the OAuth app's page at the provider, or register a new app.",
+  },
+  // Slack.
+  invalid_client_id: {
+    title: "The provider does not recognize the client ID",
+    fix: "Copy the client ID again from the app's page at the provider (Basic Information → App Credentials).",
+  },
+  bad_client_secret: {
+    title: "The provider refused the client secret",
+    fix: "Copy the client secret again from the app's page at the provider (or regenerate it) and save it on this client.",
+  },
+  invalid_code: {
+    title: "The provider refused the authorization code",
+    fix: "The code expired or was already used. Connect again.",
+  },
+  code_already_used: {
+    title: "The authorization code was already used",
+    fix: "Each code works once. Connect again.",
+  },
+  bad_redirect_uri: REDIRECT_MISMATCH,
+  oauth_authorization_url_mismatch: {
+    title: "The authorization URL does not match the app type",
+    fix: "Slack apps with granular bot permissions use https://slack.com/oauth/v2/authorize; classic apps use /oauth/authorize. Choose the one for this app.",
+  },
+  invalid_refresh_token: {
+    title: "The provider refused the refresh token",
+    fix: "The refresh token expired or was revoked. Connect again to get new tokens.",
+  },
+  invalid_team_for_non_distributed_app: {
+    title: "This app may only be installed in its own workspace",
+    fix: "Sign in to the workspace the app was created in, or enable public distribution for the app at the provider.",
+  },
+  // Google.
+  deleted_client: {
+    title: "The provider has deleted this client",
+    fix: "The OAuth client was deleted in the provider's console. Create a new one and update this client's ID and secret.",
+  },
+  org_internal: {
+    title: "This client is limited to its own organization",
+    fix: "The OAuth consent screen is set to internal users only. Sign in with an account of that organization, or make the app external.",
+  },
+  admin_policy_enforced: {
+    title: "An administrator's policy blocked the app",
+    fix: "Ask the account's administrator to allow this app (Google Workspace: API controls → App access control).",
+  },
+  // Salesforce.
+  inactive_user: {
+    title: "The user at the provider is inactive",
+    fix: "An administrator must reactivate the user, or connect with another account.",
+  },
+  inactive_org: {
+    title: "The organization at the provider is inactive",
+    fix: "The org is locked, closed or suspended. Ask its administrator, or connect to another org.",
+  },
+  rate_limit_exceeded: {
+    title: "The provider limits how often tokens may be requested",
+    fix: "Wait a while before trying again.",
+  },
+  // HubSpot (its "status" field, in upper case).
+  BAD_AUTH_CODE: {
+    title: "The provider refused the authorization code",
+    fix: "The code expired or was already used. Connect again.",
+  },
+  BAD_REFRESH_TOKEN: {
+    title: "The provider refused the refresh token",
+    fix: "The app was uninstalled or the refresh token is no longer valid. Connect again.",
+  },
+  BAD_CLIENT_ID: {
+    title: "The provider does not recognize the client ID",
+    fix: "Copy the client ID again from the app's Auth settings at the provider.",
+  },
+  BAD_REDIRECT_URI: REDIRECT_MISMATCH,
+  // Microsoft Entra ID.
+  invalid_resource: {
+    title: "The provider does not know the requested resource",
+    fix: "The resource (or the scope's resource prefix) is not registered in this tenant. Check the scopes and the tenant.",
+  },
+  // Keyway's own findings at the token endpoint (the provider gave no OAuth error).
+  token_endpoint_unreachable: {
+    title: "Keyway could not reach the provider's token endpoint",
+    fix: "Check the token URL and that the provider is reachable from Keyway's network (or through the connection's agent), then connect again.",
+    fromKeyway: true,
+  },
+  token_endpoint_failed: {
+    title: "The provider's token endpoint failed",
+    fix: "It answered with an HTTP error instead of an OAuth answer, a problem on the provider's side (or a wrong token URL). Try again later.",
+    fromKeyway: true,
+  },
+  issuer_mismatch: {
+    title: "The answer names another issuer than the one this client was discovered from",
+    fix: "The authorization response's iss (RFC 9207) is not this client's issuer: the client may be set up with another provider's endpoints, or the answer was mixed up. Check the client's issuer and endpoints.",
+    fromKeyway: true,
+  },
+  token_response_invalid: {
+    title: "The provider's token endpoint sent an answer Keyway cannot use",
+    fix: "Check that the token URL is the provider's token endpoint. If it is, the provider answers outside the OAuth 2.0 standard.",
+    fromKeyway: true,
+  },
 };
+
+/** The codes of refusals that mean the grant (code or refresh token) is dead: only a new authorization helps. */
+export const DEAD_GRANT_CODES = new Set(["invalid_grant", "bad_verification_code", "invalid_code", "code_already_used", "invalid_refresh_token", "BAD_AUTH_CODE", "BAD_REFRESH_TOKEN"]);
+
+/** Refusals of the client's credentials, after which the other client authentication method is worth a try. */
+export const CLIENT_REFUSED_CODES = new Set(["invalid_client", "incorrect_client_credentials", "unauthorized_client", "bad_client_secret"]);
 
 /**
  * The explanation of an error code; an unknown code gets a general one that
@@ -89,7 +210,7 @@ export function explainOAuthError(code: string, description?: string | null): OA
   return {
     code,
     title: `The provider answered “${code}”`,
-    fix: "See the provider's description below and its documentation for this error, then connect again.",
+    fix: description ? "The provider's description says what went wrong; its documentation for this error code says more. Correct it and connect again." : "The provider gave no description; look the code up in its documentation, correct the cause, and connect again.",
   };
 }
 

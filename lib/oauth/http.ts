@@ -47,6 +47,7 @@ function headersOf(init: HeadersInit | undefined): Record<string, string> {
  * - GitHub-style endpoints answer 200 with `{ "error": … }`: that is an error (400).
  * - A form-encoded body (GitHub without Accept: application/json) becomes JSON.
  * - A missing or non-standard token_type (Slack says "bot" or "user") is a bearer token.
+ * - HubSpot's `{ status, message }` refusal is an OAuth error.
  * - The ID token is dropped: Keyway signs nobody in with it, and for a client
  *   whose issuer it does not know it could only fail validation.
  */
@@ -62,6 +63,11 @@ export function normalizeTokenResponse(status: number, contentType: string, body
     } catch {
       return undefined;
     }
+  }
+  // HubSpot answers a refusal as { status: "BAD_REFRESH_TOKEN", message }.
+  if (status >= 400 && json.error === undefined && typeof json.status === "string" && /^[A-Z][A-Z_]{2,60}$/.test(json.status)) {
+    json.error = json.status;
+    if (typeof json.message === "string") json.error_description = json.message;
   }
   let outStatus = status;
   if (status >= 200 && status < 300 && typeof json.error === "string" && json.access_token === undefined) outStatus = 400;
@@ -95,6 +101,9 @@ export function outboundFetch(overrides: OutboundOverrides = {}, tokenEndpoint?:
     if (tokenEndpoint && url === tokenEndpoint && !noBody) {
       const normalized = normalizeTokenResponse(response.status, headers.get("content-type") ?? "", response.body);
       if (normalized) {
+        // An OAuth error in the body says more than a bare `WWW-Authenticate: Basic` challenge
+        // (which openid-client would report instead, without the provider's description).
+        if (normalized.status >= 400 && normalized.body.includes('"error"')) headers.delete("www-authenticate");
         headers.set("content-type", normalized.contentType);
         headers.delete("content-length");
         return new Response(normalized.body, { status: normalized.status, headers });
@@ -104,10 +113,29 @@ export function outboundFetch(overrides: OutboundOverrides = {}, tokenEndpoint?:
   };
 }
 
+/**
+ * One part of HTTP Basic client credentials, encoded as RFC 6749 2.3.1 asks
+ * (application/x-www-form-urlencoded), with the unreserved characters left as
+ * they are. oauth4webapi also escapes `- . _ ~`, which a server that decodes
+ * accepts but one that does not (HCL Domino, legacy Spring Security OAuth2,
+ * IdentityServer4 2.1) compares literally: a UUID client id would never match.
+ */
+export function formEncodeCredential(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()]|%20/g, (match) => (match === "%20" ? "+" : `%${match.charCodeAt(0).toString(16).toUpperCase()}`));
+}
+
+/** client_secret_basic, with credentials encoded by formEncodeCredential (openid-client lets a client bring its own). */
+export function clientSecretBasic(clientSecret: string): oauth.ClientAuth {
+  return (_server, client, _body, headers) => {
+    const credentials = Buffer.from(`${formEncodeCredential(client.client_id)}:${formEncodeCredential(clientSecret)}`, "utf8").toString("base64");
+    headers.set("authorization", `Basic ${credentials}`);
+  };
+}
+
 function clientAuthentication(endpoints: OAuthEndpoints): oauth.ClientAuth {
   switch (endpoints.tokenAuthMethod) {
     case "client_secret_basic":
-      return oauth.ClientSecretBasic(endpoints.clientSecret ?? "");
+      return clientSecretBasic(endpoints.clientSecret ?? "");
     case "client_secret_post":
       return oauth.ClientSecretPost(endpoints.clientSecret ?? "");
     case "none":
@@ -185,4 +213,27 @@ export async function discoverIssuer(issuerUrl: string, overrides: OutboundOverr
     tokenAuthMethods: meta.token_endpoint_auth_methods_supported ?? [],
     issParameter: meta.authorization_response_iss_parameter_supported === true,
   };
+}
+
+/**
+ * For a client typed in by hand: the issuer behind an authorization or token
+ * URL, found by trying the URL's origin and its parent paths (Keycloak's
+ * /realms/<name>, Entra's /<tenant>/v2.0, …) for a discovery document that
+ * names this very endpoint. Null when none does.
+ */
+export async function discoverFromEndpoint(endpointUrl: string, overrides: OutboundOverrides = {}): Promise<DiscoveredEndpoints | null> {
+  const endpoint = new URL(endpointUrl);
+  const segments = endpoint.pathname.split("/").filter(Boolean);
+  const candidates: string[] = [];
+  for (let keep = Math.min(segments.length - 1, 4); keep >= 0; keep--) candidates.push(`${endpoint.origin}/${segments.slice(0, keep).join("/")}`.replace(/\/$/, ""));
+  const target = `${endpoint.origin}${endpoint.pathname}`;
+  for (const issuer of candidates) {
+    try {
+      const found = await discoverIssuer(issuer, overrides);
+      if (found.tokenUrl === target || found.authorizationUrl === target) return found;
+    } catch {
+      // No discovery document here; try the next candidate.
+    }
+  }
+  return null;
 }

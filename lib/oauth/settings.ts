@@ -10,12 +10,14 @@ import { connectionTunnel } from "../agents/tunnel";
 /** Everything one OAuth exchange of a connection needs: its registered client's settings, or those typed in place, with the connection's own on top. */
 export type ConnectionOAuth = {
   endpoints: OAuthEndpoints;
+  /** The registered client's provider template ("oidc", "google", …); null for a client typed in place. */
+  provider: string | null;
   scopes: string[];
   scopeSeparator: " " | ",";
   pkce: boolean;
   /** Authorization request extras: the client's, then the connection's (which win on the same name). */
   authorizationParams: Record<string, string>;
-  /** Client credentials token request extras: audience and the connection's parameters. */
+  /** Token request extras: for client credentials the audience and the connection's parameters; for the code grant the RFC 8707 resource, if one is asked for. */
   tokenParams: Record<string, string>;
   /** A private-network connection's token calls go through its agent too. */
   outbound: { tunnel?: Tunnel };
@@ -37,20 +39,27 @@ export async function connectionOAuthSettings(connection: ConnectionRow): Promis
 async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: StoredSecrets): Promise<ConnectionOAuth> {
   const own = config.oauth ?? { extraParams: [] };
   const extra = own.extraParams ?? [];
-  const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? { ...(own.audience ? { audience: own.audience } : {}), ...merge(extra) } : {};
+  const clientCredentialsParams: Record<string, string> = { ...(own.audience ? { audience: own.audience } : {}), ...merge(extra) };
+  // RFC 8707: the resource asked for at authorization is named at the token endpoint too (exchange and refresh).
+  const resourceOf = (params: Record<string, string>): Record<string, string> => (params.resource ? { resource: params.resource } : {});
   if (connection.oauthClientId) {
     const client = await loadRegisteredClient(connection.teamId, connection.oauthClientId);
+    const authorizationParams = connection.authType === "OAUTH2_CODE" ? merge(client.extraAuthParams, extra) : {};
+    const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? clientCredentialsParams : resourceOf(authorizationParams);
     return {
       endpoints: client,
+      provider: client.provider,
       scopes: own.scopes ?? client.scopes,
       scopeSeparator: client.scopeSeparator,
       pkce: client.pkce,
-      authorizationParams: connection.authType === "OAUTH2_CODE" ? merge(client.extraAuthParams, extra) : {},
+      authorizationParams,
       tokenParams,
       outbound: { tunnel: connectionTunnel(connection) },
     };
   }
   const method: TokenAuthMethod = own.tokenAuthMethod ?? "client_secret_basic";
+  const authorizationParams = connection.authType === "OAUTH2_CODE" ? merge(extra) : {};
+  const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? clientCredentialsParams : resourceOf(authorizationParams);
   return {
     endpoints: {
       authorizationUrl: own.authorizationUrl ?? null,
@@ -60,10 +69,11 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
       clientSecret: secrets.clientSecret ?? null,
       tokenAuthMethod: method,
     },
+    provider: null,
     scopes: own.scopes ?? [],
     scopeSeparator: " ",
     pkce: method === "none" ? true : (own.pkce ?? true),
-    authorizationParams: connection.authType === "OAUTH2_CODE" ? merge(extra) : {},
+    authorizationParams,
     tokenParams,
     outbound: { tunnel: connectionTunnel(connection) },
   };

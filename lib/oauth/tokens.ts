@@ -6,12 +6,18 @@ import { writeAudit, type AuditActor } from "../audit";
 import { decryptJson, encryptJson } from "../crypto";
 import type { Prisma } from "../generated/prisma/client";
 import { connectionNotFound } from "../connections";
-import { explainOAuthError } from "./errors";
-import { oauthConfiguration, outboundCauseOf } from "./http";
+import { CLIENT_REFUSED_CODES, DEAD_GRANT_CODES, explainOAuthError } from "./errors";
+import { oauthConfiguration, outboundCauseOf, type TokenAuthMethod } from "./http";
 import { isFresh, type Freshness } from "./freshness";
+import { noRefreshTokenHint } from "./no-refresh-token";
 import { connectionOAuthSettings } from "./settings";
 
-type TokenRow = Freshness & { tokens: string };
+type TokenRow = Omit<Freshness, "renewable"> & { tokens: string; hasRefreshToken: boolean };
+
+/** A stored token set's freshness: renewable when it holds a refresh token, or when the grant needs no user (client credentials). */
+function freshnessOf(row: TokenRow, authType: string): Freshness {
+  return { expiresAt: row.expiresAt, obtainedAt: row.obtainedAt, refreshedAt: row.refreshedAt, renewable: row.hasRefreshToken || authType !== "OAUTH2_CODE" };
+}
 
 // The tokens of OAuth2 connections: obtained, kept encrypted, refreshed before
 // they expire, and revoked on disconnect (SPEC.md, "OAuth2"; DESIGN.md,
@@ -29,7 +35,7 @@ type Tx = Prisma.TransactionClient;
 
 export type StoredTokens = { accessToken: string; refreshToken?: string };
 
-export type TokenProblemKind = "not-connected" | "needs-reauth" | "refused" | "unreachable" | "invalid-response";
+export type TokenProblemKind = "not-connected" | "needs-reauth" | "refused" | "provider-failed" | "unreachable" | "invalid-response";
 
 /** Why no usable token could be had, in words; `kind` decides the connection's status. */
 export class TokenProblem extends Error {
@@ -71,23 +77,76 @@ export function tokenSetColumns(connectionId: string, answer: TokenEndpointAnswe
   };
 }
 
-/** The provider's refusal or the network's failure, as a TokenProblem that says what to do. */
-export function tokenProblemFrom(error: unknown, what: string): TokenProblem {
+/**
+ * What went wrong at the token endpoint, told apart by whose fault it is
+ * (SPEC.md, "Faults"): the provider refused (an OAuth error code, its
+ * description and what to do), the provider failed (an HTTP error without an
+ * OAuth answer), its answer was unusable, or Keyway could not reach it (the
+ * outbound explanation). `tokenAuthMethod` lets a refused HTTP Basic client
+ * hear about the other method.
+ */
+export function tokenProblemFrom(error: unknown, what: string, context: { tokenAuthMethod?: TokenAuthMethod } = {}): TokenProblem {
   const outbound = outboundCauseOf(error);
-  if (outbound) return new TokenProblem("unreachable", `${what} failed: ${outbound.message}`);
-  if (error instanceof oauth.ResponseBodyError) {
-    const explained = explainOAuthError(error.error);
-    const kind = error.error === "invalid_grant" ? "needs-reauth" : "refused";
-    const description = error.error_description ? ` The provider said: “${error.error_description.slice(0, 300)}”.` : "";
-    return new TokenProblem(kind, `${what}: ${explained.title} (${error.error}).${description} ${explained.fix}`, error.error);
-  }
+  if (outbound) return new TokenProblem("unreachable", `${what} failed: Keyway could not reach the token endpoint. ${outbound.message}`, "token_endpoint_unreachable");
+  const refused = (code: string, description: string | undefined, status: number | undefined) => {
+    const explained = explainOAuthError(code, description);
+    const said = description ? ` The provider said: “${description.slice(0, 300)}”.` : "";
+    const basicHint =
+      context.tokenAuthMethod === "client_secret_basic" && CLIENT_REFUSED_CODES.has(code)
+        ? " This client sends its secret with HTTP Basic; if the provider expects it in the request body (client_secret_post), choose that method for the client and try again."
+        : "";
+    const kind: TokenProblemKind = DEAD_GRANT_CODES.has(code) ? "needs-reauth" : "refused";
+    return new TokenProblem(kind, `${what}: the provider refused it${status ? ` (HTTP ${status})` : ""}: ${explained.title} (${code}).${said} ${explained.fix}${basicHint}`, code);
+  };
+  if (error instanceof oauth.ResponseBodyError) return refused(error.error, error.error_description, error.status);
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const code = error.cause[0]?.parameters.error ?? "invalid_client";
-    const explained = explainOAuthError(code);
-    return new TokenProblem("refused", `${what}: ${explained.title} (HTTP ${error.status}, ${code}). ${explained.fix}`, code);
+    const parameters = error.cause[0]?.parameters;
+    return refused(parameters?.error ?? "invalid_client", parameters?.error_description, error.status);
+  }
+  // openid-client's "unexpected HTTP response status code" / "unexpected response content-type" carry the Response.
+  const response = error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+  if (response && (response.status < 200 || response.status >= 300)) {
+    const side = response.status >= 500 ? "a problem on the provider's side; try again later" : "not an OAuth answer; check that the token URL is the provider's token endpoint";
+    return new TokenProblem("provider-failed", `${what} failed: the token endpoint answered HTTP ${response.status} without an OAuth error, ${side}.`, "token_endpoint_failed");
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new TokenProblem("invalid-response", `${what}: the token endpoint's answer could not be used (${message}).`);
+  return new TokenProblem("invalid-response", `${what} failed: the token endpoint answered${response ? ` HTTP ${response.status}` : ""}, but not with a token Keyway can use (${message}).`, "token_response_invalid");
+}
+
+/**
+ * A failed attempt at the token endpoint is remembered for a short, growing
+ * while (per connection, in this process), and every use in that time gets
+ * the same answer: a busy service cannot hammer a failing provider. A
+ * success or a new Connect forgets it.
+ */
+export const BACKOFF_FIRST_MS = 5_000;
+/** Capped at a minute: another instance may have new tokens or settings by then, and this memory is per process. */
+export const BACKOFF_MAX_MS = 60_000;
+const recentFailures = new Map<string, { problem: TokenProblem; failures: number; until: number }>();
+
+function rememberFailure(connectionId: string, problem: TokenProblem): void {
+  const failures = (recentFailures.get(connectionId)?.failures ?? 0) + 1;
+  const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
+  recentFailures.set(connectionId, { problem, failures, until: Date.now() + wait });
+}
+
+function rememberedFailure(connectionId: string): TokenProblem | undefined {
+  const entry = recentFailures.get(connectionId);
+  if (!entry || entry.until <= Date.now()) return undefined;
+  const seconds = Math.max(1, Math.ceil((entry.until - Date.now()) / 1000));
+  return new TokenProblem(entry.problem.kind, `${entry.problem.message} (Keyway tries the token endpoint again in ${seconds} s; until then it answers with this.)`, entry.problem.code);
+}
+
+/** Ends the current wait without forgetting how many attempts failed (tests, instead of waiting it out). */
+export function endTokenBackoff(connectionId: string): void {
+  const entry = recentFailures.get(connectionId);
+  if (entry) entry.until = 0;
+}
+
+/** Forgets a connection's failed attempts (new tokens; tests). */
+export function forgetTokenFailures(connectionId?: string): void {
+  if (connectionId) recentFailures.delete(connectionId);
+  else recentFailures.clear();
 }
 
 export type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; agentId: string | null; config: Prisma.JsonValue; secrets: string | null };
@@ -115,9 +174,10 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     const current = await tx.tokenSet.findUnique({ where: { connectionId: connection.id } });
     const currentTokens = current ? openTokens(connection.id, current.tokens) : undefined;
     // Someone else refreshed while this caller waited for the lock.
-    if (current && currentTokens && isFresh(current) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: { expiresAt: current.expiresAt, obtainedAt: current.obtainedAt, refreshedAt: current.refreshedAt } };
+    if (current && currentTokens && isFresh(freshnessOf(current, connection.authType)) && currentTokens.accessToken !== rejected) return { ok: true, accessToken: currentTokens.accessToken, freshness: freshnessOf(current, connection.authType) };
 
     const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
+    const context = { tokenAuthMethod: settings.endpoints.tokenAuthMethod };
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>
       writeAudit(tx, { teamId: connection.teamId, actor, action, objectType: "connection", objectId: connection.id, objectName: connection.name, data });
 
@@ -127,7 +187,9 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
       try {
         answer = await oauth.clientCredentialsGrant(configuration, { ...(scope ? { scope } : {}), ...settings.tokenParams });
       } catch (error) {
-        return { ok: false, problem: tokenProblemFrom(error, "Getting a token with the client credentials grant") };
+        const problem = tokenProblemFrom(error, "Getting a token with the client credentials grant", context);
+        await audit("connection.refresh_failed", failureData(problem, "client_credentials"));
+        return { ok: false, problem };
       }
       const columns = tokenSetColumns(connection.id, answer);
       const obtainedAt = new Date();
@@ -140,20 +202,20 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     if (!currentTokens.refreshToken) {
       const why = rejected ? "The API refused the access token" : "The access token has expired";
       await tx.connection.update({ where: { id: connection.id }, data: { status: "NEEDS_REAUTH" } });
-      await audit("connection.refresh_failed", { reason: "no_refresh_token" });
-      return { ok: false, problem: new TokenProblem("needs-reauth", `${why}, and the provider issued no refresh token to get a new one. Reconnect to authorize again (some providers issue refresh tokens only with extra parameters, such as Google's access_type=offline).`) };
+      await audit("connection.refresh_failed", { reason: "no_refresh_token", failure: "needs-reauth" });
+      return { ok: false, problem: new TokenProblem("needs-reauth", `${why}, and the provider issued no refresh token to get a new one. Reconnect to authorize again. ${noRefreshTokenHint(settings.provider)}`, "no_refresh_token") };
     }
     let answer: TokenEndpointAnswer;
     try {
-      answer = await oauth.refreshTokenGrant(configuration, currentTokens.refreshToken);
+      answer = await oauth.refreshTokenGrant(configuration, currentTokens.refreshToken, settings.tokenParams);
     } catch (error) {
-      const problem = tokenProblemFrom(error, "Refreshing the access token");
+      const problem = tokenProblemFrom(error, "Refreshing the access token", context);
       if (problem.kind === "needs-reauth") {
         // The refresh token is dead (revoked, expired, or rotated away): only the user can get new tokens.
         await tx.tokenSet.delete({ where: { connectionId: connection.id } });
         await tx.connection.update({ where: { id: connection.id }, data: { status: "NEEDS_REAUTH" } });
-        await audit("connection.refresh_failed", { error: problem.code ?? "invalid_grant" });
       }
+      await audit("connection.refresh_failed", failureData(problem, "refresh_token"));
       return { ok: false, problem };
     }
     const columns = tokenSetColumns(connection.id, answer, currentTokens.refreshToken);
@@ -169,6 +231,11 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
   }, transactionOptions());
 }
 
+/** A failed token request in the audit log: whose fault (the problem's kind), the OAuth code or Keyway's, never a secret. */
+function failureData(problem: TokenProblem, grant: string): Prisma.InputJsonObject {
+  return { grant, failure: problem.kind, error: problem.code ?? null };
+}
+
 const inFlight = new Map<string, Promise<Outcome>>();
 
 /**
@@ -182,20 +249,29 @@ export async function accessTokenFor(connection: ConnectionForTokens, actor: Aud
 
 /** accessTokenFor, with the token's expiry, for callers that keep the token for a while (the proxy). */
 export async function currentAccessToken(connection: ConnectionForTokens, actor: AuditActor, options: { rejected?: string } = {}): Promise<CurrentToken> {
-  const row: TokenRow | null = await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokens: true, expiresAt: true, obtainedAt: true, refreshedAt: true } });
-  if (row && isFresh(row)) {
+  const row: TokenRow | null = await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokens: true, expiresAt: true, obtainedAt: true, refreshedAt: true, hasRefreshToken: true } });
+  if (row && isFresh(freshnessOf(row, connection.authType))) {
     const { accessToken } = openTokens(connection.id, row.tokens);
-    if (accessToken !== options.rejected) return { accessToken, freshness: { expiresAt: row.expiresAt, obtainedAt: row.obtainedAt, refreshedAt: row.refreshedAt } };
+    if (accessToken !== options.rejected) return { accessToken, freshness: freshnessOf(row, connection.authType) };
   }
   if (!row && connection.authType === "OAUTH2_CODE") {
     throw new TokenProblem("not-connected", "This connection is not connected yet: click Connect on its page to authorize it at the provider.");
   }
+  const remembered = rememberedFailure(connection.id);
+  if (remembered) throw remembered;
   // A caller whose token was refused must not be handed that same token by a flight started before the refusal.
   const key = `${connection.id}:${options.rejected ?? ""}`;
   let pending = inFlight.get(key);
   const kind = pending ? "single_flight_wait" : row ? "refresh" : "grant";
   if (!pending) {
-    pending = obtainUnderLock(connection, actor, options.rejected).finally(() => inFlight.delete(key));
+    pending = obtainUnderLock(connection, actor, options.rejected)
+      .then((outcome) => {
+        if (outcome.ok) forgetTokenFailures(connection.id);
+        // Only failures at the token endpoint: "not connected" and "needs re-authorization" cost the provider nothing.
+        else if (outcome.problem.kind !== "not-connected" && outcome.problem.kind !== "needs-reauth") rememberFailure(connection.id, outcome.problem);
+        return outcome;
+      })
+      .finally(() => inFlight.delete(key));
     inFlight.set(key, pending);
   }
   const outcome = await pending.catch((error: unknown) => {
@@ -241,12 +317,14 @@ export async function disconnectConnection(connection: ConnectionForTokens, acto
         } catch (error) {
           // Google and Salesforce end the access token with the refresh token, and then call it invalid_token
           // (RFC 7009 2.2 says a server should answer 200): that is the revocation having worked.
-          const alreadyGone = tokens.refreshToken && error instanceof oauth.ResponseBodyError && error.error === "invalid_token";
+          // RFC 7009 2.2.1 lets a server refuse to revoke a token type (oidc-provider does so for JWT
+          // access tokens, which end on their own): with the grant's refresh token revoked, that is success too.
+          const alreadyGone = tokens.refreshToken && error instanceof oauth.ResponseBodyError && (error.error === "invalid_token" || error.error === "unsupported_token_type");
           if (!alreadyGone) throw error;
         }
         revoked = true;
       } catch (error) {
-        revocationError = tokenProblemFrom(error, "Revoking the tokens at the provider").message;
+        revocationError = tokenProblemFrom(error, "Revoking the tokens at the provider", { tokenAuthMethod: settings.endpoints.tokenAuthMethod }).message;
       }
     }
   }

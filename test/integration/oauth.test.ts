@@ -182,14 +182,14 @@ describe("authorization code grant", () => {
     expect(await env.db.tokenSet.findUnique({ where: { connectionId: id } })).toBeNull();
 
     expect((await authorize.completeAuthorization(user(), params, null)).kind).toBe("finished");
-    expect(await authorize.completeAuthorization(user(), params, null)).toEqual({ kind: "refused", reason: "used-state" });
+    expect(await authorize.completeAuthorization(user(), params, null)).toMatchObject({ kind: "refused", reason: "used-state" });
 
     const late = await authorize.startAuthorization(teamId(), owner.id, owner.actor, id);
     if ("failed" in late) throw new Error("refused");
     const lateCallback = await new ProviderAgent(as.issuer).signInAndConsent(late.url, "ada");
     await env.db.pendingAuthorization.update({ where: { id: late.pendingId }, data: { expiresAt: new Date(Date.now() - 1) } });
     const before = await storedTokens(id);
-    expect(await authorize.completeAuthorization(user(), lateCallback.searchParams, null)).toEqual({ kind: "refused", reason: "expired-state" });
+    expect(await authorize.completeAuthorization(user(), lateCallback.searchParams, null)).toMatchObject({ kind: "refused", reason: "expired-state" });
     expect((await storedTokens(id)).accessToken).toBe(before.accessToken);
   });
 

@@ -13,10 +13,24 @@
 //     KEYWAY_TEST_OAUTH_PORT (3191),
 //     KEYWAY_TEST_OAUTH_REDIRECT_URIS (comma-separated; the /oauth/callback of
 //       http://127.0.0.1:3100 and :3101),
-//     KEYWAY_TEST_OAUTH_SHORT_TTL (5; seconds an access token of keyway-short lives).
+//     KEYWAY_TEST_OAUTH_SHORT_TTL (5; seconds an access token of keyway-short lives),
+//     KEYWAY_TEST_OAUTH_PROFILE ("default"; or "strict").
 //   It prints one line "OAuth test server ready at <issuer>" when it listens.
 //
 // The clients (ids fixed, secrets `<id>-secret`) are described at CLIENT_CASES.
+//
+// Two profiles (option `profile`, env KEYWAY_TEST_OAUTH_PROFILE):
+// - "default": the clients of CLIENT_CASES, PAR offered, opaque access tokens,
+//   a refresh token to every client that may use the grant.
+// - "strict": configured the way real servers are and our defaults are not:
+//   client secrets in the request body only (client_secret_post; Basic is
+//   refused), PKCE required of every client, no PAR, RFC 9207 `iss`, refresh
+//   tokens only for the offline_access scope asked with prompt=consent (the
+//   library's default), rotated on every use with reuse detection, and access
+//   tokens that are JWTs (for the resource `${issuer}/resource`, RFC 8707; a
+//   token endpoint request without it gets no such token) living
+//   shortAccessTokenTtlSeconds. Only the "strict" (client_secret_post) and
+//   "public" clients exist there.
 //
 // Who can sign in: the provider's built-in development login page accepts any
 // login name with any password (the login name becomes the token's `sub`);
@@ -32,13 +46,15 @@
 //   GET  /__test/issued?client_id=<id>  the access tokens issued (to that client)
 //   GET  /__test/counts                 the request counters
 //   POST /__test/reset                  resets the counters
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, verify } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
 import { importOidcProvider } from "./oidc-provider";
 
-export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch";
+export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch" | "strict";
+
+export type OAuthServerProfile = "default" | "strict";
 
 export type OAuthServerOptions = {
   /** 0 for any free port. */
@@ -49,6 +65,8 @@ export type OAuthServerOptions = {
   shortAccessTokenTtlSeconds?: number;
   /** Print refused requests and server errors to stderr, prefixed [test-oauth] (default true). */
   logErrors?: boolean;
+  /** See the header comment (default "default"). */
+  profile?: OAuthServerProfile;
 };
 
 export type OAuthTestClient = {
@@ -76,11 +94,14 @@ export type IssuedAccessToken = {
 export type OAuthServer = {
   /** e.g. http://127.0.0.1:41234 (discovery at /.well-known/openid-configuration). */
   issuer: string;
-  /** `${issuer}/resource`, the resource server. */
+  /** `${issuer}/resource`, the resource server (and, in the strict profile, the RFC 8707 resource its JWTs are for). */
   resourceUrl: string;
+  /** The registered clients; in the strict profile only "strict" and "public" are there. */
   clients: Record<OAuthClientCase, OAuthTestClient>;
   /** Counters since start (or since resetCounts): token endpoint requests by grant_type, revocation requests, resource requests by outcome. */
   counts(): OAuthCounts;
+  /** Token endpoint requests that named an RFC 8707 resource, by grant_type, since start or resetCounts. */
+  tokenRequestsWithResource(): Record<string, number>;
   resetCounts(): void;
   /** Access tokens issued so far (newest last), with the client they were issued to. Test-only introspection of the server's own state. */
   issuedAccessTokens(): IssuedAccessToken[];
@@ -112,6 +133,13 @@ const CLIENT_CASES: Record<OAuthClientCase, { clientId: string; authMethod: OAut
   short: { clientId: "keyway-short", authMethod: "client_secret_basic", metadata: {} },
   // Like basic, but registered with another redirect URI than the ones Keyway uses.
   mismatch: { clientId: "keyway-mismatch", authMethod: "client_secret_basic", metadata: { redirect_uris: [MISMATCH_REDIRECT_URI] } },
+  // The strict profile's confidential client: secret in the body only.
+  strict: { clientId: "keyway-strict", authMethod: "client_secret_post", metadata: {} },
+};
+
+const PROFILE_CASES: Record<OAuthServerProfile, OAuthClientCase[]> = {
+  default: ["basic", "post", "public", "cc", "short", "mismatch"],
+  strict: ["strict", "public"],
 };
 
 // oidc-provider ships no type declarations (and @types/oidc-provider is not a
@@ -144,6 +172,7 @@ type ProviderInstance = {
 };
 type ProviderModule = {
   default: new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance;
+  errors: { InvalidTarget: new (description?: string) => Error };
 };
 type MemoryAdapterModule = { createMemoryAdapter(): unknown };
 
@@ -187,7 +216,8 @@ export function clientCredentialsInput(server: Pick<OAuthServer, "issuer" | "cli
 }
 
 export async function startOAuthServer(options: OAuthServerOptions): Promise<OAuthServer> {
-  const { redirectUris, shortAccessTokenTtlSeconds = DEFAULT_SHORT_TTL_SECONDS, logErrors = true } = options;
+  const { redirectUris, shortAccessTokenTtlSeconds = DEFAULT_SHORT_TTL_SECONDS, logErrors = true, profile = "default" } = options;
+  const strict = profile === "strict";
   if (!Number.isInteger(shortAccessTokenTtlSeconds) || shortAccessTokenTtlSeconds < 1) {
     throw new Error(`shortAccessTokenTtlSeconds must be a positive integer, not ${shortAccessTokenTtlSeconds}`);
   }
@@ -200,29 +230,30 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const resourceUrl = `${issuer}/resource`;
 
-  const { default: Provider } = await importOidcProvider<ProviderModule>(PROVIDER_MODULE);
+  const { default: Provider, errors } = await importOidcProvider<ProviderModule>(PROVIDER_MODULE);
   // One store per server (the default in-memory adapter is shared by the
   // whole process, and announces itself with a warning).
   const { createMemoryAdapter } = (await import(MEMORY_ADAPTER_MODULE)) as MemoryAdapterModule;
 
   // A fresh signing key per start (ID tokens, when openid is asked for),
   // instead of oidc-provider's published development key.
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: "jwk" }), kid: "keyway-test-oauth", alg: "RS256", use: "sig" };
 
+  const cases = PROFILE_CASES[profile].map((name) => [name, CLIENT_CASES[name]] as const);
   const clients = Object.fromEntries(
-    Object.entries(CLIENT_CASES).map(([name, { clientId, authMethod }]) => [
+    cases.map(([name, { clientId, authMethod }]) => [
       name,
       { clientId, ...(authMethod === "none" ? {} : { clientSecret: `${clientId}-secret` }), tokenEndpointAuthMethod: authMethod },
     ]),
   ) as Record<OAuthClientCase, OAuthTestClient>;
-  const shortClientId = clients.short.clientId;
+  const shortClientId = CLIENT_CASES.short.clientId;
 
   const provider = new Provider(issuer, {
     adapter: createMemoryAdapter(),
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    clients: Object.values(CLIENT_CASES).map(({ clientId, authMethod, metadata }) => ({
+    clients: cases.map(([, { clientId, authMethod, metadata }]) => ({
       client_id: clientId,
       ...(authMethod === "none" ? {} : { client_secret: `${clientId}-secret` }),
       token_endpoint_auth_method: authMethod,
@@ -237,8 +268,9 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     claims: { openid: ["sub"] },
     // The authorization code flow only (no implicit or hybrid responses).
     responseTypes: ["code"],
-    // PKCE is required of public clients only (S256 is the only method offered).
-    pkce: { required: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod === "none" },
+    // PKCE is required of public clients only (S256 is the only method offered); of every client when strict.
+    pkce: { required: (_ctx: unknown, client: { clientAuthMethod: string }) => strict || client.clientAuthMethod === "none" },
+    ...(strict ? { clientAuthMethods: ["client_secret_post", "none"] } : {}),
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
@@ -247,30 +279,43 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
         // A client may revoke only its own tokens (also the library's default, which nags unless spelled out).
         allowedPolicy: async (_ctx: unknown, client: ClientModel, token: { clientId: string }) => token.clientId === client.clientId,
       },
-      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
-      // Off, so that a `resource` parameter is ignored like any other unknown
-      // parameter (`audience`, ...) instead of needing a registered resource
-      // server; tokens are then opaque and checked in-process (findAccessToken).
-      resourceIndicators: { enabled: false },
+      pushedAuthorizationRequests: { enabled: !strict, requirePushedAuthorizationRequests: false },
+      // Default profile: off, so that a `resource` parameter is ignored like
+      // any other unknown parameter (`audience`, ...) instead of needing a
+      // registered resource server; tokens are then opaque and checked
+      // in-process (findAccessToken). Strict: the one resource server, whose
+      // tokens are short-lived JWTs, issued only when the token request names it.
+      resourceIndicators: strict
+        ? {
+            enabled: true,
+            defaultResource: () => undefined,
+            useGrantedResource: () => false,
+            getResourceServerInfo: (_ctx: unknown, resource: string) => {
+              if (resource !== resourceUrl) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+              return { scope: SCOPES.join(" "), audience: resourceUrl, accessTokenTTL: shortAccessTokenTtlSeconds, accessTokenFormat: "jwt", jwt: { sign: { alg: "RS256" } } };
+            },
+          }
+        : { enabled: false },
       userinfo: { enabled: true },
     },
     // Plain OAuth 2.0: a refresh token whenever the client may use the grant,
     // without the offline_access scope (which oidc-provider otherwise requires,
     // together with prompt=consent).
-    issueRefreshToken: async (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed("refresh_token"),
+    // (Strict: the library's default, offline_access with prompt=consent.)
+    ...(strict ? {} : { issueRefreshToken: async (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed("refresh_token") }),
     // Tokens outlive the login session at this server, as API tokens do.
     expiresWithSession: async () => false,
     // Only keyway-short rotates; reusing a rotated refresh token then answers
     // invalid_grant (and, as oidc-provider treats a reuse as theft, revokes
     // every token of that grant).
-    rotateRefreshToken: (ctx: { oidc: { client?: { clientId: string } } }) => ctx.oidc.client?.clientId === shortClientId,
+    rotateRefreshToken: (ctx: { oidc: { client?: { clientId: string } } }) => strict || ctx.oidc.client?.clientId === shortClientId,
     async findAccount(_ctx: unknown, id: string) {
       return { accountId: id, claims: async () => ({ sub: id }) };
     },
     // Explicit values for everything oidc-provider otherwise nags about.
     ttl: {
       AccessToken: (_ctx: unknown, _token: unknown, client: { clientId: string } | undefined) =>
-        client?.clientId === shortClientId ? shortAccessTokenTtlSeconds : 3600,
+        strict || client?.clientId === shortClientId ? shortAccessTokenTtlSeconds : 3600,
       ClientCredentials: 3600,
       AuthorizationCode: 120,
       IdToken: 3600,
@@ -291,6 +336,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   });
 
   let counts = emptyCounts();
+  let withResource: Record<string, number> = {};
   const issued: IssuedAccessToken[] = [];
 
   // Count token and revocation requests after oidc-provider has parsed their
@@ -304,6 +350,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
         const grantType = ctx.oidc?.body?.grant_type;
         const key = typeof grantType === "string" && grantType ? grantType : "(missing)";
         counts.token[key] = (counts.token[key] ?? 0) + 1;
+        if (ctx.oidc?.body?.resource) withResource[key] = (withResource[key] ?? 0) + 1;
       } else if (route === "revocation") {
         counts.revocation += 1;
       }
@@ -349,8 +396,19 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     });
   }
 
+  /** A JWT access token of the strict profile, if it is one this server signed for the resource server and it has not expired. */
+  function verifiedJwt(value: string): TokenModel | undefined {
+    const [header, payload, signature] = value.split(".");
+    if (!header || !payload || !signature) return undefined;
+    if (!verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, "base64url"))) return undefined;
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { aud?: string | string[]; exp?: number; client_id: string; sub?: string; scope?: string; jti: string };
+    if (![claims.aud].flat().includes(resourceUrl) || !claims.exp || claims.exp * 1000 <= Date.now()) return undefined;
+    return { kind: "AccessToken", jti: claims.jti, clientId: claims.client_id, accountId: claims.sub, scope: claims.scope, isExpired: false };
+  }
+
   /** The stored, unexpired access token with this value (either kind), if any. */
   async function findAccessToken(value: string): Promise<TokenModel | undefined> {
+    if (strict && value.split(".").length === 3) return verifiedJwt(value);
     for (const model of [provider.AccessToken, provider.ClientCredentials]) {
       const token = await model.find(value);
       // find() allows the provider's clock tolerance (15 s) past expiry; a
@@ -420,8 +478,10 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     resourceUrl,
     clients,
     counts: () => structuredClone(counts),
+    tokenRequestsWithResource: () => ({ ...withResource }),
     resetCounts: () => {
       counts = emptyCounts();
+      withResource = {};
     },
     issuedAccessTokens: () => issued.map((t) => ({ ...t })),
     close: () => closeServer(server),
@@ -431,6 +491,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
 if (isMain(import.meta.url)) {
   const env = process.env;
   const port = portFromEnv("KEYWAY_TEST_OAUTH_PORT", DEFAULT_PORT);
+  const profile = env.KEYWAY_TEST_OAUTH_PROFILE === "strict" ? "strict" : "default";
   const shortTtl = env.KEYWAY_TEST_OAUTH_SHORT_TTL ? Number(env.KEYWAY_TEST_OAUTH_SHORT_TTL) : DEFAULT_SHORT_TTL_SECONDS;
   if (!Number.isInteger(shortTtl) || shortTtl < 1) {
     console.error(`KEYWAY_TEST_OAUTH_SHORT_TTL must be a positive whole number of seconds, not ${JSON.stringify(env.KEYWAY_TEST_OAUTH_SHORT_TTL)}`);
@@ -439,5 +500,5 @@ if (isMain(import.meta.url)) {
   const redirectUris = env.KEYWAY_TEST_OAUTH_REDIRECT_URIS
     ? env.KEYWAY_TEST_OAUTH_REDIRECT_URIS.split(",").map((u) => u.trim()).filter(Boolean)
     : DEFAULT_REDIRECT_URIS;
-  runAsProcess("OAuth test server", () => startOAuthServer({ port, redirectUris, shortAccessTokenTtlSeconds: shortTtl }));
+  runAsProcess("OAuth test server", () => startOAuthServer({ port, redirectUris, shortAccessTokenTtlSeconds: shortTtl, profile }));
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { explainOAuthError, sanitizeDescription, sanitizeErrorCode } from "@/lib/oauth/errors";
 import { isFresh, REFRESH_MARGIN_MS } from "@/lib/oauth/freshness";
 import { normalizeTokenResponse } from "@/lib/oauth/http";
+import { oauthState } from "@/lib/oauth/state";
 import { oauthClientCredentialsAuthSchema, oauthClientInputSchema, oauthCodeAuthSchema, scopesFromText } from "@/lib/oauth/schemas";
 import { storeAuth } from "@/lib/connections/stored";
 import { connectionInputSchema } from "@/lib/connections/schemas";
@@ -48,6 +49,27 @@ describe("when a token is refreshed before use", () => {
   });
   it("treats a token without expiry as fresh until the API refuses it", () => {
     expect(isFresh({ obtainedAt: at(0), refreshedAt: null, expiresAt: null }, at(99999).getTime())).toBe(true);
+  });
+  it("uses a token nothing can renew until its real expiry, not half its life", () => {
+    const row = { obtainedAt: at(0), refreshedAt: null, expiresAt: at(3600), renewable: false };
+    expect(isFresh(row, at(3600 - 5).getTime())).toBe(true);
+    expect(isFresh(row, at(3600 - 1).getTime())).toBe(false);
+  });
+});
+
+describe("one state for an authorization code connection", () => {
+  const soon = new Date(Date.now() + 60_000);
+  const past = new Date(Date.now() - 1000);
+  const code = (status: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH", tokenSet: { expiresAt: Date | null; hasRefreshToken: boolean } | null) => oauthState({ authType: "OAUTH2_CODE", status, tokenSet });
+  it("is derived from status and token set, needs-reauth winning over saved tokens", () => {
+    expect(code("UNTESTED", null)).toEqual({ kind: "not-connected" });
+    expect(code("WORKING", { expiresAt: soon, hasRefreshToken: true })).toEqual({ kind: "connected", renewable: true, expiresAt: soon });
+    expect(code("WORKING", { expiresAt: soon, hasRefreshToken: false })).toEqual({ kind: "connected", renewable: false, expiresAt: soon });
+    expect(code("WORKING", { expiresAt: past, hasRefreshToken: false })).toEqual({ kind: "expired", expiresAt: past });
+    expect(code("WORKING", { expiresAt: past, hasRefreshToken: true })).toMatchObject({ kind: "connected" });
+    expect(code("NEEDS_REAUTH", { expiresAt: soon, hasRefreshToken: false })).toEqual({ kind: "needs-reauth", hadRefreshToken: false });
+    expect(code("NEEDS_REAUTH", null)).toEqual({ kind: "needs-reauth", hadRefreshToken: true });
+    expect(oauthState({ authType: "BEARER", status: "WORKING", tokenSet: null })).toEqual({ kind: "status" });
   });
 });
 

@@ -21,6 +21,9 @@ export async function GET(request: Request): Promise<Response> {
     return seeOther(`/signin?callbackUrl=${encodeURIComponent(`/oauth/callback${url.search}`)}`);
   }
   const result = await completeAuthorization(user, url.searchParams, clientIp(request.headers));
-  if (result.kind === "refused") return seeOther(`/oauth/refused?reason=${result.reason}`);
+  if (result.kind === "refused") {
+    const back = result.connection ? `&team=${encodeURIComponent(result.connection.teamSlug)}&connection=${encodeURIComponent(result.connection.connectionId)}` : "";
+    return seeOther(`/oauth/refused?reason=${result.reason}${back}`);
+  }
   return seeOther(`/t/${result.teamSlug}/connections/${result.connectionId}?authorization=${result.pendingId}`);
 }

@@ -38,9 +38,13 @@ function isReason(value: string | undefined): value is CallbackRefusal {
   return value !== undefined && Object.hasOwn(REASONS, value);
 }
 
-export default async function RefusedPage({ searchParams }: { searchParams: Promise<{ reason?: string }> }) {
-  const { reason } = await searchParams;
+/** Only a well-formed team slug and connection id make a link back (the connection page checks access itself). */
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+export default async function RefusedPage({ searchParams }: { searchParams: Promise<{ reason?: string; team?: string; connection?: string }> }) {
+  const { reason, team, connection } = await searchParams;
   const explained = isReason(reason) ? REASONS[reason] : REASONS["unknown-state"];
+  const backToConnection = (reason === "used-state" || reason === "expired-state") && team && connection && ID.test(team) && ID.test(connection) ? `/t/${team}/connections/${connection}` : null;
   return (
     <main className="flex min-h-dvh flex-col items-center justify-center px-4 py-10">
       <Link href="/" className="mb-8" aria-label="Keyway home">
@@ -50,9 +54,16 @@ export default async function RefusedPage({ searchParams }: { searchParams: Prom
         <p className="text-sm font-semibold text-amber-700">Authorization not accepted</p>
         <h1 className="mt-1 text-xl font-semibold text-slate-900">{explained.title}</h1>
         <p className="mt-3 text-sm text-slate-700">{explained.body}</p>
-        <Link href="/" className="mt-6 inline-block text-sm font-medium text-brand-700 hover:underline">
-          Back to your teams
-        </Link>
+        <p className="mt-6 flex flex-wrap gap-x-6 gap-y-2 text-sm">
+          {backToConnection ? (
+            <Link href={backToConnection} className="font-medium text-brand-700 hover:underline">
+              Open the connection
+            </Link>
+          ) : null}
+          <Link href="/" className="font-medium text-brand-700 hover:underline">
+            Back to your teams
+          </Link>
+        </p>
       </div>
     </main>
   );

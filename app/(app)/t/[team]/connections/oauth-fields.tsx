@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useState, useTransition } from "react";
 import { Field, SelectField } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
 import { buttonStyles } from "@/components/ui";
@@ -8,6 +9,7 @@ import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
 import { TOKEN_AUTH_METHOD_LABEL, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+import { discoverFromEndpointAction } from "./discover-action";
 
 
 type Props = {
@@ -66,6 +68,7 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
             <Field label="Authorization URL" name="authorizationUrl" value={draft.authorizationUrl} onChange={(e) => onChange({ authorizationUrl: e.target.value })} error={errors.authorizationUrl} placeholder="https://provider.example.com/oauth/authorize" autoComplete="off" inputMode="url" />
           ) : null}
           <Field label="Token URL" name="tokenUrl" value={draft.tokenUrl} onChange={(e) => onChange({ tokenUrl: e.target.value })} error={errors.tokenUrl} placeholder="https://provider.example.com/oauth/token" autoComplete="off" inputMode="url" />
+          <EndpointDiscovery teamSlug={teamSlug} code={code} draft={draft} onChange={onChange} />
           {code ? (
             <Field
               label="Revocation URL (optional)"
@@ -158,5 +161,40 @@ export function ParamList({ title, hint, params, errors, onChange, errorPrefix =
         Add parameter
       </button>
     </fieldset>
+  );
+}
+
+/** Fills in a typed-in client's other endpoints and authentication method from the discovery document of the URL's issuer, where there is one. */
+function EndpointDiscovery({ teamSlug, code, draft, onChange }: { teamSlug: string; code: boolean; draft: OAuthDraft; onChange: (patch: Partial<OAuthDraft>) => void }) {
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<{ note?: string; error?: string }>({});
+  const endpoint = draft.tokenUrl.trim() || (code ? draft.authorizationUrl.trim() : "");
+  const discover = () =>
+    start(async () => {
+      const answer = await discoverFromEndpointAction(teamSlug, endpoint);
+      if ("error" in answer) {
+        setResult({ error: answer.error });
+        return;
+      }
+      const { found } = answer;
+      const methods = found.tokenAuthMethods;
+      const method = methods.length === 0 || methods.includes(draft.tokenAuthMethod) ? draft.tokenAuthMethod : methods.includes("client_secret_basic") ? "client_secret_basic" : methods.includes("client_secret_post") ? "client_secret_post" : draft.tokenAuthMethod;
+      onChange({
+        tokenUrl: found.tokenUrl,
+        ...(code ? { authorizationUrl: found.authorizationUrl ?? draft.authorizationUrl, revocationUrl: found.revocationUrl ?? draft.revocationUrl } : {}),
+        tokenAuthMethod: method as OAuthDraft["tokenAuthMethod"],
+      });
+      const methodNote = methods.length > 0 ? ` Client authentication: ${method === draft.tokenAuthMethod ? "kept" : "set to"} ${TOKEN_AUTH_METHOD_LABEL[method as OAuthDraft["tokenAuthMethod"]] ?? method} (the provider accepts ${methods.join(", ")}).` : "";
+      setResult({ note: `Read the discovery document of ${found.issuer}.${methodNote}` });
+    });
+  return (
+    <div className="text-sm">
+      <button type="button" className={buttonStyles.secondary} disabled={pending || endpoint === ""} onClick={discover}>
+        {pending ? "Reading the discovery document…" : "Fill in the rest from the provider's discovery document"}
+      </button>
+      <p aria-live="polite" className={result.error ? "mt-1 text-red-700" : "mt-1 text-slate-600"} data-testid="endpoint-discovery">
+        {result.error ?? result.note ?? ""}
+      </p>
+    </div>
   );
 }

@@ -63,7 +63,7 @@ export default async function ConnectionsPage({ params, searchParams }: { params
                     <Badge>{AUTH_TYPE_LABEL[c.authType as AuthType] ?? c.authType}</Badge>
                   </td>
                   <td className="px-4 py-3">
-                    <ConnectionStatusBadge status={c.status} notConnected={c.authType === "OAUTH2_CODE" && !c.tokenSet} />
+                    <ConnectionStatusBadge connection={c} />
                   </td>
                   <td className="hidden px-4 py-3 text-slate-600 md:table-cell">{c.lastTestedAt ? formatDateTime(c.lastTestedAt) : "Never"}</td>
                 </tr>

@@ -1,5 +1,6 @@
 import { Badge } from "@/components/ui";
 import type { ConnectionStatus } from "@/lib/generated/prisma/enums";
+import { oauthState, type TokenSetSummary } from "@/lib/oauth/state";
 
 const STATUS: Record<ConnectionStatus, { label: string; tone: "slate" | "green" | "red" | "amber" }> = {
   UNTESTED: { label: "Untested", tone: "slate" },
@@ -8,8 +9,20 @@ const STATUS: Record<ConnectionStatus, { label: string; tone: "slate" | "green" 
   NEEDS_REAUTH: { label: "Needs re-authorization", tone: "amber" },
 };
 
-/** `notConnected`: an authorization code connection without tokens, which no test can make work before Connect. */
-export function ConnectionStatusBadge({ status, notConnected = false }: { status: ConnectionStatus; notConnected?: boolean }) {
-  const { label, tone } = notConnected && status !== "NEEDS_REAUTH" ? { label: "Not connected", tone: "amber" as const } : STATUS[status];
-  return <Badge tone={tone}>{label}</Badge>;
+/** The badge of a connection's state: for an authorization code connection, lib/oauth/state.ts's, the one the authorization card shows too. */
+export function ConnectionStatusBadge({ connection }: { connection: { authType: string; status: ConnectionStatus; tokenSet?: TokenSetSummary } }) {
+  const state = oauthState(connection);
+  const { label, tone } =
+    state.kind === "not-connected"
+      ? { label: "Not connected", tone: "amber" as const }
+      : state.kind === "expired"
+        ? { label: "Token expired", tone: "amber" as const }
+        : state.kind === "needs-reauth"
+          ? STATUS.NEEDS_REAUTH
+          : STATUS[connection.status];
+  return (
+    <span data-testid="connection-status">
+      <Badge tone={tone}>{label}</Badge>
+    </span>
+  );
 }

@@ -142,7 +142,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
                     </Link>
                     <span className="flex items-center gap-2">
                       <Badge>{AUTH_TYPE_LABEL[c.authType as AuthType] ?? c.authType}</Badge>
-                      <ConnectionStatusBadge status={c.status} />
+                      <ConnectionStatusBadge connection={c} />
                     </span>
                   </li>
                 ))}

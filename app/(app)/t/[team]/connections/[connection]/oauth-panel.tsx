@@ -4,6 +4,8 @@ import { CopyField } from "@/components/copy-button";
 import { SubmitButton } from "@/components/form";
 import type { ConnectionView } from "@/lib/connections";
 import { explainOAuthError } from "@/lib/oauth/errors";
+import { noRefreshTokenHint } from "@/lib/oauth/no-refresh-token";
+import { oauthState } from "@/lib/oauth/state";
 import { connectConnectionAction } from "../actions";
 import { DisconnectButton } from "./disconnect-button";
 
@@ -18,9 +20,16 @@ function expiryText(expiresAt: Date | null): string {
 }
 
 /** The outcome of the authorization the user just came back from (read from the database, never from the URL). */
-export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl }: { outcome: Outcome; callbackUrl: string; consoleUrl?: string }) {
+export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl, tokens, provider }: { outcome: Outcome; callbackUrl: string; consoleUrl?: string; tokens?: { expiresAt: Date | null; hasRefreshToken: boolean } | null; provider?: string | null }) {
   if (!outcome) return null;
   if (outcome.outcome === "connected") {
+    if (tokens && !tokens.hasRefreshToken && tokens.expiresAt) {
+      return (
+        <Alert tone="amber" title="Connected, without a refresh token">
+          The provider granted access, but issued no refresh token: the access token works until {formatDateTime(tokens.expiresAt)}, and then the connection needs Connect again. {noRefreshTokenHint(provider)}
+        </Alert>
+      );
+    }
     return <Alert tone="green" title="Connected">The provider granted access and Keyway saved the tokens, encrypted. Send a test request to check that the API accepts them.</Alert>;
   }
   const problem = explainOAuthError(outcome.errorCode ?? "unknown_error", outcome.errorDescription);
@@ -30,9 +39,13 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl }: { out
         Not connected: {problem.title} <span className="font-mono text-xs font-normal">({problem.code})</span>
       </p>
       {outcome.errorDescription ? (
-        <p>
-          The provider said: <q className="italic">{outcome.errorDescription}</q>
-        </p>
+        problem.fromKeyway ? (
+          <p>{outcome.errorDescription}</p>
+        ) : (
+          <p>
+            The provider said: <q className="italic">{outcome.errorDescription}</q>
+          </p>
+        )
       ) : null}
       <p>{problem.fix}</p>
       {problem.showCallbackUrl ? (
@@ -54,52 +67,112 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl }: { out
   );
 }
 
-export function OAuthCodePanel({ teamSlug, connection, canEdit }: { teamSlug: string; connection: ConnectionView; canEdit: boolean }) {
+/** Where the access token stands, in words that match the state (a token nothing can renew is not "refreshed at the next use"). */
+function tokenText(expiresAt: Date | null, renewable: boolean): string {
+  if (renewable) return expiryText(expiresAt);
+  if (!expiresAt) return "does not expire (as far as the provider said)";
+  return `expires ${formatDateTime(expiresAt)}; cannot be renewed`;
+}
+
+/** The connect-time notice when a provider grants no refresh token for an expiring access token. */
+function NoRefreshTokenNotice({ expiresAt, provider }: { expiresAt: Date; provider: string | null | undefined }) {
+  return (
+    <Alert tone="amber" title="No refresh token">
+      <span data-testid="no-refresh-token">
+        The provider issued no refresh token, so this access token cannot be renewed: Keyway uses it until it expires ({formatDateTime(expiresAt)}), and then the connection needs Connect again. {noRefreshTokenHint(provider)}
+      </span>
+    </Alert>
+  );
+}
+
+/** A Connect that went to the provider and never came back to Keyway's callback. */
+function UnfinishedConnect({ startedAt, callbackUrl }: { startedAt: Date; callbackUrl: string }) {
+  return (
+    <div role="status" className="space-y-2 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950" data-testid="unfinished-connect">
+      <p className="font-semibold">The Connect started {formatDateTime(startedAt)} never came back from the provider.</p>
+      <p>The most common causes:</p>
+      <ul className="list-disc space-y-1 pl-5">
+        <li>
+          The redirect URI registered at the provider is not exactly Keyway&apos;s callback URL (scheme, host, port, path, trailing slash), so the provider showed its own error page instead of sending you back.
+        </li>
+        <li>Consent was refused or the provider&apos;s page was closed before the end.</li>
+      </ul>
+      <div className="rounded-md border border-amber-200 bg-white p-3 text-slate-900">
+        <CopyField value={callbackUrl} label="This Keyway's callback URL" />
+        <p className="mt-2 text-sm">
+          <Link href="/guide/register-client#troubleshooting" className="font-medium text-brand-700 hover:underline">
+            Check a redirect URI against it
+          </Link>{" "}
+          (paste the URL of the provider&apos;s error page).
+        </p>
+      </div>
+    </div>
+  );
+}
+
+export function OAuthCodePanel({ teamSlug, connection, canEdit, unfinished, callbackUrl }: { teamSlug: string; connection: ConnectionView; canEdit: boolean; unfinished?: { startedAt: Date } | null; callbackUrl: string }) {
   const tokens = connection.tokenSet;
-  const needsReauth = connection.status === "NEEDS_REAUTH";
+  const state = oauthState(connection);
+  const provider = connection.oauthClient?.provider;
   const connect = connectConnectionAction.bind(null, teamSlug, connection.id);
   return (
     <Card title="Authorization" description="Who granted Keyway access at the provider, and the tokens it holds.">
       <div className="space-y-3 text-sm">
-        {tokens ? (
-          <dl className="divide-y divide-slate-100">
-            <div className="flex justify-between gap-3 py-2">
-              <dt className="text-slate-600">State</dt>
-              <dd className="font-medium text-emerald-800" data-testid="oauth-state">
-                Connected
-              </dd>
-            </div>
-            <div className="flex justify-between gap-3 py-2">
-              <dt className="text-slate-600">Connected</dt>
-              <dd className="text-right text-slate-800">{formatDateTime(tokens.obtainedAt)}</dd>
-            </div>
-            <div className="flex justify-between gap-3 py-2">
-              <dt className="text-slate-600">Access token</dt>
-              <dd className="text-right text-slate-800">{expiryText(tokens.expiresAt)}</dd>
-            </div>
-            <div className="flex justify-between gap-3 py-2">
-              <dt className="text-slate-600">Refresh token</dt>
-              <dd className="text-right text-slate-800">{tokens.hasRefreshToken ? (tokens.refreshedAt ? `yes; last used ${formatDateTime(tokens.refreshedAt)}` : "yes") : "none issued"}</dd>
-            </div>
-            <div className="flex justify-between gap-3 py-2">
-              <dt className="text-slate-600">Granted scopes</dt>
-              <dd className="break-all text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
-            </div>
-          </dl>
-        ) : needsReauth ? (
+        {state.kind === "connected" && tokens ? (
+          <>
+            <dl className="divide-y divide-slate-100">
+              <div className="flex justify-between gap-3 py-2">
+                <dt className="text-slate-600">State</dt>
+                <dd className="font-medium text-emerald-800" data-testid="oauth-state">
+                  Connected
+                </dd>
+              </div>
+              <div className="flex justify-between gap-3 py-2">
+                <dt className="text-slate-600">Connected</dt>
+                <dd className="text-right text-slate-800">{formatDateTime(tokens.obtainedAt)}</dd>
+              </div>
+              <div className="flex justify-between gap-3 py-2">
+                <dt className="text-slate-600">Access token</dt>
+                <dd className="text-right text-slate-800">{tokenText(tokens.expiresAt, state.renewable)}</dd>
+              </div>
+              <div className="flex justify-between gap-3 py-2">
+                <dt className="text-slate-600">Refresh token</dt>
+                <dd className="text-right text-slate-800">{tokens.hasRefreshToken ? (tokens.refreshedAt ? `yes; last used ${formatDateTime(tokens.refreshedAt)}` : "yes") : "none issued"}</dd>
+              </div>
+              <div className="flex justify-between gap-3 py-2">
+                <dt className="text-slate-600">Granted scopes</dt>
+                <dd className="break-all text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
+              </div>
+            </dl>
+            {!state.renewable && state.expiresAt ? <NoRefreshTokenNotice expiresAt={state.expiresAt} provider={provider} /> : null}
+          </>
+        ) : state.kind === "expired" ? (
+          <Alert tone="amber" title="Token expired">
+            <span data-testid="oauth-state">
+              The access token expired {formatDateTime(state.expiresAt)}, and the provider issued no refresh token to renew it. Reconnect to authorize again. {noRefreshTokenHint(provider)}
+            </span>
+          </Alert>
+        ) : state.kind === "needs-reauth" ? (
           <Alert tone="amber" title="Needs re-authorization">
-            The provider no longer accepts this connection&apos;s refresh token (it was revoked, expired, or the user removed the app&apos;s access). Reconnect to authorize again.
+            <span data-testid="oauth-state">
+              {state.hadRefreshToken
+                ? "The provider no longer accepts this connection's refresh token (it was revoked, expired, or the user removed the app's access). Reconnect to authorize again."
+                : `The provider no longer accepts the access token (it expired or was revoked), and it issued no refresh token to get a new one. Reconnect to authorize again. ${noRefreshTokenHint(provider)}`}
+            </span>
           </Alert>
         ) : (
-          <p className="text-slate-700" data-testid="oauth-state">
-            Not connected. Connect sends you to the provider to sign in and approve access; you come back here afterwards.
-          </p>
+          <>
+            <p className="text-slate-700" data-testid="oauth-state">
+              Not connected. Connect sends you to the provider to sign in and approve access; you come back here afterwards.
+            </p>
+            {unfinished ? <UnfinishedConnect startedAt={unfinished.startedAt} callbackUrl={callbackUrl} /> : null}
+          </>
         )}
         {canEdit ? (
           <div className="flex flex-wrap gap-2 pt-1">
             <form action={connect}>
-              <SubmitButton pendingText="Opening the provider…" variant={tokens ? "secondary" : "primary"}>
-                {tokens || needsReauth ? "Reconnect" : "Connect"}
+              <SubmitButton pendingText="Opening the provider…" variant={state.kind === "connected" ? "secondary" : "primary"}>
+                {state.kind === "not-connected" ? "Connect" : "Reconnect"}
               </SubmitButton>
             </form>
             {tokens ? <DisconnectButton teamSlug={teamSlug} connectionId={connection.id} revocable={Boolean(connection.oauthClient?.revocationUrl ?? connection.config.oauth?.revocationUrl)} /> : null}

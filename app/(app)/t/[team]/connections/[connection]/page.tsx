@@ -6,7 +6,7 @@ import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui"
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { AUTH_TYPE_LABEL, isOAuthType, type AuthType } from "@/lib/connections/schemas";
-import { authorizationOutcome } from "@/lib/oauth/authorize";
+import { authorizationOutcome, unfinishedAuthorization } from "@/lib/oauth/authorize";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
 import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
@@ -58,6 +58,7 @@ export default async function ConnectionPage({
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
+  const unfinished = connection.authType === "OAUTH2_CODE" && !outcome && !connection.tokenSet ? await unfinishedAuthorization(user.id, connection.id, null) : null;
   const disconnectedNote = disconnected && Object.hasOwn(DISCONNECTED, disconnected) ? DISCONNECTED[disconnected as keyof typeof DISCONNECTED] : null;
   const template = connection.oauthClient ? providerTemplate(connection.oauthClient.provider) : undefined;
   const history = await testHistory(team.id, connection.id);
@@ -82,7 +83,7 @@ export default async function ConnectionPage({
       ) : null}
       {outcome ? (
         <div className="mb-4">
-          <AuthorizationOutcome outcome={outcome} callbackUrl={callbackUrl()} consoleUrl={template?.consoleUrl} />
+          <AuthorizationOutcome outcome={outcome} callbackUrl={callbackUrl()} consoleUrl={template?.consoleUrl} tokens={connection.tokenSet} provider={connection.oauthClient?.provider} />
         </div>
       ) : null}
       {disconnectedNote ? (
@@ -103,7 +104,7 @@ export default async function ConnectionPage({
               <div className="flex justify-between gap-2 py-2">
                 <dt className="text-sm text-slate-600">Status</dt>
                 <dd className="text-right text-sm">
-                  <ConnectionStatusBadge status={connection.status} notConnected={connection.authType === "OAUTH2_CODE" && !connection.tokenSet} />
+                  <ConnectionStatusBadge connection={connection} />
                   <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
                 </dd>
               </div>
@@ -143,7 +144,7 @@ export default async function ConnectionPage({
             </dl>
           </Card>
 
-          {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} /> : null}
+          {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} /> : null}
           {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? <ClientCredentialsPanel connection={connection} /> : null}
 
           {connection.clientCertPem ? (
