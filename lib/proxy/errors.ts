@@ -10,6 +10,7 @@ export type ProxyErrorCode =
   | "invalid_api_key"
   | "api_key_revoked"
   | "api_key_expired"
+  | "insufficient_scope"
   | "connection_not_found"
   | "invalid_path"
   | "needs_reauthorization"
