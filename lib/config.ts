@@ -36,6 +36,8 @@ const schema = z.object({
   KEYWAY_PROXY_CACHE_MS: positiveInt(5_000),
   // Webhook receiver (lib/webhooks): events accepted per webhook per minute, across all instances.
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
+  // Requests one API key may make to /api/v1 per minute, counted in Postgres across instances.
+  KEYWAY_API_MAX_PER_MINUTE: positiveInt(600),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -15,7 +15,7 @@ export function isProxyUrl(url: string | undefined): boolean {
 }
 
 /** The caller's address: the socket's, or with KEYWAY_TRUST_PROXY the client the first proxy in front saw. */
-function callerIp(request: IncomingMessage): string {
+export function callerIp(request: IncomingMessage): string {
   const forwarded = request.headers["x-forwarded-for"];
   if (config().KEYWAY_TRUST_PROXY && typeof forwarded === "string") {
     const first = forwarded.split(",")[0]?.trim();
