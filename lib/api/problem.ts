@@ -8,6 +8,31 @@ import type { z } from "zod";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
+/** The problems /api/v1 answers with, for the documentation page (their `type` links there). */
+export const PROBLEM_CODES: Record<string, string> = {
+  missing_api_key: "401: no Authorization header.",
+  invalid_api_key: "401: the header does not hold a key Keyway knows.",
+  api_key_revoked: "401: the key was revoked.",
+  api_key_expired: "401: the key has expired.",
+  insufficient_scope: "403: the key lacks the operation's scope (WWW-Authenticate names it).",
+  forbidden: "403: refused for another reason, e.g. reading credentials an admin has not allowed.",
+  not_found: "404: no such operation, or no such object in the key's team (another team's objects are not found either).",
+  method_not_allowed: "405: the path exists, with other methods (Allow lists them).",
+  invalid_json: "400: the body is not JSON.",
+  invalid_cursor: "400: the cursor was not one this API gave out.",
+  invalid_idempotency_key: "400: the Idempotency-Key is empty, too long or not visible ASCII.",
+  invalid_input: "422: the body or query does not satisfy the schema; errors[] names each field by its JSON pointer and path.",
+  idempotency_key_reused: "422: the Idempotency-Key was used for another request (method, path or body).",
+  idempotency_in_progress: "409: a request with the same Idempotency-Key is still being served.",
+  conflict: "409: the change conflicts with the team's state (e.g. an OAuth client still in use).",
+  needs_reauthorization: "409: an OAuth2 connection must be connected again in Keyway.",
+  precondition_failed: "412: If-Match names a version that is no longer current.",
+  body_too_large: "413: the body is over 2 MB.",
+  rate_limited: "429: the key used up its requests for this minute (Retry-After says when to retry).",
+  token_request_failed: "502: the provider's token endpoint refused or failed.",
+  internal_error: "500: Keyway failed; its log says why.",
+};
+
 export type FieldProblem = { pointer: string; path: (string | number)[]; message: string };
 
 export class ApiProblem extends Error {
