@@ -8,6 +8,8 @@ import { PROBLEM_CODES } from "@/lib/api/problem";
 import { publicUrl } from "@/lib/config";
 
 export const metadata: Metadata = { title: "Management API" };
+// Rendered per request: the examples name this instance's KEYWAY_PUBLIC_URL, which a build does not know.
+export const dynamic = "force-dynamic";
 
 // The reference of /api/v1, rendered from the OpenAPI document the API serves
 // (lib/api/openapi.ts), so it says what the server does. Readable without signing in.

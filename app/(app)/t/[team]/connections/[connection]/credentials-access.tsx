@@ -18,7 +18,7 @@ export function CredentialsAccessForm({ teamSlug, connectionId, allowed }: { tea
       </label>
       <p id="credentials-access-hint" className="text-xs text-slate-600">
         For code that needs the raw token or key (an SDK that wants a token, not a base URL): a key with the <code className="font-mono">credentials:read</code> scope may then call{" "}
-        <code className="font-mono">GET /api/v1/connections/{connectionId}/credentials</code>. Every read is in the audit log. Leave it off when the proxy is enough.
+        <code className="break-all font-mono">GET /api/v1/connections/{connectionId}/credentials</code>. Every read is in the audit log. Leave it off when the proxy is enough.
       </p>
       <SubmitButton variant="secondary" pendingText="Saving…">
         Save
