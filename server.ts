@@ -4,6 +4,7 @@
 //   through Keyway; Next's request pipeline (routing, Fetch API adapters,
 //   rendering context) costs it several times what the proxying itself does.
 //   app/api/proxy keeps the same proxy reachable under `next start` alone;
+// - the management API (/api/v1/…, lib/api), for the same reason; app/api/v1 serves it under `next start`;
 // - on-premise agents (lib/agents): their WebSocket, which Next cannot serve,
 //   and the agent script they are started from.
 //
@@ -13,6 +14,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import next from "next";
 import { isProxyUrl, refuseConnect, serveProxyRequest } from "./lib/proxy/node";
+import { isApiUrl, serveApiRequest } from "./lib/api/node";
 import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUpgrade } from "./lib/agents/hub";
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
@@ -44,6 +46,7 @@ async function main() {
     runWithRequestContext(context, () => {
       const path = request.url?.split("?")[0];
       if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
+      else if (isApiUrl(request.url)) void serveApiRequest(request, response).catch((error: unknown) => fail(response, error));
       else if (isHealthPath(path)) void serveHealth(request, response).catch((error: unknown) => fail(response, error));
       else if (path === METRICS_PATH) void serveMetrics(request, response).catch((error: unknown) => fail(response, error));
       else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));

@@ -67,11 +67,16 @@ export function Field({ label, name, error, hint, children, id, ...input }: Fiel
  * trip, and the server action (which parses with the same schema) stays the
  * authority. `errors` merges the two, the browser's being the newer.
  */
-export function useSchemaForm(schema: z.ZodType, serverAction: (previous: FormState, data: FormData) => Promise<FormState>) {
+export function useSchemaForm(
+  schema: z.ZodType,
+  serverAction: (previous: FormState, data: FormData) => Promise<FormState>,
+  // The fields as the server action reads them (a repeated field is a list there).
+  read: (data: FormData) => unknown = (data) => Object.fromEntries(data),
+) {
   const [state, action] = useActionState<FormState, FormData>(serverAction, {});
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   function onSubmit(event: FormEvent<HTMLFormElement>) {
-    const parsed = schema.safeParse(Object.fromEntries(new FormData(event.currentTarget)));
+    const parsed = schema.safeParse(read(new FormData(event.currentTarget)));
     if (parsed.success) {
       setClientErrors({});
     } else {

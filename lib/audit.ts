@@ -2,7 +2,8 @@ import type { Prisma } from "./generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 
-export type AuditActor = { id: string | null; label: string; ip?: string | null };
+/** A person (id), or a service acting with a team API key (apiKeyId, kept in the event's data). */
+export type AuditActor = { id: string | null; label: string; ip?: string | null; apiKeyId?: string };
 
 export const AUDIT_ACTIONS = [
   "team.created",
@@ -27,6 +28,8 @@ export const AUDIT_ACTIONS = [
   "connection.disconnected",
   "connection.used_via_proxy",
   "connection.webhook_signing_updated",
+  "connection.credentials_read",
+  "connection.credentials_access_changed",
   "oauth_client.created",
   "oauth_client.updated",
   "oauth_client.deleted",
@@ -68,7 +71,7 @@ export async function writeAudit(tx: Tx, input: AuditInput): Promise<void> {
       objectType: input.objectType,
       objectId: input.objectId ?? null,
       objectName: input.objectName ?? null,
-      data: input.data ?? {},
+      data: input.actor.apiKeyId ? { ...input.data, apiKeyId: input.actor.apiKeyId } : (input.data ?? {}),
     },
   });
 }

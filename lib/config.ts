@@ -51,6 +51,8 @@ const schema = z.object({
   KEYWAY_WEBHOOK_MAX_PER_MINUTE: positiveInt(600),
   // …and how long a sender has to deliver a whole body before the answer is 408 (a stalled body holds up to 1 MB).
   KEYWAY_WEBHOOK_BODY_TIMEOUT_MS: positiveInt(30_000),
+  // Requests one API key may make to /api/v1 per minute, counted in Postgres across instances.
+  KEYWAY_API_MAX_PER_MINUTE: positiveInt(600),
 });
 
 export type Config = z.infer<typeof schema>;

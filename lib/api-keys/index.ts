@@ -5,6 +5,7 @@ import { DomainError } from "../errors";
 import { API_KEY_EXPIRY_CHOICES, type ApiKeyCreateInput } from "./schemas";
 import { evictKey } from "../proxy/keys";
 import { newApiKey } from "./secret";
+import type { ApiKeyScope } from "./scopes";
 import { pendingLastUsed } from "./usage";
 
 // A team's API keys (admins only; the pages and actions check the role). Every
@@ -23,6 +24,7 @@ export type ApiKeyRow = {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   revokedByLabel: string | null;
+  scopes: string[];
   state: ApiKeyState;
 };
 
@@ -41,13 +43,15 @@ function apiKeyNotFound(): DomainError {
 }
 
 /** Creates a key and returns it whole: the only moment it exists outside the caller's hands. */
-export async function createApiKey(teamId: string, actor: AuditActor, input: ApiKeyCreateInput, now: Date = new Date()) {
+/** Without scopes, a key for the proxy: what every key was before scopes existed. */
+export async function createApiKey(teamId: string, actor: AuditActor, request: Omit<ApiKeyCreateInput, "scopes"> & { scopes?: ApiKeyScope[] }, now: Date = new Date()) {
+  const input = { ...request, scopes: request.scopes ?? (["proxy"] satisfies ApiKeyScope[]) };
   const days = API_KEY_EXPIRY_CHOICES.find((c) => c.value === input.expiresIn)?.days ?? null;
   const expiresAt = days === null ? null : new Date(now.getTime() + days * 24 * 60 * 60 * 1000);
   const { key, prefix, keyHash } = newApiKey();
   const id = newApiKeyId();
   await db.$transaction(async (tx) => {
-    await tx.apiKey.create({ data: { id, teamId, name: input.name, prefix, keyHash, createdById: actor.id, createdByLabel: actor.label, expiresAt } });
+    await tx.apiKey.create({ data: { id, teamId, name: input.name, prefix, keyHash, createdById: actor.id, createdByLabel: actor.label, expiresAt, scopes: input.scopes } });
     await writeAudit(tx, {
       teamId,
       actor,
@@ -55,17 +59,17 @@ export async function createApiKey(teamId: string, actor: AuditActor, input: Api
       objectType: "api_key",
       objectId: id,
       objectName: input.name,
-      data: { prefix, expiresAt: expiresAt?.toISOString() ?? null },
+      data: { prefix, expiresAt: expiresAt?.toISOString() ?? null, scopes: input.scopes },
     });
   });
-  return { id, key, prefix, name: input.name, expiresAt };
+  return { id, key, prefix, name: input.name, expiresAt, scopes: input.scopes };
 }
 
 export async function listApiKeys(teamId: string): Promise<ApiKeyRow[]> {
   const rows = await db.apiKey.findMany({
     where: { teamId },
     orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }],
-    select: { id: true, name: true, prefix: true, createdByLabel: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true, revokedByLabel: true },
+    select: { id: true, name: true, prefix: true, createdByLabel: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true, revokedByLabel: true, scopes: true },
   });
   const now = Date.now();
   return rows.map((row) => {

@@ -48,7 +48,7 @@ export async function closeRateLimiter(): Promise<void> {
   await pool?.end();
 }
 
-function limiter(name: string, points: number, durationSeconds: number): Limiter {
+export function limiter(name: string, points: number, durationSeconds: number): Limiter {
   globalForLimits.keywayLimiters ??= new Map();
   const key = `${name}:${points}:${durationSeconds}`;
   let found = globalForLimits.keywayLimiters.get(key);

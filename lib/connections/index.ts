@@ -96,25 +96,24 @@ function grantIdentity(authType: string, oauthClientId: string | null, config: S
   return JSON.stringify(base);
 }
 
-/** A connection as pages may see it: no secret values, only hints that they are set. */
-export async function findConnection(teamId: string, connectionId: string) {
-  const row = await db.connection.findFirst({
-    where: { id: connectionId, teamId },
-    select: {
-      ...LIST_FIELDS,
-      config: true,
-      secretHints: true,
-      clientCertPem: true,
-      clientCaPem: true,
-      clientCertSubject: true,
-      clientCertExpiresAt: true,
-      webhookToken: true,
-      createdAt: true,
-      oauthClient: { select: { id: true, name: true, provider: true, scopes: true, clientId: true, revocationUrl: true } },
-      agent: { select: { id: true, name: true, revokedAt: true, instanceId: true, connectedAt: true, lastSeenAt: true, disconnectedAt: true } },
-    },
-  });
-  if (!row) throw connectionNotFound();
+const VIEW_FIELDS = {
+  ...LIST_FIELDS,
+  config: true,
+  secretHints: true,
+  clientCertPem: true,
+  clientCaPem: true,
+  clientCertSubject: true,
+  clientCertExpiresAt: true,
+  webhookToken: true,
+  createdAt: true,
+  credentialsReadable: true,
+  oauthClient: { select: { id: true, name: true, provider: true, scopes: true, clientId: true, revocationUrl: true } },
+  agent: { select: { id: true, name: true, revokedAt: true, instanceId: true, connectedAt: true, lastSeenAt: true, disconnectedAt: true } },
+} as const;
+
+type ViewRow = Prisma.ConnectionGetPayload<{ select: typeof VIEW_FIELDS }>;
+
+function viewOf(row: ViewRow) {
   const { agent, ...rest } = row;
   return {
     ...rest,
@@ -123,6 +122,19 @@ export async function findConnection(teamId: string, connectionId: string) {
     /** Private network: the agent its requests go through, and whether it is online. */
     agent: agent ? { id: agent.id, name: agent.name, presence: agentPresence(agent) } : null,
   };
+}
+
+/** A connection as pages may see it: no secret values, only hints that they are set. */
+export async function findConnection(teamId: string, connectionId: string) {
+  const row = await db.connection.findFirst({ where: { id: connectionId, teamId }, select: VIEW_FIELDS });
+  if (!row) throw connectionNotFound();
+  return viewOf(row);
+}
+
+/** One page of a team's connections as findConnection shows each, for the management API's list (lib/api). */
+export async function findConnections(teamId: string, where: Prisma.ConnectionWhereInput, orderBy: Prisma.ConnectionOrderByWithRelationInput[], take: number) {
+  const rows = await db.connection.findMany({ where: { AND: [where, { teamId }] }, select: VIEW_FIELDS, orderBy, take });
+  return rows.map(viewOf);
 }
 export type ConnectionView = Awaited<ReturnType<typeof findConnection>>;
 
@@ -198,12 +210,15 @@ export async function updateConnection(
   connectionId: string,
   input: ConnectionInput,
   certificate: ClientCertificateToStore | "keep" | null,
+  /** Refuses (throws) when the saved row is not the one the caller last read (the API's If-Match); checked under the row lock. */
+  precondition?: (saved: { updatedAt: Date }) => void,
 ) {
   return db.$transaction(async (tx) => {
     // Locked so that two people saving at once cannot each merge with the other's stale secrets.
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connectionId} AND "teamId" = ${teamId} FOR UPDATE`;
     if (rows.length === 0) throw connectionNotFound();
     const saved = await tx.connection.findUniqueOrThrow({ where: { id: connectionId } });
+    precondition?.(saved);
     const savedBlob = openSecrets(connectionId, saved.secrets);
     const { config, secrets, hints } = storeAuth(input, { authType: saved.authType as ConnectionInput["authType"], config: parseConfig(saved.config), secrets: savedBlob });
     const keepCertificate = certificate === "keep" && saved.clientCertPem !== null;
@@ -286,10 +301,13 @@ export async function duplicateConnection(teamId: string, actor: AuditActor, con
   });
 }
 
-export async function deleteConnection(teamId: string, actor: AuditActor, connectionId: string) {
+export async function deleteConnection(teamId: string, actor: AuditActor, connectionId: string, precondition?: (saved: { updatedAt: Date }) => void) {
   await db.$transaction(async (tx) => {
-    const found = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { name: true } });
+    // Locked only when the caller has a precondition, so that the row it checks is the row it deletes.
+    if (precondition) await tx.$queryRaw`SELECT id FROM "Connection" WHERE id = ${connectionId} AND "teamId" = ${teamId} FOR UPDATE`;
+    const found = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { name: true, updatedAt: true } });
     if (!found) throw connectionNotFound();
+    precondition?.(found);
     await tx.connection.delete({ where: { id: connectionId } });
     await writeAudit(tx, { teamId, actor, action: "connection.deleted", objectType: "connection", objectId: connectionId, objectName: found.name });
   });

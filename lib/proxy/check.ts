@@ -14,6 +14,8 @@ export type KeyCheck = {
   keyName: string;
   keyPrefix: string;
   teamId: string;
+  /** lib/api-keys/scopes.ts; the proxy needs "proxy". */
+  scopes: string[];
   revoked: boolean;
   expired: boolean;
   /** Null when the connection does not exist or belongs to another team. */
@@ -21,7 +23,7 @@ export type KeyCheck = {
 };
 
 const CHECK_SQL = `
-  SELECT k.id AS "keyId", k.name AS "keyName", k.prefix AS "keyPrefix", k."teamId",
+  SELECT k.id AS "keyId", k.name AS "keyName", k.prefix AS "keyPrefix", k."teamId", coalesce(k.scopes, '{}') AS scopes,
          k."revokedAt" IS NOT NULL AS revoked,
          (k."expiresAt" IS NOT NULL AND k."expiresAt" <= (now() AT TIME ZONE 'UTC')) AS expired,
          CASE WHEN c.id IS NULL THEN NULL ELSE c.xmin::text || ':' || coalesce(t.xmin::text, '-') || ':' || coalesce(o.xmin::text, '-') END AS "connectionVersion"
@@ -56,7 +58,7 @@ export async function checkKeyAndConnection(keyHash: string, connectionId: strin
 export type KeyRow = Omit<KeyCheck, "expired" | "connectionVersion"> & { expiresAtMs: number | null };
 
 const KEY_SQL = `
-  SELECT id AS "keyId", name AS "keyName", prefix AS "keyPrefix", "teamId", "revokedAt" IS NOT NULL AS revoked,
+  SELECT id AS "keyId", name AS "keyName", prefix AS "keyPrefix", "teamId", coalesce(scopes, '{}') AS scopes, "revokedAt" IS NOT NULL AS revoked,
          (extract(epoch FROM "expiresAt" AT TIME ZONE 'UTC') * 1000)::float8 AS "expiresAtMs"
   FROM "ApiKey" WHERE "keyHash" = $1`;
 

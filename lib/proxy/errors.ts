@@ -12,6 +12,7 @@ export type ProxyErrorCode =
   | "invalid_api_key"
   | "api_key_revoked"
   | "api_key_expired"
+  | "insufficient_scope"
   | "connection_not_found"
   | "invalid_path"
   | "method_not_allowed"

@@ -3,6 +3,7 @@ import { config } from "../config";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { recordKeyUse } from "../api-keys/usage";
+import { hasScope } from "../api-keys/scopes";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
@@ -176,6 +177,7 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
   const { key: check, version, connectionMissing } = await admit(keyHash, input.connectionId);
   if (check.revoked) throw new ProxyError(401, "api_key_revoked", `The API key “${check.keyName}” (${check.keyPrefix}…) was revoked. Ask a team admin for a new one.`);
   if (check.expired) throw new ProxyError(401, "api_key_expired", `The API key “${check.keyName}” (${check.keyPrefix}…) has expired. Ask a team admin for a new one.`);
+  if (!hasScope(check.scopes, "proxy")) throw new ProxyError(403, "insufficient_scope", `The API key “${check.keyName}” (${check.keyPrefix}…) was not given the proxy scope. Ask a team admin for a key with it.`);
   if (connectionMissing) throw connectionNotFound();
 
   const actor: AuditActor = { id: null, label: `API key “${check.keyName}” (${check.keyPrefix}…)`, ip: input.ip };

@@ -314,6 +314,16 @@ describe("refusals", () => {
     expect(await keywayError(escaped)).toMatchObject({ status: 400, code: "invalid_path" });
   });
 
+  it("refuses a key without the proxy scope, before anything reaches the API", async () => {
+    const id = await createConnection({ name: "scoped", baseUrl: upstream.url, authType: "NONE" });
+    const readOnly = await apiKeys.createApiKey(owner.personalTeam.id, owner.actor, { name: "reader", expiresIn: "never", scopes: ["connections:read"] });
+    const before = upstream.seen.length;
+    expect(await keywayError(await call(id, "/x", { key: readOnly.key }))).toMatchObject({ status: 403, code: "insufficient_scope" });
+    expect(upstream.seen.length).toBe(before);
+    const both = await apiKeys.createApiKey(owner.personalTeam.id, owner.actor, { name: "both", expiresIn: "never", scopes: ["connections:read", "proxy"] });
+    expect((await call(id, "/x", { key: both.key })).status).toBe(200);
+  });
+
   it("refuses another team's connection as not found", async () => {
     const theirs = await createConnection({ name: "theirs", baseUrl: upstream.url, authType: "NONE" }, stranger.personalTeam.id);
     const before = upstream.seen.length;

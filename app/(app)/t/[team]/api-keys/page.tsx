@@ -23,11 +23,19 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
     <>
       <PageHeader
         title="API keys"
-        description={`Keys that let ${team.name}'s services call its connections through Keyway's proxy, without ever holding the connections' secrets. Only admins see this page.`}
+        description={
+          <>
+            Keys that let {team.name}&apos;s services call its connections through Keyway&apos;s proxy, without ever holding the connections&apos; secrets, or manage the team through the{" "}
+            <a className="font-medium text-brand-700 underline" href="/docs/api">
+              management API
+            </a>
+            , within the scopes each key is given. Only admins see this page.
+          </>
+        }
       />
       <div className="space-y-6">
         <Card title="Create an API key" description="One key per service, so each can be revoked on its own.">
-          <CreateApiKeyForm teamSlug={slug} proxyBase={proxyBase} />
+          <CreateApiKeyForm teamSlug={slug} proxyBase={proxyBase} apiBase={`${publicUrl()}/api/v1`} />
         </Card>
 
         {keys.length === 0 ? (
@@ -48,6 +56,13 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
                       <Badge tone={STATE_BADGE[key.state].tone}>{STATE_BADGE[key.state].label}</Badge>
                     </p>
                     <p className="font-mono text-xs text-slate-700">{key.prefix}…</p>
+                    <p className="flex flex-wrap gap-1" aria-label={`Scopes of ${key.name}`}>
+                      {key.scopes.map((scope) => (
+                        <Badge key={scope} tone="brand">
+                          {scope}
+                        </Badge>
+                      ))}
+                    </p>
                     <p className="text-xs text-slate-600">
                       Created by {key.createdByLabel} on {formatDate(key.createdAt)} · {key.lastUsedAt ? `last used ${formatDateTime(key.lastUsedAt)}` : "never used"} ·{" "}
                       {key.revokedAt

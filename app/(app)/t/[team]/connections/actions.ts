@@ -5,9 +5,9 @@ import { redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
 import { DomainError } from "@/lib/errors";
 import { fieldErrorsOf, refusalState, type FormState } from "@/lib/forms";
-import { checkClientCertificate } from "@/lib/connections/client-cert";
+import { certificateToStore } from "@/lib/connections/certificate-input";
 import { connectionDraftSchema, parseDraft } from "@/lib/connections/form-payload";
-import { createConnection, deleteConnection, duplicateConnection, updateConnection, type ClientCertificateToStore } from "@/lib/connections";
+import { createConnection, deleteConnection, duplicateConnection, updateConnection } from "@/lib/connections";
 import { StoredAuthError } from "@/lib/connections/stored";
 import { runTestRequest, testRequestSchema, type TestRunView } from "@/lib/connections/test-request";
 import { startAuthorization } from "@/lib/oauth/authorize";
@@ -38,25 +38,9 @@ export async function saveConnectionAction(teamSlug: string, connectionId: strin
   const parsed = parseDraft(draft.data);
   if (!parsed.success) return { fieldErrors: parsed.fieldErrors };
 
-  let certificate: ClientCertificateToStore | "keep" | null = null;
-  if (parsed.certificate.mode === "keep") certificate = connectionId ? "keep" : null;
-  if (parsed.certificate.mode === "new") {
-    const checked = checkClientCertificate({
-      certificatePem: parsed.certificate.certificatePem,
-      privateKeyPem: parsed.certificate.privateKeyPem,
-      passphrase: parsed.certificate.passphrase || undefined,
-      caPem: parsed.certificate.caPem || undefined,
-    });
-    if (!checked.ok) return { fieldErrors: Object.fromEntries(checked.problems.map((p) => [`certificate.${p.field}`, p.message])) };
-    certificate = {
-      chainPem: checked.chainPem,
-      caPem: checked.caPem,
-      privateKeyPem: parsed.certificate.privateKeyPem,
-      passphrase: parsed.certificate.passphrase || undefined,
-      subject: checked.summary.subject,
-      expiresAt: checked.summary.validTo,
-    };
-  }
+  const chosen = certificateToStore(parsed.certificate, connectionId !== null);
+  if (!chosen.ok) return { fieldErrors: chosen.fieldErrors };
+  const certificate = chosen.certificate;
 
   let savedId: string;
   try {

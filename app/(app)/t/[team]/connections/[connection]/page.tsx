@@ -18,6 +18,7 @@ import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
 import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
+import { CredentialsAccessForm } from "./credentials-access";
 
 export const metadata: Metadata = { title: "Connection" };
 
@@ -174,6 +175,20 @@ export default async function ConnectionPage({
                   "A team admin creates API keys."
                 )}
               </p>
+              <div className="mt-4 border-t border-slate-200 pt-4">
+                <h3 className="text-sm font-medium text-slate-900">Credentials for services</h3>
+                {roleAtLeast(membership.role, "ADMIN") ? (
+                  <div className="mt-2">
+                    <CredentialsAccessForm teamSlug={slug} connectionId={connection.id} allowed={connection.credentialsReadable} />
+                  </div>
+                ) : (
+                  <p className="mt-1 text-sm text-slate-600">
+                    {connection.credentialsReadable
+                      ? "Services with a credentials:read key may read this connection's credentials (every read is in the audit log)."
+                      : "Services cannot read this connection's credentials; only the proxy uses them. A team admin can change this."}
+                  </p>
+                )}
+              </div>
             </Card>
           ) : null}
         </div>

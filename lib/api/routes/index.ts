@@ -1,0 +1,6 @@
+import type { ApiRoute } from "../route";
+import { connectionRoutes } from "./connections";
+import { teamRoutes } from "./team";
+
+/** Every operation of /api/v1, in the order the documentation lists them. */
+export const apiRoutes: ApiRoute[] = [...connectionRoutes, ...teamRoutes];

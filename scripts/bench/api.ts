@@ -1,0 +1,108 @@
+// `npm run bench:api`: latency of the management API's reads with 1,000
+// connections in the team, through a real HTTP server running the handler
+// server.ts mounts (lib/api/node.ts): the first page of the list, a page deep
+// in it (by cursor), one connection, and the credentials endpoint (a Header
+// auth connection, and an OAuth2 client credentials connection whose token is
+// warm), each the p50 and p90 of sequential requests after a warm-up. Every
+// request is authenticated, counted against the key's rate limit in Postgres,
+// and each credentials read writes its audit event, as in production.
+//
+// Needs a Postgres server to make a throwaway database on: BENCH_PG_URL or
+// DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres).
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { withThrowawayDatabase } from "./throwaway-db";
+import { clientCredentialsInput, startOAuthServer } from "../../test/support/oauth-server";
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 300);
+const WARMUP = 30;
+
+process.env.KEYWAY_ENCRYPTION_KEYS ??= `bench:${randomBytes(32).toString("base64")}`;
+process.env.KEYWAY_OUTBOUND_ALLOW ??= "127.0.0.0/8";
+process.env.KEYWAY_API_MAX_PER_MINUTE ??= "1000000";
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+async function main() {
+  await withThrowawayDatabase("api", async () => {
+    const { getDb } = await import("../../lib/db");
+    const { createConnection } = await import("../../lib/connections");
+    const { createApiKey } = await import("../../lib/api-keys");
+    const { API_KEY_SCOPES } = await import("../../lib/api-keys/scopes");
+    const { serveApiRequest } = await import("../../lib/api/node");
+    const { closeProxyPool } = await import("../../lib/proxy/check");
+    const { closeRateLimiter } = await import("../../lib/auth/rate-limit");
+    const db = getDb();
+    const as = await startOAuthServer({ port: 0, redirectUris: ["http://127.0.0.1:1/oauth/callback"], shortAccessTokenTtlSeconds: 3600, logErrors: false });
+    const user = await db.user.create({ data: { email: `bench-${Date.now()}@example.test`, name: "Bench" } });
+    const team = await db.team.create({ data: { slug: `bench-${Date.now()}`, name: "Bench", memberships: { create: { userId: user.id, role: "OWNER" } } } });
+    const actor = { id: user.id, label: user.email, ip: "127.0.0.1" };
+
+    const seeded = performance.now();
+    let headerId = "";
+    for (let i = 0; i < CONNECTIONS - 1; i++) {
+      const name = `Connection ${String(i).padStart(4, "0")}`;
+      const input =
+        i % 2 === 0
+          ? { name, baseUrl: `https://api${i}.example.test/v1`, authType: "HEADER" as const, headers: [{ name: "X-Api-Key", value: `secret-${i}`, secret: true }] }
+          : { name, baseUrl: `https://api${i}.example.test/v1`, authType: "BASIC" as const, username: `user${i}`, password: `password-${i}` };
+      const { id } = await createConnection(team.id, actor, input, null);
+      if (i === 500) headerId = id;
+    }
+    const oauth = await createConnection(team.id, actor, clientCredentialsInput(as, { name: "OAuth machine", baseUrl: as.resourceUrl }), null);
+    await db.connection.updateMany({ where: { id: { in: [headerId, oauth.id] } }, data: { credentialsReadable: true } });
+    await db.$executeRaw`ANALYZE "Connection"`;
+    const { key } = await createApiKey(team.id, actor, { name: "bench", expiresIn: "never", scopes: [...API_KEY_SCOPES] });
+    console.log(`Seeded ${CONNECTIONS.toLocaleString("en")} connections in ${((performance.now() - seeded) / 1000).toFixed(1)} s; Node ${process.version}`);
+
+    const server = createServer((request, response) => void serveApiRequest(request, response));
+    await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_KEYWAY_PORT ?? 0), "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+    const headers = { authorization: `Bearer ${key}` };
+
+    const get = async (path: string): Promise<unknown> => {
+      const response = await fetch(`${base}${path}`, { headers });
+      const body: unknown = await response.json();
+      if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+      return body;
+    };
+    // The cursor of page 10 (connections 451-500), reached as a client paging would.
+    let cursor = "";
+    for (let page = 1; page < 10; page++) cursor = ((await get(`/connections?limit=50${cursor ? `&cursor=${cursor}` : ""}`)) as { nextCursor: string }).nextCursor;
+
+    const measure = async (label: string, path: string) => {
+      for (let i = 0; i < WARMUP; i++) await get(path);
+      const samples: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const started = performance.now();
+        await get(path);
+        samples.push(performance.now() - started);
+      }
+      console.log(`${label.padEnd(48)} p50 ${percentile(samples, 0.5).toFixed(2)} ms   p90 ${percentile(samples, 0.9).toFixed(2)} ms`);
+    };
+    await measure("list, first page (50 of 1,000)", "/connections?limit=50");
+    await measure("list, page 10 by cursor", `/connections?limit=50&cursor=${cursor}`);
+    await measure("list, filtered by name (q=07)", "/connections?q=07&limit=50");
+    await measure("get one connection", `/connections/${headerId}`);
+    await measure("credentials, Header auth (audited)", `/connections/${headerId}/credentials`);
+    await measure("credentials, OAuth2 warm token (audited)", `/connections/${oauth.id}/credentials`);
+    const audited = await db.auditEvent.count({ where: { action: "connection.credentials_read" } });
+    console.log(`credential reads in the audit log: ${audited} (every read)`);
+
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await as.close();
+    await closeProxyPool();
+    await closeRateLimiter();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
