@@ -19,7 +19,9 @@ export type ProxyErrorCode =
   | "upstream_unreachable"
   | "upstream_timeout"
   | "agent_unavailable"
-  | "internal_error";
+  | "internal_error"
+  | "body_too_large"
+  | "upstream_auth_unsupported";
 
 export class ProxyError extends Error {
   constructor(
