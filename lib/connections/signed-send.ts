@@ -27,6 +27,14 @@ function headerValue(headers: Headers, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whose kept Digest challenge a request answers: the connection's, for the
+ * origin and user it was issued to, so an edit of either starts afresh.
+ */
+export function digestSessionKey(connectionId: string, url: URL, auth: { username: string }): string {
+  return JSON.stringify([connectionId, url.origin, auth.username]);
+}
+
 /** Whether this auth needs the body in hand to sign a request that has one (the proxy reads it first). */
 export function needsBody(auth: ResolvedAuth, headers: Headers): "no" | "form-parameters" | "hash" {
   if (auth.authType === "OAUTH1") return signsBodyParameters(headerValue(headers, "content-type")) ? "form-parameters" : "no";
@@ -36,7 +44,7 @@ export function needsBody(auth: ResolvedAuth, headers: Headers): "no" | "form-pa
 
 /**
  * Sends one request with the connection's per-request credentials. `key`
- * names whose Digest challenge is kept (the connection). `replayable`: the
+ * is the connection's id (see digestSessionKey). `replayable`: the
  * body (if any) can be sent twice. Gives back the response and the headers
  * it was sent with, for the record (the caller redacts them).
  */
@@ -49,7 +57,7 @@ export async function sendAuthenticated<R extends SentResponse>(
   switch (auth.authType) {
     case "DIGEST": {
       let sent = headers;
-      const response = await sendWithDigest({ key: request.key, auth, method, uri: `${url.pathname}${url.search}`, replayable: request.replayable }, (authorization) => {
+      const response = await sendWithDigest({ key: digestSessionKey(request.key, url, auth), auth, method, uri: `${url.pathname}${url.search}`, replayable: request.replayable }, (authorization) => {
         sent = authorization === undefined ? headers : withHeader(headers, "Authorization", authorization);
         return send(sent);
       });

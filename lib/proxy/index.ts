@@ -11,7 +11,7 @@ import { notificationsLive } from "./listener";
 import { connectionNotFound, ProxyError, proxyErrorResponse } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 import { DigestProblem } from "../connections/digest";
-import { sendAuthenticated } from "../connections/signed-send";
+import { digestSessionKey, sendAuthenticated } from "../connections/signed-send";
 import { fetchDigestChallenge, prepareSignedBody, type PreparedBody } from "./signed-body";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
@@ -140,12 +140,12 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
   }
 }
 
-function isSignedAuth(auth: ResolvedAuth): boolean {
+function isSignedAuth(auth: ResolvedAuth): auth is Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }> {
   return auth.authType === "DIGEST" || auth.authType === "AWS_SIGV4" || auth.authType === "OAUTH1";
 }
 
 /** Digest, SigV4 and OAuth 1.0a: signed per request (signed-send.ts), the body read first only where that needs it. */
-async function sendSigned(target: ProxyTarget, auth: ResolvedAuth, method: string, path: string, headers: Record<string, string | string[]>, stream: Readable | null) {
+async function sendSigned(target: ProxyTarget, auth: Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }>, method: string, path: string, headers: Record<string, string | string[]>, stream: Readable | null) {
   const prepared = await prepareSignedBody(auth, headers, stream);
   // Sent as the URL parser spells it, so what is signed is byte for byte what goes out.
   const url = new URL(`${target.baseUrl.origin}${path}`);
@@ -153,7 +153,7 @@ async function sendSigned(target: ProxyTarget, auth: ResolvedAuth, method: strin
     openStream({ origin: target.baseUrl, path: `${url.pathname}${url.search}`, method: sentMethod, headers: sent, body, via: target.via, sentClientCertificate: target.sendsClientCertificate });
   if (auth.authType === "DIGEST" && !prepared.replayable) {
     const probeHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-/i.test(name)));
-    await fetchDigestChallenge(target.connectionId, () => open(probeHeaders, null, "GET"));
+    await fetchDigestChallenge(digestSessionKey(target.connectionId, url, auth), () => open(probeHeaders, null, "GET"));
   }
   const { response } = await sendAuthenticated(auth, { key: target.connectionId, method, url, headers, body: prepared.toSign, replayable: prepared.replayable }, async (sent) => {
     const response = await open(sent);
