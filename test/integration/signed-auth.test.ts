@@ -90,6 +90,11 @@ describe("Bearer token", () => {
       const row = await env.db.connection.findUniqueOrThrow({ where: { id } });
       expect(JSON.stringify(row)).not.toContain(token);
       expect(row.secretHints).toMatchObject({ token: { set: true } });
+      // The audit log names the type and what changed, never the token.
+      const audit = await env.db.auditEvent.findMany({ where: { objectId: id } });
+      expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(["connection.created", "connection.updated", "connection.tested"]));
+      expect(audit.find((e) => e.action === "connection.created")!.data).toMatchObject({ authType: "BEARER" });
+      expect(JSON.stringify(audit.map((e) => e.data))).not.toContain(token);
     } finally {
       await echo.close();
     }
