@@ -87,8 +87,8 @@ export function AwsFields({ draft, errors, hints, onChange }: Common & { draft: 
         error={errors.proxyPayload}
         hint="Test requests always sign the body's hash. Through the proxy, UNSIGNED-PAYLOAD streams bodies of any size (S3 and API Gateway accept it); signing the hash makes Keyway read each body first (up to 10 MB)."
       >
-        <option value="unsigned">Stream them, signed as UNSIGNED-PAYLOAD</option>
-        <option value="signed">Read them first and sign their hash</option>
+        <option value="unsigned">Stream (UNSIGNED-PAYLOAD)</option>
+        <option value="signed">Read first, sign the hash</option>
       </SelectField>
     </div>
   );

@@ -13,7 +13,7 @@ function Row({ label, children, mono = false }: { label: string; children: React
   return (
     <div className="flex justify-between gap-2 py-2">
       <dt className="text-sm text-slate-600">{label}</dt>
-      <dd className={mono ? "break-all text-right font-mono text-sm text-slate-800" : "text-right text-sm text-slate-600"}>{children}</dd>
+      <dd className={mono ? "break-words text-right font-mono text-sm text-slate-800" : "text-right text-sm text-slate-600"}>{children}</dd>
     </div>
   );
 }
