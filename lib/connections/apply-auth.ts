@@ -3,6 +3,9 @@
 // places them, so the same code serves test requests and the proxy.
 
 import { pathTrick } from "./request-path";
+import type { DigestAuth } from "./digest";
+import { oauth1SecretStrings, type OAuth1Auth } from "./oauth1";
+import type { SigV4Auth } from "./sigv4";
 
 export type NameValue = { name: string; value: string };
 
@@ -13,7 +16,11 @@ export type ResolvedAuth =
   | { authType: "QUERY"; params: NameValue[] }
   | { authType: "CUSTOM"; headers: NameValue[]; params: NameValue[]; basic?: { username: string; password: string } }
   /** Both OAuth2 types, once lib/oauth/tokens.ts has a current access token. */
-  | { authType: "BEARER"; accessToken: string };
+  | { authType: "BEARER"; accessToken: string }
+  /** Signed or challenged per request, after applyAuth: signed-send.ts. */
+  | DigestAuth
+  | SigV4Auth
+  | OAuth1Auth;
 
 export type OutgoingRequest = { url: URL; headers: Record<string, string> };
 
@@ -88,6 +95,9 @@ export function applyAuthHeaders(auth: ResolvedAuth, incoming: Record<string, st
   switch (auth.authType) {
     case "NONE":
     case "QUERY":
+    case "DIGEST":
+    case "AWS_SIGV4":
+    case "OAUTH1":
       break;
     case "BASIC":
       setHeader(headers, "Authorization", basicAuthorization(auth.username, auth.password));
@@ -116,6 +126,9 @@ export function secretStrings(auth: ResolvedAuth, secretNames: { headers: Set<st
     for (const h of auth.headers) if (secretNames.headers.has(h.name.toLowerCase())) secrets.push(h.value);
   }
   if (auth.authType === "BEARER") secrets.push(auth.accessToken);
+  if (auth.authType === "DIGEST") secrets.push(auth.password);
+  if (auth.authType === "AWS_SIGV4") secrets.push(auth.secretAccessKey, auth.sessionToken ?? "", encodeURIComponent(auth.sessionToken ?? ""));
+  if (auth.authType === "OAUTH1") secrets.push(...oauth1SecretStrings(auth));
   if (auth.authType === "QUERY" || auth.authType === "CUSTOM") {
     for (const p of auth.params) if (secretNames.params.has(p.name)) secrets.push(p.value);
   }

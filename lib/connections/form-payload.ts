@@ -4,6 +4,7 @@ import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
 import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
 import { text } from "../schemas/text";
+import { OAUTH1_SIGNATURE_METHODS, SIGV4_PAYLOAD_MODES, type OAuth1SignatureMethod, type SigV4PayloadMode } from "./signed-auth-schemas";
 
 // The connection form's whole state, as the browser holds it and submits it
 // (one JSON field: lists of headers and params do not fit flat form fields).
@@ -30,6 +31,13 @@ export type OAuthDraft = {
   extraParams: ParamDraft[];
 };
 
+/** AWS Signature V4's fields; the secrets are empty until typed (the saved ones never come back). */
+export type AwsDraft = { accessKeyId: string; secretAccessKey: string; useSessionToken: boolean; sessionToken: string; region: string; service: string; proxyPayload: SigV4PayloadMode };
+export type OAuth1Draft = { consumerKey: string; consumerSecret: string; signatureMethod: OAuth1SignatureMethod; privateKeyPem: string; token: string; tokenSecret: string; realm: string };
+
+export const emptyAwsDraft = (): AwsDraft => ({ accessKeyId: "", secretAccessKey: "", useSessionToken: false, sessionToken: "", region: "", service: "", proxyPayload: "unsigned" });
+export const emptyOAuth1Draft = (): OAuth1Draft => ({ consumerKey: "", consumerSecret: "", signatureMethod: "HMAC-SHA1", privateKeyPem: "", token: "", tokenSecret: "", realm: "" });
+
 export type ConnectionDraft = {
   name: string;
   baseUrl: string;
@@ -40,6 +48,10 @@ export type ConnectionDraft = {
   params: EntryDraft[];
   certificate: { mode: CertificateMode; certificatePem: string; privateKeyPem: string; passphrase: string; caPem: string };
   oauth: OAuthDraft;
+  /** The Bearer token type's token (Digest uses username and password). */
+  bearerToken: string;
+  aws: AwsDraft;
+  oauth1: OAuth1Draft;
   /** "Is this app in a private network?"; the chosen agent is kept while the user switches back and forth. */
   network: Network;
   agentId: string;
@@ -69,6 +81,9 @@ export const emptyDraft = (): ConnectionDraft => ({
   params: [{ name: "", value: "", secret: true }],
   certificate: { mode: "none", certificatePem: "", privateKeyPem: "", passphrase: "", caPem: "" },
   oauth: emptyOAuthDraft(),
+  bearerToken: "",
+  aws: emptyAwsDraft(),
+  oauth1: emptyOAuth1Draft(),
   network: "public",
   agentId: "",
 });
@@ -90,6 +105,10 @@ export function draftFromConnection(connection: ConnectionView): ConnectionDraft
     params: params.length > 0 || connection.authType === "CUSTOM" ? params : draft.params,
     certificate: { ...draft.certificate, mode: connection.clientCertPem ? "keep" : "none" },
     oauth: oauthDraftFrom(connection),
+    aws: connection.config.aws
+      ? { ...emptyAwsDraft(), ...connection.config.aws, useSessionToken: Boolean(connection.secretHints.sessionToken) }
+      : emptyAwsDraft(),
+    oauth1: connection.config.oauth1 ? { ...emptyOAuth1Draft(), ...connection.config.oauth1, token: connection.config.oauth1.token ?? "", realm: connection.config.oauth1.realm ?? "" } : emptyOAuth1Draft(),
     network: connection.agentId ? "private" : "public",
     agentId: connection.agentId ?? "",
   };
@@ -131,6 +150,14 @@ export function inputFromDraft(draft: ConnectionDraft): unknown {
       return { ...base, authType: "QUERY", params: filled(draft.params) };
     case "CUSTOM":
       return { ...base, authType: "CUSTOM", headers: filled(draft.headers), params: filled(draft.params), username: draft.username, password: draft.password };
+    case "BEARER":
+      return { ...base, authType: "BEARER", token: draft.bearerToken };
+    case "DIGEST":
+      return { ...base, authType: "DIGEST", username: draft.username, password: draft.password };
+    case "AWS_SIGV4":
+      return { ...base, authType: "AWS_SIGV4", ...draft.aws };
+    case "OAUTH1":
+      return { ...base, authType: "OAUTH1", ...draft.oauth1 };
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS": {
       // Both grants get every OAuth field; each schema keeps the ones of its grant.
@@ -219,7 +246,30 @@ export const connectionDraftSchema = z.object({
     audience: text(),
     extraParams: z.array(z.object({ name: text(), value: text() })).max(100),
   }),
-  // Defaults: a form loaded before this option existed still submits.
+  // Defaults: a form loaded before these options existed still submits.
+  bearerToken: z.string().default(""),
+  aws: z
+    .object({
+      accessKeyId: z.string(),
+      secretAccessKey: z.string(),
+      useSessionToken: z.boolean(),
+      sessionToken: z.string(),
+      region: z.string(),
+      service: z.string(),
+      proxyPayload: z.enum(SIGV4_PAYLOAD_MODES),
+    })
+    .default(emptyAwsDraft),
+  oauth1: z
+    .object({
+      consumerKey: z.string(),
+      consumerSecret: z.string(),
+      signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS),
+      privateKeyPem: z.string(),
+      token: z.string(),
+      tokenSecret: z.string(),
+      realm: z.string(),
+    })
+    .default(emptyOAuth1Draft),
   network: z.enum(NETWORKS).default("public"),
   agentId: text().max(200).default(""),
 });

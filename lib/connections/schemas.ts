@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { oauthClientCredentialsAuthSchema, oauthCodeAuthSchema } from "../oauth/schemas";
 import { text } from "../schemas/text";
+import { awsSigV4AuthSchema, bearerAuthSchema, digestAuthSchema, oauth1AuthSchema } from "./signed-auth-schemas";
 
 // What a user may type for a connection of each authentication type
 // (SPEC.md, "Connections"; the OAuth2 types' schemas are in lib/oauth/schemas.ts). One schema per type; the form and the server parse
@@ -9,16 +10,20 @@ import { text } from "../schemas/text";
 // back to the browser), so these schemas accept an empty secret and the code
 // that merges with the saved record decides whether one is required.
 
-export const AUTH_TYPES = ["NONE", "BASIC", "HEADER", "QUERY", "CUSTOM", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS"] as const;
+export const AUTH_TYPES = ["NONE", "BASIC", "BEARER", "HEADER", "QUERY", "CUSTOM", "DIGEST", "AWS_SIGV4", "OAUTH1", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 export type OAuthAuthType = "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
 
 export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   NONE: "None",
   BASIC: "Basic",
+  BEARER: "Bearer token",
   HEADER: "Header auth",
   QUERY: "Query params",
   CUSTOM: "Custom",
+  DIGEST: "Digest",
+  AWS_SIGV4: "AWS Signature V4",
+  OAUTH1: "OAuth 1.0a",
   OAUTH2_CODE: "OAuth2 (authorization code)",
   OAUTH2_CLIENT_CREDENTIALS: "OAuth2 (client credentials)",
 };
@@ -155,6 +160,10 @@ export const authSchema = z.discriminatedUnion("authType", [
   headerAuthSchema,
   queryAuthSchema,
   customAuthSchema,
+  bearerAuthSchema,
+  digestAuthSchema,
+  awsSigV4AuthSchema,
+  oauth1AuthSchema,
   oauthCodeAuthSchema,
   oauthClientCredentialsAuthSchema,
 ]);

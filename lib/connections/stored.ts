@@ -5,6 +5,7 @@ import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
 import { scopesFromText } from "../oauth/schemas";
+import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type SignedAuthSecrets } from "./signed-auth-stored";
 
 // How a connection's authentication is kept: non-secret settings in
 // Connection.config (JSON), secret values in one encrypted JSON blob
@@ -44,10 +45,12 @@ export const storedConfigSchema = z.object({
   headers: z.array(storedEntrySchema).optional(),
   params: z.array(storedEntrySchema).optional(),
   oauth: storedOAuthSchema.optional(),
+  aws: storedAwsSchema.optional(),
+  oauth1: storedOAuth1Schema.optional(),
 });
 export type StoredConfig = z.infer<typeof storedConfigSchema>;
 
-export type StoredSecrets = {
+export type StoredSecrets = SignedAuthSecrets & {
   password?: string;
   entries?: Record<string, string>;
   /** An OAuth client secret typed in place (a registered client keeps its own). */
@@ -66,7 +69,7 @@ function newEntryId(): string {
   return randomBytes(9).toString("base64url");
 }
 
-function hintFor(secret: string): SecretHint {
+export function hintFor(secret: string): SecretHint {
   const last = lastFour(secret);
   return last ? { set: true, lastFour: last } : { set: true };
 }
@@ -148,6 +151,12 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
       config.username = input.username;
       if (input.username !== "") storePassword(input.password);
       break;
+    case "BEARER":
+    case "DIGEST":
+    case "AWS_SIGV4":
+    case "OAUTH1":
+      storeSignedAuth(input, sameType?.secrets ?? null, { config, secrets, hints, errors }, hintFor);
+      break;
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS": {
       const scopes = scopesFromText(input.scopes);
@@ -207,6 +216,11 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
         params: resolveEntries(config.params, secrets),
         basic: config.username ? { username: config.username, password: secrets.password ?? "" } : undefined,
       };
+    case "BEARER":
+    case "DIGEST":
+    case "AWS_SIGV4":
+    case "OAUTH1":
+      return resolveSignedAuth(authType, config, secrets);
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS":
       // The bearer token is fetched (and refreshed) by lib/oauth/tokens.ts, not stored with the connection.

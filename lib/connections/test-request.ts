@@ -14,7 +14,8 @@ import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 import { connectionTls } from "./tls";
 import { connectionTunnel } from "../agents/tunnel";
-import { text } from "../schemas/text";
+import { sendAuthenticated } from "./signed-send";
+import { DigestProblem } from "./digest";
 
 
 export const testRequestSchema = z.object({
@@ -83,7 +84,9 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 
 /** What of this auth is a credential on the wire: every header it sets and every query parameter it adds, whether marked secret or not. */
 function credentialNames(auth: ResolvedAuth): { headers: string[]; params: string[] } {
-  return { headers: Object.keys(applyAuthHeaders(auth, {})), params: authQueryParams(auth).map((param) => param.name) };
+  // Signed types place their headers per request, so applyAuthHeaders does not name them.
+  const signed = auth.authType === "AWS_SIGV4" ? ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] : auth.authType === "DIGEST" || auth.authType === "OAUTH1" ? ["authorization"] : [];
+  return { headers: [...Object.keys(applyAuthHeaders(auth, {})), ...signed], params: authQueryParams(auth).map((param) => param.name) };
 }
 
 type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>>>;
@@ -92,20 +95,30 @@ type Outcome = Omit<TestRunView, "id" | "createdAt">;
 /** One attempt: the request with the given auth, and what came back (or why nothing did), secrets redacted. */
 async function attempt(connection: Connection, input: TestRequestInput, url: URL, auth: ResolvedAuth, hidden: string[], secrets: ReturnType<typeof openSecrets>) {
   const extraHeaders = Object.fromEntries(input.headers.map((h) => [h.name, h.value]));
-  const outgoing = applyAuth(auth, { url, headers: extraHeaders });
+  const placed = applyAuth(auth, { url, headers: extraHeaders });
   const sendsBody = input.body !== "" && input.method !== "GET" && input.method !== "HEAD";
   const started = performance.now();
+  // Signed types (Digest, SigV4, OAuth 1.0a) add their header per request; the record shows what was last sent.
+  const outgoing = { url: placed.url, headers: placed.headers };
   let view: Outcome;
   try {
-    const response = await sendRequest({
-      url: outgoing.url.href,
-      method: input.method,
-      headers: outgoing.headers,
-      body: sendsBody ? input.body : undefined,
-      tls: connectionTls(connection, secrets),
-      tunnel: connectionTunnel(connection),
-      credentials: credentialNames(auth),
-    });
+    const { response } = await sendAuthenticated(
+      auth,
+      { key: connection.id, method: input.method, url: placed.url, headers: placed.headers, body: sendsBody ? input.body : null, replayable: true },
+      async (headers) => {
+        outgoing.headers = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : value]));
+        const sent = await sendRequest({
+          url: placed.url.href,
+          method: input.method,
+          headers: outgoing.headers,
+          body: sendsBody ? input.body : undefined,
+          tls: connectionTls(connection, secrets),
+          tunnel: connectionTunnel(connection),
+          credentials: credentialNames(auth),
+        });
+        return { ...sent, statusCode: sent.status, discard: async () => undefined };
+      },
+    );
     const headers = flattenHeaders(response.headers);
     const { text, truncated } = bodyForDisplay(response.body, headers["content-type"], redactor(hidden));
     const outcome = httpSummary(response.status);
@@ -126,7 +139,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
       responseTruncated: truncated,
     };
   } catch (error) {
-    if (!(error instanceof OutboundError)) throw error;
+    if (!(error instanceof OutboundError || error instanceof DigestProblem)) throw error;
     view = {
       method: input.method,
       url: outgoing.url.href,

@@ -24,7 +24,9 @@ export type ProxyErrorCode =
   | "upstream_timeout"
   | "agent_unavailable"
   | "database_unavailable"
-  | "internal_error";
+  | "internal_error"
+  | "body_too_large"
+  | "upstream_auth_unsupported";
 
 /** What the proxy forwards; TRACE and TRACK would echo the injected credentials back to the caller, CONNECT would open a tunnel. */
 export const PROXY_REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);

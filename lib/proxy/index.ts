@@ -14,6 +14,9 @@ import { cachesKeptCurrent } from "./invalidation";
 import { pathTrick } from "../connections/request-path";
 import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorResponse, unexpectedFailure } from "./errors";
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
+import { DigestProblem } from "../connections/digest";
+import { digestSessionKey, sendAuthenticated } from "../connections/signed-send";
+import { fetchDigestChallenge, prepareSignedBody, type PreparedBody } from "./signed-body";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
 
@@ -133,11 +136,37 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     for (const [name, values] of Object.entries(forwarded.repeated)) if (!authNames.has(name)) headers[name] = values;
   }
   try {
-    return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
+    if (!isSignedAuth(auth)) {
+      return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
+    }
+    return await sendSigned(target, auth, input.method, outgoing.path, headers, body, input.signal);
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
+    if (error instanceof DigestProblem) throw new ProxyError(502, "upstream_auth_unsupported", error.message);
     throw error;
   }
+}
+
+function isSignedAuth(auth: ResolvedAuth): auth is Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }> {
+  return auth.authType === "DIGEST" || auth.authType === "AWS_SIGV4" || auth.authType === "OAUTH1";
+}
+
+/** Digest, SigV4 and OAuth 1.0a: signed per request (signed-send.ts), the body read first only where that needs it. */
+async function sendSigned(target: ProxyTarget, auth: Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }>, method: string, path: string, headers: Record<string, string | string[]>, stream: Readable | null, signal?: AbortSignal) {
+  const prepared = await prepareSignedBody(auth, headers, stream);
+  // Sent as the URL parser spells it, so what is signed is byte for byte what goes out.
+  const url = new URL(`${target.baseUrl.origin}${path}`);
+  const open = (sent: Record<string, string | string[]>, body: PreparedBody["body"] = prepared.body, sentMethod = method) =>
+    openStream({ origin: target.baseUrl, path: `${url.pathname}${url.search}`, method: sentMethod, headers: sent, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal });
+  if (auth.authType === "DIGEST" && !prepared.replayable) {
+    const probeHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-/i.test(name)));
+    await fetchDigestChallenge(digestSessionKey(target.connectionId, url, auth), () => open(probeHeaders, null, "GET"));
+  }
+  const { response } = await sendAuthenticated(auth, { key: target.connectionId, method, url, headers, body: prepared.toSign, replayable: prepared.replayable }, async (sent) => {
+    const response = await open(sent);
+    return Object.assign(response, { discard: () => response.body.dump() });
+  });
+  return response;
 }
 
 function unknownKey(): ProxyError {

@@ -9,6 +9,7 @@ import { makeUser } from "../support/fixtures";
 import { clientCredentialsInput, startOAuthServer, type OAuthServer } from "../support/oauth-server";
 import { createCa, issue } from "../support/pki";
 import { startHttpsEcho, type Upstream } from "../support/upstreams";
+import { startDigestUpstream, startSigV4Upstream } from "../support/signed-upstreams";
 
 // The on-premise agent end to end below the browser: agent/keyway-agent.mjs
 // runs as its own process, as a customer would run it, and connects to a
@@ -326,6 +327,44 @@ describe("a private-network connection", () => {
     await env.db.connection.update({ where: { id: oauthId }, data: { agentId: null } });
     const withoutAgent = await testRequest(oauthId);
     expect(withoutAgent.ok).toBe(false);
+  });
+
+  it("answers Digest challenges and signs SigV4 through the agent, for test requests and the proxy, checked by http-auth and aws4", async () => {
+    const digest = await startDigestUpstream({ username: "inside", password: "digest-inside-pw", algorithm: "MD5-sess" });
+    const aws = { accessKeyId: "AKIDINSIDE", secretAccessKey: "inside/secret+key", region: "us-east-1", service: "execute-api" };
+    const sigv4 = await startSigV4Upstream(aws);
+    try {
+      startAgent();
+      await online();
+      const { key } = await apiKeys.createApiKey(owner.personalTeam.id, owner.actor, { name: "signed svc", expiresIn: "never" });
+      const create = async (input: Parameters<typeof connections.createConnection>[2]) => {
+        const { id } = await connections.createConnection(owner.personalTeam.id, owner.actor, input, null);
+        await env.db.connection.update({ where: { id }, data: { agentId: agent.id } });
+        return id;
+      };
+      const viaProxy = (id: string, init: RequestInit = {}) =>
+        proxy.handleProxyRequest({
+          request: new Request(`http://keyway.test/api/proxy/${id}/v1/upload?part=1`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/octet-stream" }, ...(init.body ? { duplex: "half" } : {}) } as RequestInit),
+          connectionId: id,
+          path: "/v1/upload",
+          ip: "127.0.0.1",
+        });
+
+      const digestId = await create({ name: "digest inside", baseUrl: digest.url, authType: "DIGEST", username: "inside", password: "digest-inside-pw" });
+      expect(await testRequest(digestId)).toMatchObject({ ok: true, status: 200 });
+      const body = randomBytes(300 * 1024);
+      expect((await viaProxy(digestId, { method: "POST", body })).status).toBe(200);
+      expect(digest.received.at(-1)).toMatchObject({ method: "POST", bodyBytes: body.length, bodySha256: createHash("sha256").update(body).digest("hex") });
+
+      const sigv4Id = await create({ name: "sigv4 inside", baseUrl: sigv4.url, authType: "AWS_SIGV4", ...aws, useSessionToken: false, sessionToken: "", proxyPayload: "unsigned" });
+      expect(await testRequest(sigv4Id)).toMatchObject({ ok: true, status: 200 });
+      expect((await viaProxy(sigv4Id, { method: "PUT", body })).status).toBe(200);
+      expect(sigv4.received.map((r) => r.verdict)).toEqual(["sigv4 ok (payload signed)", "sigv4 ok (unsigned payload)"]);
+      expect(sigv4.refused).toEqual([]);
+      await until("the agent to log the signed request", () => agentLog.some((line) => line.includes(`PUT ${sigv4.url}/v1/upload → 200`)));
+    } finally {
+      await Promise.all([digest.close(), sigv4.close()]);
+    }
   });
 
   it("holds the API back while the caller reads slowly, and moves large bodies both ways intact", async () => {

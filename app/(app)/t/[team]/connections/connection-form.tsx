@@ -11,13 +11,18 @@ import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
 import type { AgentOption } from "./agent-presence";
 import { OAuthFields } from "./oauth-fields";
+import { AwsFields, BearerFields, OAuth1Fields } from "./signed-auth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
   NONE: "Sends no credentials. The connection gets a webhook URL that receives what apps POST to it.",
   BASIC: "Sends Authorization: Basic with a username and password (or an API key in place of the password).",
+  BEARER: "Sends Authorization: Bearer with a token you paste, such as a personal access token.",
   HEADER: "Sends one or more headers, such as X-API-Key or Authorization: Bearer.",
   QUERY: "Adds one or more parameters, such as ?api_key=, to every URL.",
   CUSTOM: "Any combination of headers, query parameters and Basic credentials.",
+  DIGEST: "HTTP Digest (RFC 7616): Keyway answers the API's challenge with a hash of the password (MD5, SHA-256 or their -sess variants); the password itself is never sent.",
+  AWS_SIGV4: "Signs every request with AWS Signature Version 4: for AWS APIs, API Gateway and services that copy its scheme.",
+  OAUTH1: "Signs every request with OAuth 1.0a (RFC 5849): a consumer key and secret, and an access token and its secret where the API issues them.",
   OAUTH2_CODE: "A user connects once at the provider; Keyway keeps the tokens, sends Authorization: Bearer and refreshes the token before it expires.",
   OAUTH2_CLIENT_CREDENTIALS: "Keyway gets a token with the client's own credentials (no user involved), sends Authorization: Bearer, and gets a new one before it expires.",
 };
@@ -90,7 +95,11 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
               <p className="mt-2 text-sm text-slate-600">{AUTH_TYPE_HELP[draft.authType]}</p>
             </fieldset>
 
-            {draft.authType === "BASIC" || draft.authType === "CUSTOM" ? (
+            {draft.authType === "BEARER" ? <BearerFields draft={draft} errors={errors} hints={hints} onChange={update} /> : null}
+            {draft.authType === "AWS_SIGV4" ? <AwsFields draft={draft.aws} errors={errors} hints={hints} onChange={(patch) => setDraft((d) => ({ ...d, aws: { ...d.aws, ...patch } }))} /> : null}
+            {draft.authType === "OAUTH1" ? <OAuth1Fields draft={draft.oauth1} errors={errors} hints={hints} onChange={(patch) => setDraft((d) => ({ ...d, oauth1: { ...d.oauth1, ...patch } }))} /> : null}
+
+            {draft.authType === "BASIC" || draft.authType === "CUSTOM" || draft.authType === "DIGEST" ? (
               <div className="grid gap-4 sm:grid-cols-2">
                 <Field
                   label={draft.authType === "CUSTOM" ? "Basic username (optional)" : "Username"}
@@ -101,7 +110,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
                   autoComplete="off"
                 />
                 <Field
-                  label="Password or API key"
+                  label={draft.authType === "DIGEST" ? "Password" : "Password or API key"}
                   name="password"
                   type="password"
                   value={draft.password}

@@ -5,6 +5,7 @@ import { publicUrl } from "@/lib/config";
 import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
+import { SignedAuthRows } from "./signed-auth-rows";
 import { AUTH_TYPE_LABEL, isOAuthType, type AuthType } from "@/lib/connections/schemas";
 import { authorizationOutcome, unfinishedAuthorization } from "@/lib/oauth/authorize";
 import { callbackUrl } from "@/lib/oauth/callback-url";
@@ -129,11 +130,11 @@ export default async function ConnectionPage({
               </div>
               {config.username ? (
                 <div className="flex justify-between gap-2 py-2">
-                  <dt className="text-sm text-slate-600">Basic username</dt>
+                  <dt className="text-sm text-slate-600">{connection.authType === "DIGEST" ? "Username" : "Basic username"}</dt>
                   <dd className="font-mono text-sm text-slate-800">{config.username}</dd>
                 </div>
               ) : null}
-              {config.username !== undefined && (connection.authType === "BASIC" || config.username) ? (
+              {config.username !== undefined && (connection.authType === "BASIC" || connection.authType === "DIGEST" || config.username) ? (
                 <div className="flex justify-between gap-2 py-2">
                   <dt className="text-sm text-slate-600">Password</dt>
                   <dd className="text-sm text-slate-600">{secretText(hints, "password")}</dd>
@@ -141,6 +142,7 @@ export default async function ConnectionPage({
               ) : null}
               {config.headers && config.headers.length > 0 ? <EntryRows list="headers" entries={config.headers} hints={hints} /> : null}
               {config.params && config.params.length > 0 ? <EntryRows list="params" entries={config.params} hints={hints} /> : null}
+              <SignedAuthRows authType={connection.authType} config={config} hints={hints} />
               {isOAuthType(connection.authType) ? <OAuthSettingsRows teamSlug={slug} connection={connection} /> : null}
             </dl>
           </Card>
