@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { callerIp } from "../proxy/node";
+import { stampClientIp } from "../request-ip";
 import { API_PREFIX, handleApiRequest } from "./router";
 
 // /api/v1 served by Keyway's own HTTP server (server.ts) before Next sees the
@@ -22,7 +22,7 @@ export async function serveApiRequest(request: IncomingMessage, response: Server
     body: hasBody ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : undefined,
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
-  const answer = await handleApiRequest(fetchRequest, callerIp(request));
+  const answer = await handleApiRequest(fetchRequest, stampClientIp(request));
   const body = Buffer.from(await answer.arrayBuffer());
   const out: Record<string, string> = {};
   answer.headers.forEach((value, name) => (out[name] = value));

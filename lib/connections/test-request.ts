@@ -16,6 +16,7 @@ import { connectionTls } from "./tls";
 import { connectionTunnel } from "../agents/tunnel";
 import { sendAuthenticated } from "./signed-send";
 import { DigestProblem } from "./digest";
+import { text } from "../schemas/text";
 
 
 export const testRequestSchema = z.object({

@@ -35,7 +35,7 @@ async function main() {
     const { createApiKey } = await import("../../lib/api-keys");
     const { API_KEY_SCOPES } = await import("../../lib/api-keys/scopes");
     const { serveApiRequest } = await import("../../lib/api/node");
-    const { closeProxyPool } = await import("../../lib/proxy/check");
+    const { closePool: closeProxyPool } = await import("../../lib/db/pool");
     const { closeRateLimiter } = await import("../../lib/auth/rate-limit");
     const db = getDb();
     const as = await startOAuthServer({ port: 0, redirectUris: ["http://127.0.0.1:1/oauth/callback"], shortAccessTokenTtlSeconds: 3600, logErrors: false });

@@ -57,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { closeProxyPool } = await import("@/lib/proxy/check");
+  const { closePool: closeProxyPool } = await import("@/lib/db/pool");
   await api?.close();
   upstream?.server.closeAllConnections();
   await new Promise((resolve) => upstream?.server.close(resolve));

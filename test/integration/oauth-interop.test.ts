@@ -63,7 +63,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   const { clearProxyTargets } = await import("@/lib/proxy/targets");
-  const { stopListening } = await import("@/lib/proxy/listener");
+  const { stopListening } = await import("@/lib/db/notifications");
   await stopListening();
   await clearProxyTargets();
   await Promise.all([strict?.close(), odd?.close()]);

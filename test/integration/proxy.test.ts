@@ -420,7 +420,7 @@ describe("the hot path", () => {
   // Last in this file's use of the listener: it stays stopped.
   it("without notifications (a transaction pooler does not pass LISTEN on) costs one query per request and still sees a change at once", async () => {
     const id = await createConnection({ name: "unheard", baseUrl: upstream.url, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "w1", secret: true }] });
-    const { stopListening } = await import("@/lib/proxy/listener");
+    const { stopListening } = await import("@/lib/db/notifications");
     await stopListening();
     expect((await call(id, "/warm")).status).toBe(200);
     let queries = 0;

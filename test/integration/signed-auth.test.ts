@@ -38,8 +38,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   const { clearProxyTargets } = await import("@/lib/proxy/targets");
-  const { closeProxyPool } = await import("@/lib/proxy/check");
-  const { stopListening } = await import("@/lib/proxy/listener");
+  const { closePool: closeProxyPool } = await import("@/lib/db/pool");
+  const { stopListening } = await import("@/lib/db/notifications");
   await stopListening();
   await clearProxyTargets();
   await closeProxyPool();
