@@ -47,7 +47,7 @@ export async function carryOverPglite(options: {
     const { dump, counts } = await dumpPglite(pgliteDir);
     await target.query("BEGIN");
     try {
-      await target.query(dump);
+      await target.query(withoutUnknownSettings(dump, await settingNames(target)));
       const copied = await rowCounts(target);
       const missing = Object.entries(counts).filter(([table, n]) => copied[table] !== n);
       if (missing.length > 0) {
@@ -67,6 +67,20 @@ export async function carryOverPglite(options: {
   } finally {
     await target.end().catch(() => {});
   }
+}
+
+async function settingNames(client: pg.Client): Promise<Set<string>> {
+  const { rows } = await client.query<{ name: string }>("SELECT name FROM pg_catalog.pg_settings");
+  return new Set(rows.map((row) => row.name));
+}
+
+/**
+ * PGlite's pg_dump (PostgreSQL 17) starts with SETs an older server does not
+ * know (transaction_timeout), and one unknown SET fails the whole restore: a
+ * session setting the target lacks has nothing to restore, so it is left out.
+ */
+function withoutUnknownSettings(dump: string, known: Set<string>): string {
+  return dump.replace(/^SET (\w+) = [^\n]*;$/gm, (line, name: string) => (known.has(name) ? line : ""));
 }
 
 /** An earlier Keyway still running on the directory writes it; reading it meanwhile could copy a torn state. */

@@ -464,6 +464,37 @@ export interface components {
             password: string;
         } | {
             /** @constant */
+            authType: "BEARER";
+            token: string;
+        } | {
+            /** @constant */
+            authType: "DIGEST";
+            username: string;
+            password: string;
+        } | {
+            /** @constant */
+            authType: "AWS_SIGV4";
+            accessKeyId: string;
+            secretAccessKey: string;
+            useSessionToken: boolean;
+            sessionToken: string;
+            region: string;
+            service: string;
+            /** @enum {string} */
+            proxyPayload: "unsigned" | "signed";
+        } | {
+            /** @constant */
+            authType: "OAUTH1";
+            consumerKey: string;
+            consumerSecret: string;
+            /** @enum {string} */
+            signatureMethod: "HMAC-SHA1" | "HMAC-SHA256" | "RSA-SHA1" | "PLAINTEXT";
+            privateKeyPem: string;
+            token: string;
+            tokenSecret: string;
+            realm: string;
+        } | {
+            /** @constant */
             authType: "OAUTH2_CODE";
             oauthClientRef: string;
             authorizationUrl: string;
@@ -520,7 +551,7 @@ export interface components {
             name: string;
             baseUrl: string;
             /** @enum {string} */
-            authType: "NONE" | "BASIC" | "HEADER" | "QUERY" | "CUSTOM" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+            authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
             /** @enum {string} */
             status: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
             /** @enum {string} */
@@ -565,6 +596,20 @@ export interface components {
                         value: string;
                     }[];
                     audience?: string;
+                };
+                aws?: {
+                    accessKeyId: string;
+                    region: string;
+                    service: string;
+                    /** @enum {string} */
+                    proxyPayload: "unsigned" | "signed";
+                };
+                oauth1?: {
+                    consumerKey: string;
+                    /** @enum {string} */
+                    signatureMethod: "HMAC-SHA1" | "HMAC-SHA256" | "RSA-SHA1" | "PLAINTEXT";
+                    token?: string;
+                    realm?: string;
                 };
             };
             /** @description Which secret fields are set (never their values). */
@@ -840,7 +885,7 @@ export interface operations {
     listConnections: {
         parameters: {
             query?: {
-                authType?: "NONE" | "BASIC" | "HEADER" | "QUERY" | "CUSTOM" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+                authType?: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
                 status?: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
                 network?: "public" | "private";
                 agentId?: string;
@@ -2209,8 +2254,8 @@ export interface operations {
         parameters: {
             query?: {
                 actor?: string;
-                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted";
-                objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent";
+                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
+                objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account";
                 objectId?: string;
                 from?: string;
                 to?: string;
