@@ -46,6 +46,15 @@ function runAs(): { uid: number; gid: number } | undefined {
 }
 
 /** The server's processes: each backend makes itself a process-group leader, so one signal to the group does not reach them. */
+/** A backend listed a moment ago may have exited since (ESRCH): nothing left to stop or resume. */
+function signal(pid: number, name: NodeJS.Signals) {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 function serverProcesses(postmaster: number): number[] {
   const children: number[] = [];
   for (const entry of readdirSync("/proc")) {
@@ -127,13 +136,13 @@ export async function startPgCluster(): Promise<PgCluster> {
     freeze() {
       // The postmaster first, so it starts no new backend meanwhile.
       if (!server?.pid) return;
-      process.kill(server.pid, "SIGSTOP");
-      for (const pid of serverProcesses(server.pid)) process.kill(pid, "SIGSTOP");
+      signal(server.pid, "SIGSTOP");
+      for (const pid of serverProcesses(server.pid)) signal(pid, "SIGSTOP");
     },
     thaw() {
       if (!server?.pid) return;
-      for (const pid of serverProcesses(server.pid)) process.kill(pid, "SIGCONT");
-      process.kill(server.pid, "SIGCONT");
+      for (const pid of serverProcesses(server.pid)) signal(pid, "SIGCONT");
+      signal(server.pid, "SIGCONT");
     },
     async destroy() {
       await cluster.stop();
