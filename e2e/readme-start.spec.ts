@@ -19,7 +19,7 @@
 // page says, whose own allow list admits loopback. The app's environment stays
 // PATH, HOME and PORT throughout.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
@@ -42,6 +42,8 @@ test.use({ baseURL: APP });
 /** A copy of the checkout as a newcomer has it after `git clone && npm install`. */
 function newcomerCheckout(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "keyway-readme-start-"));
+  // mkdtemp makes it 0700; a clone is 0755, and run as root the embedded PostgreSQL runs as another account that must enter it.
+  chmodSync(dir, 0o755);
   const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repo, maxBuffer: 64 << 20 });
   for (const file of listed.toString("utf8").split("\0")) {
     if (!file || !existsSync(path.join(repo, file))) continue; // deleted but not yet committed
