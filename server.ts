@@ -26,6 +26,7 @@ import { isHealthPath, serveHealth } from "./lib/ops/health";
 import { flushKeyUsageOnShutdown } from "./lib/api-keys/usage";
 import { METRICS_PATH, serveMetrics } from "./lib/ops/metrics";
 import { errorText, log } from "./lib/log";
+import { startJobs, stopJobs } from "./lib/jobs/all";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME || undefined;
@@ -75,19 +76,34 @@ async function main() {
   // Slow clients and keep-alive, as next start sets them.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => log.info(`Keyway listening on ${hostname ?? "*"}:${port}`));
+  void startJobsUntilStarted();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       // Agents' WebSockets are not the HTTP server's any more: close them, so each agent reconnects (to another instance) at once.
       void closeAgentSessions();
       // API-key use collected since the last write is written once the last request has finished.
       server.close(() => {
-        flushKeyUsageOnShutdown()
-          .catch((error: unknown) => log.warn({ error: errorText(error) }, "could not record API key use at shutdown"))
-          .finally(() => process.exit(0));
+        const usage = flushKeyUsageOnShutdown().catch((error: unknown) => log.warn({ error: errorText(error) }, "could not record API key use at shutdown"));
+        // A job that is running finishes (or is retried elsewhere once it expires).
+        const jobs = stopJobs().catch((error: unknown) => log.warn({ error: errorText(error) }, "could not stop the job engine cleanly"));
+        void Promise.all([usage, jobs]).finally(() => process.exit(0));
       });
       server.closeIdleConnections();
       setTimeout(() => process.exit(0), 5_000).unref();
     });
+  }
+}
+
+/** The job engine (lib/jobs) waits for the database like every page does: a database that is down at start delays jobs, not the server. */
+async function startJobsUntilStarted() {
+  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 60_000)) {
+    try {
+      await startJobs();
+      return;
+    } catch (error) {
+      log.warn({ error: errorText(error), retryInSeconds: delayMs / 1000 }, "could not start the job engine");
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    }
   }
 }
 

@@ -1,0 +1,4 @@
+// Every module that defines jobs (lib/jobs/engine.ts, defineJob), so that the
+// engine server.ts starts knows all of them before it starts its workers.
+// A feature with jobs adds its module here.
+export { startJobs, stopJobs } from "./engine";
