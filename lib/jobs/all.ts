@@ -1,4 +1,6 @@
 // Every module that defines jobs (lib/jobs/engine.ts, defineJob), so that the
 // engine server.ts starts knows all of them before it starts its workers.
 // A feature with jobs adds its module here.
+import "../notifications/events";
+
 export { startJobs, stopJobs } from "./engine";
