@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type ConnectionInput, type Network } from "./schemas";
 import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
+import { expiredFieldsFrom } from "../oauth/expired-signal";
 import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
 import { text } from "../schemas/text";
@@ -29,6 +30,11 @@ export type OAuthDraft = {
   scopes: string;
   audience: string;
   extraParams: ParamDraft[];
+  /** What tells an expired token (lib/oauth/expired-signal.ts). */
+  expiredStatuses: string;
+  expiredJsonPointer: string;
+  expiredJsonValue: string;
+  expiredBodyContains: string;
 };
 
 /** AWS Signature V4's fields; the secrets are empty until typed (the saved ones never come back). */
@@ -69,6 +75,7 @@ export const emptyOAuthDraft = (): OAuthDraft => ({
   scopes: "",
   audience: "",
   extraParams: [],
+  ...expiredFieldsFrom(undefined),
 });
 
 export const emptyDraft = (): ConnectionDraft => ({
@@ -130,6 +137,7 @@ function oauthDraftFrom(connection: ConnectionView): OAuthDraft {
     scopes: (saved.scopes ?? []).join(" "),
     audience: saved.audience ?? "",
     extraParams: saved.extraParams ?? [],
+    ...expiredFieldsFrom(saved.tokenExpired),
   };
 }
 
@@ -245,6 +253,11 @@ export const connectionDraftSchema = z.object({
     scopes: text(),
     audience: text(),
     extraParams: z.array(z.object({ name: text(), value: text() })).max(100),
+    // Defaults: a form loaded before these fields existed still submits.
+    expiredStatuses: text().default("401"),
+    expiredJsonPointer: text().default(""),
+    expiredJsonValue: text().default(""),
+    expiredBodyContains: text().default(""),
   }),
   // Defaults: a form loaded before these options existed still submits.
   bearerToken: z.string().default(""),

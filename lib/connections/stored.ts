@@ -5,6 +5,7 @@ import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
 import { scopesFromText } from "../oauth/schemas";
+import { expiredRuleFrom, storedExpiredRuleSchema } from "../oauth/expired-signal";
 import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type SignedAuthSecrets } from "./signed-auth-stored";
 
 // How a connection's authentication is kept: non-secret settings in
@@ -37,6 +38,8 @@ export const storedOAuthSchema = z.object({
   scopes: z.array(z.string()).optional(),
   extraParams: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
   audience: z.string().optional(),
+  /** What tells an expired token (absent: a 401); see lib/oauth/expired-signal.ts. */
+  tokenExpired: storedExpiredRuleSchema.optional(),
 });
 export type StoredOAuth = z.infer<typeof storedOAuthSchema>;
 
@@ -162,6 +165,8 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
       const scopes = scopesFromText(input.scopes);
       const oauth: StoredOAuth = { extraParams: input.extraParams, ...(scopes.length > 0 ? { scopes } : {}) };
       if (input.authType === "OAUTH2_CLIENT_CREDENTIALS" && input.audience !== "") oauth.audience = input.audience;
+      const tokenExpired = expiredRuleFrom(input);
+      if (tokenExpired) oauth.tokenExpired = tokenExpired;
       if (input.oauthClientRef === "") {
         Object.assign(oauth, {
           tokenUrl: input.tokenUrl,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { splitScopes as scopesFromText } from "./providers";
 import { text } from "../schemas/text";
+import { checkExpiredSignal, expiredSignalFields } from "./expired-signal";
 
 // What a user may type for OAuth: a registered client (the client form), and
 // the OAuth2 parts of a connection (the connection form). The browser and the
@@ -152,8 +153,12 @@ export const oauthCodeAuthSchema = z
     /** Empty: the registered client's default scopes. */
     scopes: scopesTextSchema,
     extraParams: extraParamsSchema,
+    ...expiredSignalFields,
   })
-  .superRefine((value, ctx) => requireInlineClient(value, ctx, true));
+  .superRefine((value, ctx) => {
+    requireInlineClient(value, ctx, true);
+    checkExpiredSignal(value, ctx);
+  });
 
 /** OAuth2 client credentials grant: token URL, client id and secret (or a registered client), scopes, audience, extra token parameters. */
 export const oauthClientCredentialsAuthSchema = z
@@ -167,9 +172,11 @@ export const oauthClientCredentialsAuthSchema = z
     scopes: scopesTextSchema,
     audience: text().trim().max(2048, "Use at most 2048 characters."),
     extraParams: extraParamsSchema,
+    ...expiredSignalFields,
   })
   .superRefine((value, ctx) => {
     requireInlineClient(value, ctx, false);
+    checkExpiredSignal(value, ctx);
     if (value.oauthClientRef === "" && value.tokenAuthMethod === "none") {
       ctx.addIssue({ code: "custom", path: ["tokenAuthMethod"], message: "The client credentials grant needs a client secret: choose Basic or body authentication." });
     }

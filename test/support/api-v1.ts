@@ -510,6 +510,10 @@ export interface components {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         } | {
             /** @constant */
             authType: "OAUTH2_CLIENT_CREDENTIALS";
@@ -525,6 +529,10 @@ export interface components {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         }) & {
             certificate?: {
                 /** @constant */
@@ -596,6 +604,12 @@ export interface components {
                         value: string;
                     }[];
                     audience?: string;
+                    tokenExpired?: {
+                        statuses: number[];
+                        jsonPointer?: string;
+                        jsonValue?: string;
+                        bodyContains?: string;
+                    };
                 };
                 aws?: {
                     accessKeyId: string;

@@ -135,7 +135,26 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
         errors={errors}
         onChange={(extraParams) => onChange({ extraParams })}
       />
+      <ExpiredSignalFields draft={draft} errors={errors} onChange={onChange} />
     </div>
+  );
+}
+
+/** What tells an expired token besides a 401: test requests and the proxy then refresh once and send the request again. */
+function ExpiredSignalFields({ draft, errors, onChange }: { draft: OAuthDraft; errors: Record<string, string>; onChange: (patch: Partial<OAuthDraft>) => void }) {
+  return (
+    <fieldset className="space-y-3" data-testid="expired-signal">
+      <legend className="text-sm font-medium text-slate-800">When the API says the token expired</legend>
+      <p className="text-xs text-slate-600">
+        Keyway refreshes the token once and sends the request again when the API answers one of these statuses (and, if set, with this in the body). Most APIs answer 401; some answer 403, 400, or 200 with an error in the body.
+      </p>
+      <Field label="Statuses" name="expiredStatuses" value={draft.expiredStatuses} onChange={(e) => onChange({ expiredStatuses: e.target.value })} error={errors.expiredStatuses} placeholder="401" hint="Separate statuses with commas, e.g. 401, 403." autoComplete="off" inputMode="numeric" />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="JSON pointer (optional)" name="expiredJsonPointer" value={draft.expiredJsonPointer} onChange={(e) => onChange({ expiredJsonPointer: e.target.value })} error={errors.expiredJsonPointer} placeholder="/error/code" hint="Where a JSON body says why, e.g. /errors/0/extensions/code." autoComplete="off" />
+        <Field label="Value there (optional)" name="expiredJsonValue" value={draft.expiredJsonValue} onChange={(e) => onChange({ expiredJsonValue: e.target.value })} error={errors.expiredJsonValue} placeholder="UNAUTHENTICATED" hint="Empty: any value at the pointer." autoComplete="off" />
+      </div>
+      <Field label="Body contains (optional)" name="expiredBodyContains" value={draft.expiredBodyContains} onChange={(e) => onChange({ expiredBodyContains: e.target.value })} error={errors.expiredBodyContains} placeholder="INVALID_SESSION_ID" hint="Plain text, matched exactly, in the first 64 KB of the body." autoComplete="off" />
+    </fieldset>
   );
 }
 
