@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type ConnectionInput, type Network } from "./schemas";
-import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, type AssertionAlg, type ConnectionTokenAuthMethod } from "../oauth/schemas";
 import { expiredFieldsFrom } from "../oauth/expired-signal";
-import type { TokenAuthMethod } from "../oauth/http";
 import type { ConnectionView } from "./index";
 import { text } from "../schemas/text";
 import { OAUTH1_SIGNATURE_METHODS, SIGV4_PAYLOAD_MODES, type OAuth1SignatureMethod, type SigV4PayloadMode } from "./signed-auth-schemas";
@@ -25,7 +24,11 @@ export type OAuthDraft = {
   revocationUrl: string;
   clientId: string;
   clientSecret: string;
-  tokenAuthMethod: TokenAuthMethod;
+  tokenAuthMethod: ConnectionTokenAuthMethod;
+  /** private_key_jwt: the key (empty until typed; the saved one never comes back), its algorithm and key ID. */
+  clientPrivateKeyPem: string;
+  clientAssertionAlg: AssertionAlg;
+  clientAssertionKid: string;
   pkce: boolean;
   scopes: string;
   audience: string;
@@ -71,6 +74,9 @@ export const emptyOAuthDraft = (): OAuthDraft => ({
   clientId: "",
   clientSecret: "",
   tokenAuthMethod: "client_secret_basic",
+  clientPrivateKeyPem: "",
+  clientAssertionAlg: "RS256",
+  clientAssertionKid: "",
   pkce: true,
   scopes: "",
   audience: "",
@@ -133,6 +139,9 @@ function oauthDraftFrom(connection: ConnectionView): OAuthDraft {
     clientId: saved.clientId ?? "",
     clientSecret: "",
     tokenAuthMethod: saved.tokenAuthMethod ?? draft.tokenAuthMethod,
+    clientPrivateKeyPem: "",
+    clientAssertionAlg: saved.assertionAlg ?? draft.clientAssertionAlg,
+    clientAssertionKid: saved.assertionKid ?? "",
     pkce: saved.pkce ?? true,
     scopes: (saved.scopes ?? []).join(" "),
     audience: saved.audience ?? "",
@@ -248,7 +257,10 @@ export const connectionDraftSchema = z.object({
     revocationUrl: text(),
     clientId: text(),
     clientSecret: text(),
-    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS),
+    clientPrivateKeyPem: text().default(""),
+    clientAssertionAlg: z.enum(ASSERTION_ALGS).default("RS256"),
+    clientAssertionKid: text().default(""),
     pkce: z.boolean(),
     scopes: text(),
     audience: text(),

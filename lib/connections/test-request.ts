@@ -214,6 +214,8 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
   let needsReauth = false;
   let hidden: string[] = [];
   if (isOAuthType(connection.authType)) {
+    // The client's own secrets never go to the API, but an API or token endpoint that echoes them must not get them shown.
+    hidden.push(...[secrets.clientSecret, secrets.clientPrivateKeyPem, ...(secrets.clientPrivateKeyPem ?? "").split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----"))].filter((value): value is string => Boolean(value)));
     const withToken = async (accessToken: string) => {
       const auth: ResolvedAuth = { authType: "BEARER", accessToken };
       hidden.push(...secretStrings(auth, secretEntryNames(config)));

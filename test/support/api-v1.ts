@@ -503,7 +503,11 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             pkce: boolean;
             scopes: string;
             extraParams: {
@@ -522,7 +526,11 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             scopes: string;
             audience: string;
             extraParams: {
@@ -595,7 +603,10 @@ export interface components {
                     revocationUrl?: string;
                     clientId?: string;
                     /** @enum {string} */
-                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none";
+                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+                    /** @enum {string} */
+                    assertionAlg?: "RS256" | "PS256" | "ES256";
+                    assertionKid?: string;
                     pkce?: boolean;
                     scopes?: string[];
                     /** @default [] */
