@@ -21,7 +21,7 @@ export type ConnectionCredentials =
 export async function readCredentials(teamId: string, actor: AuditActor, connectionId: string): Promise<ConnectionCredentials> {
   const connection = await db.connection.findFirst({
     where: { id: connectionId, teamId },
-    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, credentialsReadable: true },
+    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, clientCertPem: true, clientCaPem: true, credentialsReadable: true },
   });
   if (!connection) throw connectionNotFound();
   if (!connection.credentialsReadable) {

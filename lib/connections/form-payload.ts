@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type ConnectionInput, type Network } from "./schemas";
-import { TOKEN_AUTH_METHODS } from "../oauth/schemas";
-import type { TokenAuthMethod } from "../oauth/http";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, type AssertionAlg, type ConnectionTokenAuthMethod } from "../oauth/schemas";
+import { expiredFieldsFrom } from "../oauth/expired-signal";
 import type { ConnectionView } from "./index";
 import { text } from "../schemas/text";
 import { OAUTH1_SIGNATURE_METHODS, SIGV4_PAYLOAD_MODES, type OAuth1SignatureMethod, type SigV4PayloadMode } from "./signed-auth-schemas";
@@ -24,11 +24,20 @@ export type OAuthDraft = {
   revocationUrl: string;
   clientId: string;
   clientSecret: string;
-  tokenAuthMethod: TokenAuthMethod;
+  tokenAuthMethod: ConnectionTokenAuthMethod;
+  /** private_key_jwt: the key (empty until typed; the saved one never comes back), its algorithm and key ID. */
+  clientPrivateKeyPem: string;
+  clientAssertionAlg: AssertionAlg;
+  clientAssertionKid: string;
   pkce: boolean;
   scopes: string;
   audience: string;
   extraParams: ParamDraft[];
+  /** What tells an expired token (lib/oauth/expired-signal.ts). */
+  expiredStatuses: string;
+  expiredJsonPointer: string;
+  expiredJsonValue: string;
+  expiredBodyContains: string;
 };
 
 /** AWS Signature V4's fields; the secrets are empty until typed (the saved ones never come back). */
@@ -65,10 +74,14 @@ export const emptyOAuthDraft = (): OAuthDraft => ({
   clientId: "",
   clientSecret: "",
   tokenAuthMethod: "client_secret_basic",
+  clientPrivateKeyPem: "",
+  clientAssertionAlg: "RS256",
+  clientAssertionKid: "",
   pkce: true,
   scopes: "",
   audience: "",
   extraParams: [],
+  ...expiredFieldsFrom(undefined),
 });
 
 export const emptyDraft = (): ConnectionDraft => ({
@@ -126,10 +139,14 @@ function oauthDraftFrom(connection: ConnectionView): OAuthDraft {
     clientId: saved.clientId ?? "",
     clientSecret: "",
     tokenAuthMethod: saved.tokenAuthMethod ?? draft.tokenAuthMethod,
+    clientPrivateKeyPem: "",
+    clientAssertionAlg: saved.assertionAlg ?? draft.clientAssertionAlg,
+    clientAssertionKid: saved.assertionKid ?? "",
     pkce: saved.pkce ?? true,
     scopes: (saved.scopes ?? []).join(" "),
     audience: saved.audience ?? "",
     extraParams: saved.extraParams ?? [],
+    ...expiredFieldsFrom(saved.tokenExpired),
   };
 }
 
@@ -240,11 +257,19 @@ export const connectionDraftSchema = z.object({
     revocationUrl: text(),
     clientId: text(),
     clientSecret: text(),
-    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS),
+    clientPrivateKeyPem: text().default(""),
+    clientAssertionAlg: z.enum(ASSERTION_ALGS).default("RS256"),
+    clientAssertionKid: text().default(""),
     pkce: z.boolean(),
     scopes: text(),
     audience: text(),
     extraParams: z.array(z.object({ name: text(), value: text() })).max(100),
+    // Defaults: a form loaded before these fields existed still submits.
+    expiredStatuses: text().default("401"),
+    expiredJsonPointer: text().default(""),
+    expiredJsonValue: text().default(""),
+    expiredBodyContains: text().default(""),
   }),
   // Defaults: a form loaded before these options existed still submits.
   bearerToken: z.string().default(""),

@@ -6,7 +6,8 @@ import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { agentPresence } from "../agents/presence";
 import { chosenAgentId, isOAuthType, type ConnectionInput } from "./schemas";
-import { storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
+import { StoredAuthError, storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
+import { isTlsClientAuth } from "../oauth/schemas";
 
 type Tx = Prisma.TransactionClient;
 
@@ -170,8 +171,17 @@ function newConnectionId(): string {
   return `c${randomBytes(12).toString("hex")}`;
 }
 
+/** tls_client_auth authenticates with the connection's client certificate: one must be there. */
+function requireCertificateFor(config: StoredConfig, hasCertificate: boolean) {
+  const method = config.oauth?.tokenAuthMethod;
+  if (method && isTlsClientAuth(method) && !hasCertificate) {
+    throw new StoredAuthError({ tokenAuthMethod: "This method presents the connection's client certificate at the token endpoint: turn on “Use client SSL certificate” under Options and add it." });
+  }
+}
+
 export async function createConnection(teamId: string, actor: AuditActor, input: ConnectionInput, certificate: ClientCertificateToStore | null) {
   const { config, secrets, hints } = storeAuth(input, null);
+  requireCertificateFor(config, certificate !== null);
   const id = newConnectionId();
   const blob: SecretBlob = { ...secrets, clientKeyPem: certificate?.privateKeyPem, clientKeyPassphrase: certificate?.passphrase };
   return db.$transaction(async (tx) => {
@@ -228,6 +238,7 @@ export async function updateConnection(
       clientKeyPassphrase: keepCertificate ? savedBlob.clientKeyPassphrase : certificate && certificate !== "keep" ? certificate.passphrase : undefined,
     };
     const hasCertificate = keepCertificate || (certificate !== null && certificate !== "keep");
+    requireCertificateFor(config, hasCertificate);
     const oauthClientId = await checkClientRef(tx, teamId, input);
     const agent = await checkAgentRef(tx, teamId, input);
     const tokensStillApply = grantIdentity(saved.authType, saved.oauthClientId, parseConfig(saved.config)) === grantIdentity(input.authType, oauthClientId, config);

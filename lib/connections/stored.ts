@@ -4,7 +4,9 @@ import { lastFour } from "../crypto";
 import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
-import { scopesFromText } from "../oauth/schemas";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, scopesFromText, usesClientSecret } from "../oauth/schemas";
+import { assertionKeyProblem } from "../oauth/assertion-key";
+import { expiredRuleFrom, storedExpiredRuleSchema } from "../oauth/expired-signal";
 import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type SignedAuthSecrets } from "./signed-auth-stored";
 
 // How a connection's authentication is kept: non-secret settings in
@@ -31,12 +33,17 @@ export const storedOAuthSchema = z.object({
   tokenUrl: z.string().optional(),
   revocationUrl: z.string().optional(),
   clientId: z.string().optional(),
-  tokenAuthMethod: z.enum(["client_secret_basic", "client_secret_post", "none"]).optional(),
+  tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS).optional(),
+  /** private_key_jwt: how the client assertion is signed (the key is in the secrets). */
+  assertionAlg: z.enum(ASSERTION_ALGS).optional(),
+  assertionKid: z.string().optional(),
   pkce: z.boolean().optional(),
   /** Absent: the registered client's default scopes. */
   scopes: z.array(z.string()).optional(),
   extraParams: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
   audience: z.string().optional(),
+  /** What tells an expired token (absent: a 401); see lib/oauth/expired-signal.ts. */
+  tokenExpired: storedExpiredRuleSchema.optional(),
 });
 export type StoredOAuth = z.infer<typeof storedOAuthSchema>;
 
@@ -55,6 +62,8 @@ export type StoredSecrets = SignedAuthSecrets & {
   entries?: Record<string, string>;
   /** An OAuth client secret typed in place (a registered client keeps its own). */
   clientSecret?: string;
+  /** private_key_jwt: the PEM private key client assertions are signed with. */
+  clientPrivateKeyPem?: string;
 };
 
 export type SecretHint = { set: true; lastFour?: string };
@@ -162,6 +171,8 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
       const scopes = scopesFromText(input.scopes);
       const oauth: StoredOAuth = { extraParams: input.extraParams, ...(scopes.length > 0 ? { scopes } : {}) };
       if (input.authType === "OAUTH2_CLIENT_CREDENTIALS" && input.audience !== "") oauth.audience = input.audience;
+      const tokenExpired = expiredRuleFrom(input);
+      if (tokenExpired) oauth.tokenExpired = tokenExpired;
       if (input.oauthClientRef === "") {
         Object.assign(oauth, {
           tokenUrl: input.tokenUrl,
@@ -171,7 +182,19 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
             ? { authorizationUrl: input.authorizationUrl, pkce: input.tokenAuthMethod === "none" ? true : input.pkce, ...(input.revocationUrl ? { revocationUrl: input.revocationUrl } : {}) }
             : {}),
         });
-        if (input.tokenAuthMethod !== "none") {
+        if (input.tokenAuthMethod === "private_key_jwt") {
+          const alg = input.clientAssertionAlg ?? "RS256";
+          Object.assign(oauth, { assertionAlg: alg, ...(input.clientAssertionKid ? { assertionKid: input.clientAssertionKid } : {}) });
+          const savedKey = saved && isOAuthType(saved.authType) ? saved.secrets.clientPrivateKeyPem : undefined;
+          const key = input.clientPrivateKeyPem ? input.clientPrivateKeyPem : savedKey;
+          const problem = key ? assertionKeyProblem(key, alg) : "Paste the private key (PEM) the client signs its assertions with.";
+          if (problem) errors[key === savedKey && key ? "clientAssertionAlg" : "clientPrivateKeyPem"] = problem;
+          else {
+            secrets.clientPrivateKeyPem = key;
+            hints.clientPrivateKeyPem = { set: true };
+          }
+        }
+        if (usesClientSecret(input.tokenAuthMethod)) {
           // Either connection type may have kept a secret typed in place before; an empty field keeps it.
           const savedSecret = saved && isOAuthType(saved.authType) ? saved.secrets.clientSecret : undefined;
           const secret = input.clientSecret !== "" ? input.clientSecret : savedSecret;

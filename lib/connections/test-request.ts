@@ -6,6 +6,7 @@ import { DomainError } from "../errors";
 import type { ConnectionStatus } from "../generated/prisma/enums";
 import { OutboundError, sendRequest } from "../outbound";
 import { accessTokenFor, TokenProblem } from "../oauth/tokens";
+import { DEFAULT_EXPIRED_RULE, describeExpiry, meansExpired } from "../oauth/expired-signal";
 import { applyAuth, applyAuthHeaders, authQueryParams, resolveRequestUrl, secretStrings, type ResolvedAuth } from "./apply-auth";
 import { redactHeaders, redactor } from "./redaction";
 import { connectionNotFound, openSecrets } from "./index";
@@ -102,6 +103,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
   // Signed types (Digest, SigV4, OAuth 1.0a) add their header per request; the record shows what was last sent.
   const outgoing = { url: placed.url, headers: placed.headers };
   let view: Outcome;
+  let answered: { status: number; body: Buffer } | null = null;
   try {
     const { response } = await sendAuthenticated(
       auth,
@@ -120,6 +122,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
         return { ...sent, statusCode: sent.status, discard: async () => undefined };
       },
     );
+    answered = { status: response.status, body: response.body };
     const headers = flattenHeaders(response.headers);
     const { text, truncated } = bodyForDisplay(response.body, headers["content-type"], redactor(hidden));
     const outcome = httpSummary(response.status);
@@ -156,7 +159,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
   }
   // An API may echo what it was sent (a Link header repeats the query, a debug body the headers): nothing kept or shown may hold a secret.
   view = redactOutcome(view, hidden);
-  return { view, outgoing, sendsBody };
+  return { view, outgoing, sendsBody, answered };
 }
 
 /** Everything of an outcome that is stored or shown, through the one redaction. */
@@ -211,6 +214,8 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
   let needsReauth = false;
   let hidden: string[] = [];
   if (isOAuthType(connection.authType)) {
+    // The client's own secrets never go to the API, but an API or token endpoint that echoes them must not get them shown.
+    hidden.push(...[secrets.clientSecret, secrets.clientPrivateKeyPem, ...(secrets.clientPrivateKeyPem ?? "").split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----"))].filter((value): value is string => Boolean(value)));
     const withToken = async (accessToken: string) => {
       const auth: ResolvedAuth = { authType: "BEARER", accessToken };
       hidden.push(...secretStrings(auth, secretEntryNames(config)));
@@ -221,11 +226,19 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       const token = await accessTokenFor(connection, actor);
       first = await withToken(token);
       view = first.view;
-      if (first.view.status === 401) {
+      const rule = config.oauth?.tokenExpired ?? DEFAULT_EXPIRED_RULE;
+      if (first.answered && meansExpired(rule, first.answered.status, first.answered.body)) {
+        const why = describeExpiry(rule, first.answered.status);
         const fresh = await accessTokenFor(connection, actor, { rejected: token });
         const second = await withToken(fresh);
         first = second;
-        view = { ...second.view, summary: `${second.view.summary} (Retried once with a new access token after the API answered 401.)` };
+        const stillExpired = second.answered !== null && meansExpired(rule, second.answered.status, second.answered.body);
+        view = {
+          ...second.view,
+          // A 200 that carries "token expired" is no success, even though its status says so.
+          ...(stillExpired ? { ok: false, errorKind: "http" } : {}),
+          summary: `${second.view.summary} (Retried once with a new access token after ${why}, which this connection counts as an expired token.${stillExpired ? " The API said the same of the new token: check the connection's scopes and whether the API accepts this provider's tokens." : ""})`,
+        };
       }
     } catch (error) {
       if (!(error instanceof TokenProblem)) throw error;

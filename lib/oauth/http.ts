@@ -6,7 +6,7 @@ import { OutboundError, sendRequest, type OutboundRequest } from "../outbound";
 // sends for a user), so an endpoint URL a user typed cannot reach an internal
 // address, and the time-out and size limits apply.
 
-export type TokenAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+export type TokenAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
 
 /** The endpoints and client of one OAuth exchange, from a registered client or typed in place. */
 export type OAuthEndpoints = {
@@ -19,13 +19,15 @@ export type OAuthEndpoints = {
   clientId: string;
   clientSecret?: string | null;
   tokenAuthMethod: TokenAuthMethod;
+  /** private_key_jwt: the imported signing key (lib/oauth/assertion-key.ts). */
+  clientPrivateKey?: { key: CryptoKey; kid?: string };
 };
 
 /** Token endpoint answers are small; a provider sending megabytes is broken or hostile. */
 const OAUTH_MAX_BYTES = 256 * 1024;
 
 /** What tests and benchmarks may set on the requests openid-client makes (production uses the configured defaults). */
-type OutboundOverrides = Pick<OutboundRequest, "allow" | "resolve" | "timeoutMs" | "tunnel">;
+type OutboundOverrides = Pick<OutboundRequest, "allow" | "resolve" | "timeoutMs" | "tunnel" | "tls">;
 
 /** The OutboundError behind an openid-client error (it wraps what its fetch threw), if the network was the problem. */
 export function outboundCauseOf(error: unknown): OutboundError | undefined {
@@ -140,6 +142,17 @@ function clientAuthentication(endpoints: OAuthEndpoints): oauth.ClientAuth {
       return oauth.ClientSecretPost(endpoints.clientSecret ?? "");
     case "none":
       return oauth.None();
+    case "private_key_jwt": {
+      if (!endpoints.clientPrivateKey) throw new Error("private_key_jwt needs the client's private key.");
+      // RFC 7523 3 lets `aud` be the token endpoint URL; with the issuer unknown (endpoints typed in), that
+      // is the one value every server accepts (Entra and Okta insist on it; oidc-provider takes either).
+      const aud = endpoints.issuer ? undefined : endpoints.tokenUrl;
+      return oauth.PrivateKeyJwt(endpoints.clientPrivateKey, aud ? { [oauth.modifyAssertion]: (_header, payload) => void (payload.aud = aud) } : undefined);
+    }
+    case "tls_client_auth":
+    case "self_signed_tls_client_auth":
+      // The certificate goes with the TLS handshake (the `tls` outbound override); the body names the client.
+      return oauth.TlsClientAuth();
   }
 }
 

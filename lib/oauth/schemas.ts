@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { splitScopes as scopesFromText } from "./providers";
 import { text } from "../schemas/text";
+import { checkExpiredSignal, expiredSignalFields } from "./expired-signal";
 
 // What a user may type for OAuth: a registered client (the client form), and
 // the OAuth2 parts of a connection (the connection form). The browser and the
@@ -12,6 +13,50 @@ export const TOKEN_AUTH_METHOD_LABEL: Record<(typeof TOKEN_AUTH_METHODS)[number]
   client_secret_post: "In the request body (client_secret_post)",
   none: "None: a public client, PKCE only",
 };
+
+/**
+ * What a connection's own (typed-in) client may also authenticate with:
+ * private_key_jwt (RFC 7523 2.2, an assertion signed with a pasted private
+ * key) and RFC 8705's tls_client_auth / self_signed_tls_client_auth, which
+ * present the connection's client certificate at the token endpoint too.
+ */
+export const CONNECTION_TOKEN_AUTH_METHODS = [...TOKEN_AUTH_METHODS, "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"] as const;
+export type ConnectionTokenAuthMethod = (typeof CONNECTION_TOKEN_AUTH_METHODS)[number];
+export const CONNECTION_TOKEN_AUTH_METHOD_LABEL: Record<ConnectionTokenAuthMethod, string> = {
+  ...TOKEN_AUTH_METHOD_LABEL,
+  private_key_jwt: "Signed assertion with a private key (private_key_jwt)",
+  tls_client_auth: "Client certificate, CA-issued (tls_client_auth)",
+  self_signed_tls_client_auth: "Client certificate, self-signed (self_signed_tls_client_auth)",
+};
+export function isTlsClientAuth(method: string): boolean {
+  return method === "tls_client_auth" || method === "self_signed_tls_client_auth";
+}
+/** Methods with a client secret. */
+export function usesClientSecret(method: string): boolean {
+  return method === "client_secret_basic" || method === "client_secret_post";
+}
+
+/** The algorithms Keyway signs client assertions with: RSA PKCS#1 v1.5, RSA-PSS and ECDSA P-256, each with SHA-256. */
+export const ASSERTION_ALGS = ["RS256", "PS256", "ES256"] as const;
+export type AssertionAlg = (typeof ASSERTION_ALGS)[number];
+
+const PEM_PRIVATE_KEY = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/;
+
+/** The private_key_jwt fields of a connection's own client; the key is write-only (empty on edit keeps the saved one). */
+const assertionFields = {
+  clientPrivateKeyPem: text().trim().max(16 * 1024, "That is too long for a private key.").optional(),
+  clientAssertionAlg: z.enum(ASSERTION_ALGS, { error: "Choose RS256, PS256 or ES256." }).optional(),
+  clientAssertionKid: text().trim().max(256, "Use at most 256 characters.").regex(/^[\x20-\x7e]*$/, "A key ID is printable ASCII.").optional(),
+};
+
+function checkAssertionKey(value: { oauthClientRef: string; tokenAuthMethod: string; clientPrivateKeyPem?: string }, ctx: z.RefinementCtx) {
+  if (value.oauthClientRef !== "" || value.tokenAuthMethod !== "private_key_jwt" || !value.clientPrivateKeyPem) return;
+  if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(value.clientPrivateKeyPem)) {
+    ctx.addIssue({ code: "custom", path: ["clientPrivateKeyPem"], message: "Paste the key without a passphrase (openssl pkcs8 -topk8 -nocrypt -in key.pem); Keyway encrypts it itself." });
+  } else if (!PEM_PRIVATE_KEY.test(value.clientPrivateKeyPem)) {
+    ctx.addIssue({ code: "custom", path: ["clientPrivateKeyPem"], message: "Paste a PEM private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----." });
+  }
+}
 
 /** Parameters Keyway itself sets on an authorization or token request; a user's extra parameter may not replace them. */
 export const RESERVED_OAUTH_PARAMS = new Set([
@@ -147,13 +192,19 @@ export const oauthCodeAuthSchema = z
     revocationUrl: text().trim().max(2048),
     clientId: text().trim().max(512),
     clientSecret: clientSecretSchema,
-    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
+    ...assertionFields,
     pkce: z.boolean(),
     /** Empty: the registered client's default scopes. */
     scopes: scopesTextSchema,
     extraParams: extraParamsSchema,
+    ...expiredSignalFields,
   })
-  .superRefine((value, ctx) => requireInlineClient(value, ctx, true));
+  .superRefine((value, ctx) => {
+    requireInlineClient(value, ctx, true);
+    checkAssertionKey(value, ctx);
+    checkExpiredSignal(value, ctx);
+  });
 
 /** OAuth2 client credentials grant: token URL, client id and secret (or a registered client), scopes, audience, extra token parameters. */
 export const oauthClientCredentialsAuthSchema = z
@@ -163,15 +214,19 @@ export const oauthClientCredentialsAuthSchema = z
     tokenUrl: text().trim().max(2048),
     clientId: text().trim().max(512),
     clientSecret: clientSecretSchema,
-    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+    tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
+    ...assertionFields,
     scopes: scopesTextSchema,
     audience: text().trim().max(2048, "Use at most 2048 characters."),
     extraParams: extraParamsSchema,
+    ...expiredSignalFields,
   })
   .superRefine((value, ctx) => {
     requireInlineClient(value, ctx, false);
+    checkAssertionKey(value, ctx);
+    checkExpiredSignal(value, ctx);
     if (value.oauthClientRef === "" && value.tokenAuthMethod === "none") {
-      ctx.addIssue({ code: "custom", path: ["tokenAuthMethod"], message: "The client credentials grant needs a client secret: choose Basic or body authentication." });
+      ctx.addIssue({ code: "custom", path: ["tokenAuthMethod"], message: "The client credentials grant needs the client to authenticate: choose a secret, a private key or a client certificate." });
     }
     if (value.audience !== "" && value.extraParams.some((p) => p.name === "audience")) {
       ctx.addIssue({ code: "custom", path: ["audience"], message: "Audience is also set as an extra parameter below; keep one of the two." });

@@ -2,9 +2,12 @@ import type { OAuthEndpoints, TokenAuthMethod } from "./http";
 import { loadRegisteredClient } from "./clients";
 import type { ExtraParam } from "./schemas";
 import { openSecrets } from "../connections";
-import { storedConfigSchema, type StoredConfig, type StoredSecrets } from "../connections/stored";
+import { storedConfigSchema, type StoredConfig } from "../connections/stored";
 import type { Prisma } from "../generated/prisma/client";
-import type { Tunnel } from "../outbound";
+import type { TlsOptions, Tunnel } from "../outbound";
+import { connectionTls } from "../connections/tls";
+import { assertionSigningKey } from "./assertion-key";
+import { isTlsClientAuth } from "./schemas";
 import { connectionTunnel } from "../agents/tunnel";
 
 /** Everything one OAuth exchange of a connection needs: its registered client's settings, or those typed in place, with the connection's own on top. */
@@ -19,11 +22,21 @@ export type ConnectionOAuth = {
   authorizationParams: Record<string, string>;
   /** Token request extras: for client credentials the audience and the connection's parameters; for the code grant the RFC 8707 resource, if one is asked for. */
   tokenParams: Record<string, string>;
-  /** A private-network connection's token calls go through its agent too. */
-  outbound: { tunnel?: Tunnel };
+  /** A private-network connection's token calls go through its agent too; tls_client_auth presents the connection's client certificate. */
+  outbound: { tunnel?: Tunnel; tls?: TlsOptions };
 };
 
-type ConnectionRow = { id: string; teamId: string; authType: string; oauthClientId: string | null; agentId: string | null; config: Prisma.JsonValue; secrets: string | null };
+type ConnectionRow = {
+  id: string;
+  teamId: string;
+  authType: string;
+  oauthClientId: string | null;
+  agentId: string | null;
+  config: Prisma.JsonValue;
+  secrets: string | null;
+  clientCertPem?: string | null;
+  clientCaPem?: string | null;
+};
 
 function merge(...lists: ExtraParam[][]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -36,7 +49,7 @@ export async function connectionOAuthSettings(connection: ConnectionRow): Promis
   return oauthSettingsFor(connection, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
 }
 
-async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: StoredSecrets): Promise<ConnectionOAuth> {
+async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: ReturnType<typeof openSecrets>): Promise<ConnectionOAuth> {
   const own = config.oauth ?? { extraParams: [] };
   const extra = own.extraParams ?? [];
   const clientCredentialsParams: Record<string, string> = { ...(own.audience ? { audience: own.audience } : {}), ...merge(extra) };
@@ -58,6 +71,9 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
     };
   }
   const method: TokenAuthMethod = own.tokenAuthMethod ?? "client_secret_basic";
+  const clientPrivateKey =
+    method === "private_key_jwt" && secrets.clientPrivateKeyPem ? await assertionSigningKey(secrets.clientPrivateKeyPem, own.assertionAlg ?? "RS256", own.assertionKid) : undefined;
+  const tls = isTlsClientAuth(method) ? connectionTls({ clientCertPem: connection.clientCertPem ?? null, clientCaPem: connection.clientCaPem ?? null }, secrets) : undefined;
   const authorizationParams = connection.authType === "OAUTH2_CODE" ? merge(extra) : {};
   const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? clientCredentialsParams : resourceOf(authorizationParams);
   return {
@@ -68,6 +84,7 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
       clientId: own.clientId ?? "",
       clientSecret: secrets.clientSecret ?? null,
       tokenAuthMethod: method,
+      ...(clientPrivateKey ? { clientPrivateKey } : {}),
     },
     provider: null,
     scopes: own.scopes ?? [],
@@ -75,6 +92,6 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
     pkce: method === "none" ? true : (own.pkce ?? true),
     authorizationParams,
     tokenParams,
-    outbound: { tunnel: connectionTunnel(connection) },
+    outbound: { tunnel: connectionTunnel(connection), ...(tls ? { tls } : {}) },
   };
 }

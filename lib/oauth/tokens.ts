@@ -149,7 +149,19 @@ export function forgetTokenFailures(connectionId?: string): void {
   else recentFailures.clear();
 }
 
-export type ConnectionForTokens = { id: string; teamId: string; name: string; authType: string; oauthClientId: string | null; agentId: string | null; config: Prisma.JsonValue; secrets: string | null };
+export type ConnectionForTokens = {
+  id: string;
+  teamId: string;
+  name: string;
+  authType: string;
+  oauthClientId: string | null;
+  agentId: string | null;
+  config: Prisma.JsonValue;
+  secrets: string | null;
+  /** tls_client_auth presents the connection's client certificate at the token endpoint. */
+  clientCertPem?: string | null;
+  clientCaPem?: string | null;
+};
 
 /** How long the lock-holding transaction may last: one token request, with room to spare. */
 function transactionOptions() {
@@ -287,7 +299,7 @@ export async function currentAccessToken(connection: ConnectionForTokens, actor:
 export async function findConnectionForTokens(teamId: string, connectionId: string): Promise<ConnectionForTokens> {
   const connection = await db.connection.findFirst({
     where: { id: connectionId, teamId },
-    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true },
+    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, clientCertPem: true, clientCaPem: true },
   });
   if (!connection) throw connectionNotFound();
   return connection;

@@ -16,7 +16,8 @@ import { connectionNotFound, PROXY_REFUSED_METHODS, ProxyError, proxyErrorRespon
 import { bearerToken, outboundAsProxyError, proxyTarget, type ProxyTarget } from "./targets";
 import { DigestProblem } from "../connections/digest";
 import { digestSessionKey, sendAuthenticated } from "../connections/signed-send";
-import { fetchDigestChallenge, prepareSignedBody, type PreparedBody } from "./signed-body";
+import { fetchDigestChallenge, prepareSignedBody, readUpTo, type PreparedBody } from "./signed-body";
+import { EXPIRED_BODY_PEEK_BYTES, hasBodyRule, meansExpired, statusMayMeanExpired, type ExpiredRule } from "../oauth/expired-signal";
 
 export { KEYWAY_ERROR_HEADER } from "./errors";
 
@@ -36,8 +37,14 @@ const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trail
 // server.ts's own note of the caller's address is Keyway's, not the API's.
 const DROPPED_REQUEST_HEADERS = new Set([...HOP_BY_HOP, "proxy-authorization", "host", "authorization", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", CLIENT_IP_HEADER]);
 const DROPPED_RESPONSE_HEADERS = new Set([...HOP_BY_HOP, "proxy-authenticate"]);
-// A request with a body cannot be sent twice without keeping the body; only bodiless requests are retried after a 401.
-const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
+/**
+ * An OAuth2 request is sent again after the API says its token expired only
+ * when its body can be sent twice: none, or one whose Content-Length says it
+ * is this small, which is read into memory first. A larger or streamed
+ * (chunked) body goes on as it comes and is not replayed: the caller gets the
+ * API's answer, and its next request carries the new token.
+ */
+const REPLAY_BODY_BYTES = 64 * 1024;
 
 /** One proxied request, whatever server received it (Next's route handler or Keyway's own HTTP server). */
 export type ProxyInput = {
@@ -118,7 +125,7 @@ function responseHeaders(upstream: TunnelResponse["headers"]): Record<string, st
 
 type Forwarded = ReturnType<typeof forwardedHeaders>;
 
-async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | null) {
+async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | Buffer | null) {
   let outgoing: { headers: Record<string, string>; path: string };
   if (authQueryParams(auth).length > 0) {
     // Credentials in the query string: the URL's parameters are edited, so it is parsed.
@@ -139,7 +146,7 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
     if (!isSignedAuth(auth)) {
       return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
     }
-    return await sendSigned(target, auth, input.method, outgoing.path, headers, body, input.signal);
+    return await sendSigned(target, auth, input.method, outgoing.path, headers, body === null || body instanceof Readable ? body : Readable.from([body]), input.signal);
   } catch (error) {
     if (error instanceof OutboundError) throw outboundAsProxyError(error);
     if (error instanceof DigestProblem) throw new ProxyError(502, "upstream_auth_unsupported", error.message);
@@ -167,6 +174,34 @@ async function sendSigned(target: ProxyTarget, auth: Extract<ResolvedAuth, { aut
     return Object.assign(response, { discard: () => response.body.dump() });
   });
   return response;
+}
+
+/** The body as it will be sent, read into memory when it is small enough to be sent twice (see REPLAY_BODY_BYTES). */
+async function replayableBody(body: Readable | null, contentLength: string | undefined): Promise<{ body: Readable | Buffer | null; replayable: boolean }> {
+  if (body === null) return { body, replayable: true };
+  const declared = contentLength === undefined ? NaN : Number(contentLength);
+  if (!Number.isSafeInteger(declared) || declared > REPLAY_BODY_BYTES) return { body, replayable: false };
+  const read = await readUpTo(body, REPLAY_BODY_BYTES);
+  return "whole" in read ? { body: read.whole, replayable: true } : { body: read.rest, replayable: false };
+}
+
+/**
+ * Whether the API's answer means the access token expired (the connection's
+ * rule), and the answer to pass on: when the rule looks at the body, up to
+ * EXPIRED_BODY_PEEK_BYTES of it are read, and handed on unchanged.
+ */
+async function tokenExpiredIn(rule: ExpiredRule, response: TunnelResponse): Promise<{ expired: boolean; response: TunnelResponse }> {
+  if (!statusMayMeanExpired(rule, response.statusCode)) return { expired: false, response };
+  if (!hasBodyRule(rule)) return { expired: true, response };
+  const read = await readUpTo(response.body, EXPIRED_BODY_PEEK_BYTES);
+  const stream = "whole" in read ? Readable.from([read.whole]) : read.rest;
+  const body = Object.assign(stream, {
+    dump: async () => {
+      stream.resume();
+      stream.destroy();
+    },
+  });
+  return { expired: "whole" in read && meansExpired(rule, response.statusCode, read.whole), response: { ...response, body } };
 }
 
 function unknownKey(): ProxyError {
@@ -219,16 +254,19 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
   if (target.staticAuth) {
     response = await send(target, target.staticAuth, input, path, forwarded, body);
   } else {
+    const { body: sent, replayable } = await replayableBody(body, forwarded.headers["content-length"]);
     const token = await bearerToken(target, actor);
-    response = await send(target, { authType: "BEARER", accessToken: token }, input, path, forwarded, body);
-    if (response.statusCode === 401) {
-      // The API refused the token (revoked early, or rotated elsewhere): get another one, and
-      // when the request can be sent again, send it again once. A request with a body gets the
-      // 401, and its retry will carry the new token.
+    response = await send(target, { authType: "BEARER", accessToken: token }, input, path, forwarded, sent);
+    const checked = await tokenExpiredIn(target.tokenExpired, response);
+    response = checked.response;
+    if (checked.expired) {
+      // The API refused the token (revoked early, rotated elsewhere, or expired before its time):
+      // get another one, and when the request can be sent again, send it again once. A request
+      // whose body streamed gets the API's answer, and its retry will carry the new token.
       const fresh = await bearerToken(target, actor, token).catch((error: unknown) => error);
-      if (typeof fresh === "string" && fresh !== token && body === null && BODYLESS_METHODS.has(method)) {
+      if (typeof fresh === "string" && fresh !== token && replayable) {
         await response.body.dump().catch(() => undefined);
-        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, path, forwarded, null);
+        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, path, forwarded, sent);
       } else if (fresh instanceof ProxyError && fresh.code === "needs_reauthorization") {
         await response.body.dump().catch(() => undefined);
         throw fresh;

@@ -10,6 +10,7 @@ import { resolveAuth, storedConfigSchema } from "../connections/stored";
 import { connectionTls } from "../connections/tls";
 import { currentAccessToken, TokenProblem, type ConnectionForTokens, type CurrentToken } from "../oauth/tokens";
 import { isFresh } from "../oauth/freshness";
+import { DEFAULT_EXPIRED_RULE, type ExpiredRule } from "../oauth/expired-signal";
 import { OutboundError } from "../outbound";
 import { checkDestination, createPooledDispatcher, type StreamRequest } from "../outbound/stream";
 import { parseTarget } from "../outbound/destination";
@@ -38,6 +39,8 @@ export type ProxyTarget = {
   /** OAuth2 types: the access token of the moment, replaced when it goes stale or the API refuses it. */
   token: CurrentToken | null;
   forTokens: ConnectionForTokens;
+  /** OAuth2 types: what tells an expired token, besides its expiry time. */
+  tokenExpired: ExpiredRule;
   /** This process's pooled sockets, or the private-network connection's agent. */
   via: StreamRequest["via"];
   sendsClientCertificate: boolean;
@@ -161,7 +164,9 @@ async function build(teamId: string, connectionId: string, version: string | nul
   const secrets = openSecrets(row.id, row.secrets);
   let staticAuth: ResolvedAuth | null = null;
   let token: CurrentToken | null = null;
+  let tokenExpired = DEFAULT_EXPIRED_RULE;
   if (isOAuthType(row.authType)) {
+    tokenExpired = storedConfigSchema.safeParse(row.config ?? {}).data?.oauth?.tokenExpired ?? DEFAULT_EXPIRED_RULE;
     token = await tokenFor(row, actor);
   } else {
     try {
@@ -191,6 +196,7 @@ async function build(teamId: string, connectionId: string, version: string | nul
     staticAuth,
     token,
     forTokens: row,
+    tokenExpired,
     via,
     sendsClientCertificate: Boolean(tls.cert),
   };

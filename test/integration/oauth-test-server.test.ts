@@ -156,7 +156,7 @@ describe("test OAuth 2.0 server", () => {
 
     const accepted = await callResource(tokens.access_token, "/resource/v1/things?limit=2", "POST");
     expect(accepted.status).toBe(200);
-    expect(await accepted.json()).toEqual({ ok: true, client_id: "keyway-cc", scope: "read", method: "POST", path: "/resource/v1/things", query: "limit=2" });
+    expect(await accepted.json()).toEqual({ ok: true, client_id: "keyway-cc", scope: "read", method: "POST", path: "/resource/v1/things", query: "limit=2", body: "" });
 
     await expectRefused(await callResource("made-up-token"));
     await expectRefused(await callResource(undefined));

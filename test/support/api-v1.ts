@@ -503,13 +503,21 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             pkce: boolean;
             scopes: string;
             extraParams: {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         } | {
             /** @constant */
             authType: "OAUTH2_CLIENT_CREDENTIALS";
@@ -518,13 +526,21 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             scopes: string;
             audience: string;
             extraParams: {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         }) & {
             certificate?: {
                 /** @constant */
@@ -587,7 +603,10 @@ export interface components {
                     revocationUrl?: string;
                     clientId?: string;
                     /** @enum {string} */
-                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none";
+                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+                    /** @enum {string} */
+                    assertionAlg?: "RS256" | "PS256" | "ES256";
+                    assertionKid?: string;
                     pkce?: boolean;
                     scopes?: string[];
                     /** @default [] */
@@ -596,6 +615,12 @@ export interface components {
                         value: string;
                     }[];
                     audience?: string;
+                    tokenExpired?: {
+                        statuses: number[];
+                        jsonPointer?: string;
+                        jsonValue?: string;
+                        bodyContains?: string;
+                    };
                 };
                 aws?: {
                     accessKeyId: string;

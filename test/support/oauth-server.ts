@@ -419,13 +419,20 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   }
 
   async function serveResource(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    request.resume(); // any request body is not looked at
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    // A client's own mistake, told in the same shape as an expired token below but with another code.
+    if (url.pathname.startsWith("/resource/bad-request")) {
+      sendJson(response, 400, { errors: [{ message: "Unknown field", extensions: { code: "BAD_USER_INPUT" } }] });
+      return;
+    }
     const value = bearerToken(request.headers.authorization);
     const token = value ? await findAccessToken(value) : undefined;
     if (!token) {
       counts.resource.refused += 1;
       log(`resource: refused ${request.method} ${url.pathname} (${value ? "unknown, expired or revoked token" : "no bearer token"})`);
-      sendJson(response, 401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+      refuseToken(response, /^\/resource\/refuse-as\/([^/]+)/.exec(url.pathname)?.[1]);
       return;
     }
     counts.resource.accepted += 1;
@@ -437,7 +444,30 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       method: request.method,
       path: url.pathname,
       query: url.search.slice(1),
+      body,
     });
+  }
+
+  /**
+   * How APIs say "this token is no good" (issue 16, item 11): RFC 6750's 401
+   * by default; under /resource/refuse-as/<style>/ the other ways real APIs
+   * use: 403, a GraphQL-style 400 with a code in the body, a 200 with an
+   * error object, or a 200 with Salesforce's INVALID_SESSION_ID in plain text.
+   */
+  function refuseToken(response: ServerResponse, style: string | undefined): void {
+    switch (style) {
+      case "403":
+        return sendJson(response, 403, { error: "forbidden", message: "Token expired" });
+      case "400-json":
+        return sendJson(response, 400, { errors: [{ message: "Token expired", extensions: { code: "UNAUTHENTICATED" } }] });
+      case "200-json":
+        return sendJson(response, 200, { ok: false, error: { code: "TOKEN_EXPIRED", message: "The access token expired" } });
+      case "200-text":
+        response.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("ERROR: INVALID_SESSION_ID Session expired or invalid");
+        return;
+      default:
+        return sendJson(response, 401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+    }
   }
 
   function serveTestApi(request: IncomingMessage, response: ServerResponse, url: URL): void {

@@ -14,6 +14,9 @@ const AUTH_METHOD_SHORT: Record<TokenAuthMethod, string> = {
   client_secret_basic: "secret by HTTP Basic",
   client_secret_post: "secret in the body",
   none: "public client",
+  private_key_jwt: "signed with a private key",
+  tls_client_auth: "client certificate",
+  self_signed_tls_client_auth: "self-signed client certificate",
 };
 
 export default async function ClientsPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ deleted?: string }> }) {

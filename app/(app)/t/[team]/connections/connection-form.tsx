@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type ChangeEvent } from "react";
+import { useState } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
-import { buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
+import { buttonStyles, cx, FormSection } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
@@ -11,6 +11,7 @@ import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
 import type { AgentOption } from "./agent-presence";
 import { OAuthFields } from "./oauth-fields";
+import { PemField } from "./pem-field";
 import { AwsFields, BearerFields, OAuth1Fields } from "./signed-auth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
@@ -353,46 +354,3 @@ function EntryList({
   );
 }
 
-function PemField({ label, name, value, error, hint, onChange }: { label: string; name: string; value: string; error?: string; hint?: string; onChange: (value: string) => void }) {
-  const id = `field-${name}`;
-  const readFile = async (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
-    if (file) onChange(await file.text());
-  };
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        rows={5}
-        spellCheck={false}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined}
-        className={cx(inputStyles, "mt-1 font-mono text-xs")}
-        placeholder="-----BEGIN …-----"
-      />
-      <div className="mt-1 flex flex-wrap items-center justify-between gap-2">
-        {hint ? (
-          <p id={`${id}-hint`} className="text-xs text-slate-600">
-            {hint}
-          </p>
-        ) : (
-          <span />
-        )}
-        <label className="cursor-pointer text-sm font-medium text-brand-700 hover:underline">
-          Upload a file
-          <input type="file" accept=".pem,.crt,.cer,.key,.txt" className="sr-only" onChange={readFile} />
-        </label>
-      </div>
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}

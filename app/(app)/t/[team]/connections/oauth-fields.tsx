@@ -8,7 +8,8 @@ import { buttonStyles } from "@/components/ui";
 import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
-import { TOKEN_AUTH_METHOD_LABEL, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHOD_LABEL, CONNECTION_TOKEN_AUTH_METHODS, isTlsClientAuth, usesClientSecret } from "@/lib/oauth/schemas";
+import { PemField } from "./pem-field";
 import { discoverFromEndpointAction } from "./discover-action";
 
 
@@ -83,17 +84,48 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
           ) : null}
           <div className="grid gap-4 sm:grid-cols-2">
             <Field label="Client ID" name="clientId" value={draft.clientId} onChange={(e) => onChange({ clientId: e.target.value })} error={errors.clientId} autoComplete="off" />
-            {draft.tokenAuthMethod !== "none" ? (
+            {usesClientSecret(draft.tokenAuthMethod) ? (
               <Field label="Client secret" name="clientSecret" type="password" value={draft.clientSecret} onChange={(e) => onChange({ clientSecret: e.target.value })} error={errors.clientSecret} hint={secretHint} autoComplete="new-password" />
             ) : null}
           </div>
           <SelectField label="Client authentication" id="field-tokenAuthMethod" value={draft.tokenAuthMethod} error={errors.tokenAuthMethod} onChange={(e) => onChange({ tokenAuthMethod: e.target.value as OAuthDraft["tokenAuthMethod"] })}>
-            {TOKEN_AUTH_METHODS.filter((m) => code || m !== "none").map((m) => (
+            {CONNECTION_TOKEN_AUTH_METHODS.filter((m) => code || m !== "none").map((m) => (
               <option key={m} value={m}>
-                {TOKEN_AUTH_METHOD_LABEL[m]}
+                {CONNECTION_TOKEN_AUTH_METHOD_LABEL[m]}
               </option>
             ))}
           </SelectField>
+          {draft.tokenAuthMethod === "private_key_jwt" ? (
+            <div className="space-y-4" data-testid="private-key-jwt">
+              <PemField
+                label="Private key (PEM)"
+                name="clientPrivateKeyPem"
+                value={draft.clientPrivateKeyPem}
+                error={errors.clientPrivateKeyPem}
+                onChange={(clientPrivateKeyPem) => onChange({ clientPrivateKeyPem })}
+                hint={
+                  hints.clientPrivateKeyPem
+                    ? "Saved. Leave empty to keep it, or paste a new key. Register its public key (or JWKS) with the provider."
+                    : "Keyway signs each token request's client assertion with it (RFC 7523). Encrypted when saved, and never shown again; register its public key (or JWKS) with the provider."
+                }
+              />
+              <div className="grid gap-4 sm:grid-cols-2">
+                <SelectField label="Signing algorithm" id="field-clientAssertionAlg" value={draft.clientAssertionAlg} error={errors.clientAssertionAlg} onChange={(e) => onChange({ clientAssertionAlg: e.target.value as OAuthDraft["clientAssertionAlg"] })}>
+                  {ASSERTION_ALGS.map((alg) => (
+                    <option key={alg} value={alg}>
+                      {alg} {alg === "ES256" ? "(EC P-256 key)" : "(RSA key)"}
+                    </option>
+                  ))}
+                </SelectField>
+                <Field label="Key ID (kid, optional)" name="clientAssertionKid" value={draft.clientAssertionKid} onChange={(e) => onChange({ clientAssertionKid: e.target.value })} error={errors.clientAssertionKid} hint="The kid the provider knows this key by, when it holds several." autoComplete="off" />
+              </div>
+            </div>
+          ) : null}
+          {isTlsClientAuth(draft.tokenAuthMethod) ? (
+            <p className="text-sm text-slate-600" data-testid="tls-client-auth-note">
+              The client authenticates with this connection&apos;s client certificate (under Options below), presented at the token endpoint as well as to the API. Register the certificate{draft.tokenAuthMethod === "tls_client_auth" ? "'s subject" : ""} with the provider.
+            </p>
+          ) : null}
           {code ? (
             <label className="flex items-start gap-3">
               <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.tokenAuthMethod === "none" || draft.pkce} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => onChange({ pkce: e.target.checked })} />
@@ -135,7 +167,26 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
         errors={errors}
         onChange={(extraParams) => onChange({ extraParams })}
       />
+      <ExpiredSignalFields draft={draft} errors={errors} onChange={onChange} />
     </div>
+  );
+}
+
+/** What tells an expired token besides a 401: test requests and the proxy then refresh once and send the request again. */
+function ExpiredSignalFields({ draft, errors, onChange }: { draft: OAuthDraft; errors: Record<string, string>; onChange: (patch: Partial<OAuthDraft>) => void }) {
+  return (
+    <fieldset className="space-y-3" data-testid="expired-signal">
+      <legend className="text-sm font-medium text-slate-800">When the API says the token expired</legend>
+      <p className="text-xs text-slate-600">
+        Keyway refreshes the token once and sends the request again when the API answers one of these statuses (and, if set, with this in the body). Most APIs answer 401; some answer 403, 400, or 200 with an error in the body.
+      </p>
+      <Field label="Statuses" name="expiredStatuses" value={draft.expiredStatuses} onChange={(e) => onChange({ expiredStatuses: e.target.value })} error={errors.expiredStatuses} placeholder="401" hint="Separate statuses with commas, e.g. 401, 403." autoComplete="off" inputMode="numeric" />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="JSON pointer (optional)" name="expiredJsonPointer" value={draft.expiredJsonPointer} onChange={(e) => onChange({ expiredJsonPointer: e.target.value })} error={errors.expiredJsonPointer} placeholder="/error/code" hint="Where a JSON body says why, e.g. /errors/0/extensions/code." autoComplete="off" />
+        <Field label="Value there (optional)" name="expiredJsonValue" value={draft.expiredJsonValue} onChange={(e) => onChange({ expiredJsonValue: e.target.value })} error={errors.expiredJsonValue} placeholder="UNAUTHENTICATED" hint="Empty: any value at the pointer." autoComplete="off" />
+      </div>
+      <Field label="Body contains (optional)" name="expiredBodyContains" value={draft.expiredBodyContains} onChange={(e) => onChange({ expiredBodyContains: e.target.value })} error={errors.expiredBodyContains} placeholder="INVALID_SESSION_ID" hint="Plain text, matched exactly, in the first 64 KB of the body." autoComplete="off" />
+    </fieldset>
   );
 }
 
@@ -184,7 +235,7 @@ function EndpointDiscovery({ teamSlug, code, draft, onChange }: { teamSlug: stri
         ...(code ? { authorizationUrl: found.authorizationUrl ?? draft.authorizationUrl, revocationUrl: found.revocationUrl ?? draft.revocationUrl } : {}),
         tokenAuthMethod: method as OAuthDraft["tokenAuthMethod"],
       });
-      const methodNote = methods.length > 0 ? ` Client authentication: ${method === draft.tokenAuthMethod ? "kept" : "set to"} ${TOKEN_AUTH_METHOD_LABEL[method as OAuthDraft["tokenAuthMethod"]] ?? method} (the provider accepts ${methods.join(", ")}).` : "";
+      const methodNote = methods.length > 0 ? ` Client authentication: ${method === draft.tokenAuthMethod ? "kept" : "set to"} ${CONNECTION_TOKEN_AUTH_METHOD_LABEL[method as OAuthDraft["tokenAuthMethod"]] ?? method} (the provider accepts ${methods.join(", ")}).` : "";
       setResult({ note: `Read the discovery document of ${found.issuer}.${methodNote}` });
     });
   return (

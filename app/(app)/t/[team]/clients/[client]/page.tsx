@@ -8,7 +8,7 @@ import { listAuditEvents } from "@/lib/audit-log";
 import { providerLabel } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
-import { TOKEN_AUTH_METHOD_LABEL } from "@/lib/oauth/schemas";
+import { CONNECTION_TOKEN_AUTH_METHOD_LABEL } from "@/lib/oauth/schemas";
 import { ConnectionStatusBadge } from "../../connections/status-badge";
 import { findOAuthClientOr404 } from "./find";
 import { ClientActions } from "./client-actions";
@@ -85,7 +85,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
               <Row label="Client ID"><span className="font-mono text-xs">{client.clientId}</span></Row>
               <Row label="Client secret">{client.hasSecret ? `set${client.secretLastFour ? `, ends in ${client.secretLastFour}` : ""}` : "none (public client)"}</Row>
               <Row label="Default scopes"><span className="font-mono text-xs">{client.scopes.length > 0 ? client.scopes.join(" ") : "none"}</span></Row>
-              <Row label="Client authentication">{TOKEN_AUTH_METHOD_LABEL[client.tokenAuthMethod]}</Row>
+              <Row label="Client authentication">{CONNECTION_TOKEN_AUTH_METHOD_LABEL[client.tokenAuthMethod]}</Row>
               <Row label="PKCE">{client.pkce ? "on" : "off"}</Row>
               {client.extraAuthParams.length > 0 ? (
                 <Row label="Extra authorization parameters">
