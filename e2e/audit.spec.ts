@@ -25,7 +25,7 @@ test("an admin filters the audit log to one connection's events and downloads th
     await page.goto(`${team}/connections/new`);
     await page.getByLabel("Name", { exact: true }).fill(name);
     await page.getByLabel("Base URL").fill(upstream.baseUrl);
-    await page.locator("label", { hasText: /^Header auth$/ }).click();
+    await page.getByRole("radio", { name: "Header auth", exact: true }).check();
     await page.getByLabel("Header name").fill("X-Api-Key");
     await page.getByLabel("Value").fill(SECRET);
     await page.getByRole("button", { name: "Create connection" }).click();
