@@ -31,16 +31,16 @@ const AUTH_TYPE_HELP: Record<AuthType, string> = {
 /** One line each in the picker; AUTH_TYPE_HELP says more about the chosen one. */
 const AUTH_TYPE_LINE: Record<AuthType, string> = {
   NONE: "Sends nothing; receives webhooks",
-  BASIC: "A username and a password or API key",
-  BEARER: "A token you paste, sent as Bearer",
+  BASIC: "Username and password or API key",
+  BEARER: "A token you paste",
   HEADER: "Headers such as X-API-Key",
-  QUERY: "Parameters such as ?api_key= on every URL",
-  CUSTOM: "Any mix of headers, parameters and Basic",
-  DIGEST: "HTTP Digest; the password is never sent",
-  AWS_SIGV4: "Signs each request, for AWS and look-alikes",
+  QUERY: "Parameters such as ?api_key=",
+  CUSTOM: "Headers, parameters and Basic",
+  DIGEST: "The password is never sent",
+  AWS_SIGV4: "Signs requests the AWS way",
   OAUTH1: "Signs each request with OAuth 1.0a",
-  OAUTH2_CODE: "A user connects once at the provider",
-  OAUTH2_CLIENT_CREDENTIALS: "Tokens from the client's own credentials",
+  OAUTH2_CODE: "A user connects once",
+  OAUTH2_CLIENT_CREDENTIALS: "The client's own credentials",
 };
 
 // Outline marks in the style of components/icons.tsx, one per type.

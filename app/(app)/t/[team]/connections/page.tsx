@@ -66,13 +66,13 @@ export default async function ConnectionsPage({ params, searchParams }: { params
 function ListControls({ slug, query }: { slug: string; query: ConnectionListQuery }) {
   return (
     <form method="get" action={`/t/${slug}/connections`} role="search" aria-label="Search connections" className="mb-4 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end">
-      <div className="min-w-0 sm:flex-1">
+      <div className="min-w-0 sm:min-w-56 sm:flex-1">
         <label htmlFor="connections-q" className="sr-only">
           Search by name or URL
         </label>
         <input id="connections-q" type="search" name="q" defaultValue={query.q ?? ""} placeholder="Search by name or URL" className={inputStyles} autoComplete="off" />
       </div>
-      <div className="grid grid-cols-3 gap-2 sm:flex">
+      <div className="grid grid-cols-2 gap-2 sm:flex">
         <label className="sr-only" htmlFor="connections-status">
           Status
         </label>
@@ -98,7 +98,7 @@ function ListControls({ slug, query }: { slug: string; query: ConnectionListQuer
         <label className="sr-only" htmlFor="connections-sort">
           Sort by
         </label>
-        <select id="connections-sort" name="sort" defaultValue={query.sort} className={cx(selectStyles, "min-w-0")}>
+        <select id="connections-sort" name="sort" defaultValue={query.sort} className={cx(selectStyles, "col-span-2 min-w-0 sm:col-span-1")}>
           {Object.entries(CONNECTION_SORTS).map(([value, { label }]) => (
             <option key={value} value={value}>
               Sort: {label}
@@ -120,7 +120,7 @@ type Row = Awaited<ReturnType<typeof listConnections>>[number];
  * everything visible; from `sm` up the same items line up in columns.
  */
 function ConnectionList({ slug, connections }: { slug: string; connections: Row[] }) {
-  const columns = "sm:grid sm:grid-cols-[minmax(0,1fr)_11rem_10rem] sm:items-center sm:gap-4 md:grid-cols-[minmax(0,1fr)_11rem_10rem_11rem]";
+  const columns = "sm:grid sm:grid-cols-[minmax(0,1fr)_13rem_10rem] sm:items-center sm:gap-4 md:grid-cols-[minmax(0,1fr)_13rem_10rem_11rem]";
   return (
     <div className="rounded-lg border border-slate-200 bg-white shadow-sm">
       <div aria-hidden="true" className={cx("hidden border-b border-slate-200 bg-slate-50 px-4 py-2.5 text-left text-xs font-medium uppercase tracking-wide text-slate-600", columns)}>

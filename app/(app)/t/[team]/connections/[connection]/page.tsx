@@ -82,7 +82,7 @@ export default async function ConnectionPage({
       {saved ? (
         <div className="mb-4">
           <Alert tone="green">
-            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? "Connection saved. Click Connect to authorize it at the provider." : "Connection saved. Send a test request to check that it works."}
+            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? `Connection saved. Next, connect it to ${providerName}.` : "Connection saved. Send a test request to check that it works."}
           </Alert>
         </div>
       ) : null}
