@@ -35,7 +35,7 @@ export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; 
             data-copy-source={command}
             role="region"
             aria-labelledby="agent-start-command"
-            className="mt-2 whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
+            className="mt-2 whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
           >
             {command}
           </pre>

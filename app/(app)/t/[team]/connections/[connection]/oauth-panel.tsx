@@ -186,7 +186,7 @@ export function OAuthCodePanel({
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Granted scopes</dt>
-                <dd className="break-all text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
+                <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
               </div>
             </dl>
             {!state.renewable && state.expiresAt ? <NoRefreshTokenNotice expiresAt={state.expiresAt} provider={provider} /> : null}
@@ -262,17 +262,17 @@ export function OAuthSettingsRows({ teamSlug, connection }: { teamSlug: string; 
       {!client && oauth?.tokenUrl ? (
         <div className="flex flex-wrap justify-between gap-2 py-2">
           <dt className="text-sm text-slate-600">Token URL</dt>
-          <dd className="break-all text-right font-mono text-xs text-slate-800">{oauth.tokenUrl}</dd>
+          <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{oauth.tokenUrl}</dd>
         </div>
       ) : null}
       <div className="flex flex-wrap justify-between gap-2 py-2">
         <dt className="text-sm text-slate-600">Scopes</dt>
-        <dd className="break-all text-right font-mono text-xs text-slate-800">{scopes.length > 0 ? scopes.join(" ") : "none requested"}{!oauth?.scopes && client ? " (client default)" : ""}</dd>
+        <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{scopes.length > 0 ? scopes.join(" ") : "none requested"}{!oauth?.scopes && client ? " (client default)" : ""}</dd>
       </div>
       {oauth?.audience ? (
         <div className="flex flex-wrap justify-between gap-2 py-2">
           <dt className="text-sm text-slate-600">Audience</dt>
-          <dd className="break-all text-right font-mono text-xs text-slate-800">{oauth.audience}</dd>
+          <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{oauth.audience}</dd>
         </div>
       ) : null}
     </>

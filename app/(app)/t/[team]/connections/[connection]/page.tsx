@@ -76,7 +76,7 @@ export default async function ConnectionPage({
     <>
       <PageHeader
         title={connection.name}
-        description={<span className="break-all font-mono">{connection.baseUrl}</span>}
+        description={<span className="[overflow-wrap:anywhere] font-mono">{connection.baseUrl}</span>}
         actions={canEdit ? <ConnectionActions teamSlug={slug} connectionId={connection.id} name={connection.name} /> : null}
       />
       {saved ? (
@@ -156,7 +156,7 @@ export default async function ConnectionPage({
 
           {connection.clientCertPem ? (
             <Card title="Client SSL certificate">
-              <p className="break-all text-sm font-medium text-slate-800">{connection.clientCertSubject}</p>
+              <p className="[overflow-wrap:anywhere] text-sm font-medium text-slate-800">{connection.clientCertSubject}</p>
               {expiry ? <p className="mt-1 text-sm text-slate-600">{expiry.message}</p> : null}
               {expiry && expiry.expiry !== "valid" ? (
                 <div className="mt-3">

@@ -197,7 +197,7 @@ export function TestRunDetails({ run, baseUrl, editHref, open = false }: { run: 
             <h4 className="text-xs font-medium uppercase tracking-wide text-slate-600">
               Body{run.responseTruncated ? " (first 64 KB)" : ""}
             </h4>
-            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
+            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
               {run.responseBody || "(empty)"}
             </pre>
           </div>
