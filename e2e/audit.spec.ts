@@ -46,6 +46,7 @@ test("an admin filters the audit log to one connection's events and downloads th
   await expect(page).toHaveURL(new RegExp(`objectId=${connectionId}`));
   const rows = page.getByTestId("audit-event");
   await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText("Audra Admin tested Billing API v2 — 200");
   await expect(rows.nth(0)).toContainText("connection.tested");
   await expect(rows.nth(1)).toContainText("connection.updated");
   await expect(rows.nth(2)).toContainText("connection.created");
