@@ -100,9 +100,12 @@ export function DraftForm<T>({
   submitLabel,
   cancelHref,
   children,
+  stillApplies,
 }: {
   draft: T;
   parse: (draft: T) => { success: true } | { success: false; fieldErrors: Record<string, string> };
+  /** Whether a field's error, found in the draft as submitted, still applies to the draft as it is now (say, after the user chose another kind of form). */
+  stillApplies?: (field: string, submitted: T, now: T) => boolean;
   action: (previous: FormState, data: FormData) => Promise<FormState>;
   submitLabel: string;
   cancelHref: string;
@@ -110,13 +113,16 @@ export function DraftForm<T>({
 }) {
   const [state, formAction] = useActionState(action, {});
   const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
-  const errors = clientErrors ?? state.fieldErrors ?? {};
+  const [submitted, setSubmitted] = useState<T | null>(null);
+  const found = clientErrors ?? state.fieldErrors ?? {};
+  const errors = stillApplies && submitted !== null ? Object.fromEntries(Object.entries(found).filter(([field]) => stillApplies(field, submitted, draft))) : found;
   return (
     <form
       action={formAction}
       noValidate
       className="space-y-6"
       onSubmit={(event) => {
+        setSubmitted(draft);
         const parsed = parse(draft);
         if (!parsed.success) {
           event.preventDefault();

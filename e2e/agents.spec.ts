@@ -35,6 +35,11 @@ test("an admin registers an agent, sees its token and command once, watches it c
   await expect(page.getByLabel("Name")).toHaveAttribute("aria-invalid", "true");
 
   await page.getByLabel("Name").fill("office network");
+  // The destinations it may reach go into its start command; the agent's own rules check them first.
+  await page.getByLabel("Allowed destinations (optional)").fill("10.0.0.0/33");
+  await page.getByRole("button", { name: "Register agent" }).click();
+  await expect(page.getByText(/^10\.0\.0\.0\/33: the range's prefix length must be 0 to 32/)).toBeVisible();
+  await page.getByLabel("Allowed destinations (optional)").fill("10.1.0.0/16, api.internal");
   await page.getByRole("button", { name: "Register agent" }).click();
   await expect(page.getByText("Agent “office network” registered")).toBeVisible();
   await expect(page.getByText(/will never show it again/)).toBeVisible();
@@ -42,7 +47,7 @@ test("an admin registers an agent, sees its token and command once, watches it c
   const token = (await page.locator("code[data-copy-source]").first().textContent())?.trim() ?? "";
   expect(token).toMatch(/^kwa_[A-Za-z0-9_-]{43}$/);
   const command = (await page.getByRole("region", { name: "Start it on a machine inside your network" }).textContent()) ?? "";
-  expect(command).toContain(`KEYWAY_AGENT_TOKEN=${token} node keyway-agent.mjs --url ${process.env.KEYWAY_PUBLIC_URL}`);
+  expect(command).toContain(`KEYWAY_AGENT_TOKEN=${token} node keyway-agent.mjs --url ${process.env.KEYWAY_PUBLIC_URL} --allow 10.1.0.0/16,api.internal`);
   expect(command).toContain(`curl -fsSL ${process.env.KEYWAY_PUBLIC_URL}/api/agents/script -o keyway-agent.mjs`);
   await expect(page.getByRole("button", { name: "Copy command" })).toBeVisible();
   await expectNoSeriousA11yViolations(page);

@@ -23,7 +23,7 @@ test("an admin creates an API key, sees it once, a service calls a connection wi
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Orders API");
   await page.getByLabel("Base URL").fill(`${upstream.baseUrl}/v1`);
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.getByLabel("Header name").fill("X-Api-Key");
   await page.getByLabel("Value").fill(SECRET);
   await page.getByRole("button", { name: "Create connection" }).click();

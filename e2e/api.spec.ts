@@ -18,7 +18,7 @@ test("a scoped key does exactly its scopes, credential reads need the admin's sw
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Billing API");
   await page.getByLabel("Base URL").fill("https://billing.example.test/v1");
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.getByLabel("Header name").fill("X-Api-Key");
   await page.getByLabel("Value").fill(SECRET);
   await page.getByRole("button", { name: "Create connection" }).click();

@@ -25,7 +25,7 @@ test("an admin filters the audit log to one connection's events and downloads th
     await page.goto(`${team}/connections/new`);
     await page.getByLabel("Name", { exact: true }).fill(name);
     await page.getByLabel("Base URL").fill(upstream.baseUrl);
-    await page.locator("label", { hasText: /^Header auth$/ }).click();
+    await page.getByRole("radio", { name: "Header auth", exact: true }).check();
     await page.getByLabel("Header name").fill("X-Api-Key");
     await page.getByLabel("Value").fill(SECRET);
     await page.getByRole("button", { name: "Create connection" }).click();
@@ -46,6 +46,7 @@ test("an admin filters the audit log to one connection's events and downloads th
   await expect(page).toHaveURL(new RegExp(`objectId=${connectionId}`));
   const rows = page.getByTestId("audit-event");
   await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText("Audra Admin tested Billing API v2 — 200");
   await expect(rows.nth(0)).toContainText("connection.tested");
   await expect(rows.nth(1)).toContainText("connection.updated");
   await expect(rows.nth(2)).toContainText("connection.created");

@@ -51,7 +51,7 @@ test("only admins and owners register, edit and delete OAuth clients; members ch
 
   // The member still chooses the team's client for a connection.
   await member.goto(`${team}/connections/new`);
-  await member.locator("label", { hasText: /^OAuth2 \(authorization code\)$/ }).click();
+  await member.getByRole("radio", { name: "OAuth2 (authorization code)", exact: true }).check();
   await expect(member.locator("#field-oauthClientRef option", { hasText: "GitHub (roles) (" })).toHaveCount(1);
   await expect(member.getByText("A team admin registers clients.")).toBeVisible();
   await expect(member.getByRole("link", { name: "Register a client" })).toHaveCount(0);

@@ -54,7 +54,7 @@ async function createConnection(page: Page, team: string, name: string, clientNa
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Base URL").fill(`${ISSUER}/resource/v1`);
-  await page.locator("label", { hasText: /^OAuth2 \(authorization code\)$/ }).click();
+  await page.getByRole("radio", { name: "OAuth2 (authorization code)", exact: true }).check();
   const option = await page.locator("#field-oauthClientRef option", { hasText: `${clientName} (` }).getAttribute("value");
   await page.getByLabel("OAuth client").selectOption(option!);
   await page.getByRole("button", { name: "Create connection" }).click();
@@ -68,7 +68,7 @@ test("a Connect that never came back: the connection page says so, with the caus
   // A provider without pushed authorization requests (nearly all): its refusal is only ever shown on its own page.
   await query(`UPDATE "OAuthClient" SET "parUrl" = NULL WHERE id = $1`, [clientRef]);
   const connection = await createConnection(page, team, "Never back", "No PAR");
-  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("button", { name: /^Connect to / }).click();
   await page.waitForURL(new RegExp(`^${ISSUER}/`));
   await expect(page.getByText("redirect_uri did not match")).toBeVisible();
 
@@ -92,7 +92,7 @@ test("a replayed callback links back to its connection; a provider without refre
   page.on("request", (request) => {
     if (request.url().startsWith(CALLBACK)) callbackUrl = request.url();
   });
-  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("button", { name: /^Connect to / }).click();
   await page.waitForURL(new RegExp(`^${ISSUER}/interaction/`));
   await page.getByPlaceholder("Enter any login").fill("rex");
   await page.getByPlaceholder("and password").fill("any password");
@@ -123,7 +123,7 @@ test("a replayed callback links back to its connection; a provider without refre
   await expect(page.getByTestId("connection-status")).toHaveText("Token expired");
   await expect(page.getByTestId("oauth-state")).toContainText("issued no refresh token");
   await page.goto(`${team}/connections`);
-  await expect(page.getByRole("row").filter({ hasText: "Replayed" }).getByTestId("connection-status")).toHaveText("Token expired");
+  await expect(page.getByTestId("connection-row").filter({ hasText: "Replayed" }).getByTestId("connection-status")).toHaveText("Token expired");
 
   // Refused by the API, nothing to refresh with: needs re-authorization, in the badge and the card alike.
   await query(`UPDATE "Connection" SET status = 'NEEDS_REAUTH' WHERE id = $1`, [connectionId]);

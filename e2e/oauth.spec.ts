@@ -38,7 +38,7 @@ async function createCodeConnection(page: Page, team: string, name: string, clie
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Base URL").fill(`${ISSUER}/resource/v1`);
-  await page.locator("label", { hasText: /^OAuth2 \(authorization code\)$/ }).click();
+  await page.getByRole("radio", { name: "OAuth2 (authorization code)", exact: true }).check();
   await expectNoSeriousA11yViolations(page);
   const option = await page.locator("#field-oauthClientRef option", { hasText: `${clientName} (` }).getAttribute("value");
   await page.getByLabel("OAuth client").selectOption(option!);
@@ -75,7 +75,7 @@ test("a member registers a client from its issuer, connects, tests, survives a t
 
   const connection = await createCodeConnection(page, team, "Resource API", "Test provider");
   await expect(page.getByTestId("oauth-state")).toContainText("Not connected");
-  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("button", { name: /^Connect to / }).click();
 
   // At the provider: its own login and consent pages.
   await page.waitForURL(new RegExp(`^${ISSUER}/interaction/`));
@@ -128,7 +128,7 @@ test("a provider that does not know Keyway's redirect URI: the connection page e
   const team = await signUp(page, "Rita Redirect", freshEmail("redirect"));
   await registerFromIssuer(page, team, "Misconfigured", "keyway-mismatch");
   const connection = await createCodeConnection(page, team, "Mismatched API", "Misconfigured");
-  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("button", { name: /^Connect to / }).click();
   await page.waitForURL(new RegExp(`${connection}\\?authorization=`));
   const explanation = page.getByTestId("authorization-error");
   await expect(explanation).toContainText("The provider does not accept Keyway's redirect URI");

@@ -89,7 +89,7 @@ test("a private-network connection is tested through an agent connected to the o
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Warehouse API");
   await page.getByLabel("Base URL").fill(`${upstream.baseUrl}/v2`);
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.locator("#headers-0-name").fill("X-Inside-Key");
   await page.locator("#headers-0-value").fill("inside-secret-value-77");
   await page.getByRole("radio", { name: /^Yes/ }).check();

@@ -37,7 +37,7 @@ async function startConnection(page: Page, team: string, name: string, baseUrl: 
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Base URL").fill(baseUrl);
-  await page.locator("label", { hasText: new RegExp(`^${type}$`) }).click();
+  await page.getByRole("radio", { name: type, exact: true }).check();
 }
 
 async function save(page: Page, button = "Create connection"): Promise<string> {

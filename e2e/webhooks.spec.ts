@@ -20,7 +20,7 @@ test("a None connection's page lists posted events as they arrive, and checks si
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Inbound hooks");
   await page.getByLabel("Base URL").fill("https://hooks.example.test");
-  await page.locator("label", { hasText: /^None$/ }).click();
+  await page.getByRole("radio", { name: "None", exact: true }).check();
   await page.getByRole("button", { name: "Create connection" }).click();
   await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
 

@@ -115,3 +115,11 @@ export async function* allAuditEvents(teamId: string, filter: AuditFilter): Asyn
     after = { createdAt: last.createdAt, id: last.id };
   }
 }
+
+/** The current names of the people behind a page of events (the log keeps the email they acted under). */
+export async function actorNames(events: Pick<AuditRow, "actorId">[]): Promise<Map<string, string>> {
+  const ids = [...new Set(events.map((event) => event.actorId).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const users = await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(users.filter((user) => user.name.trim() !== "").map((user) => [user.id, user.name]));
+}

@@ -5,6 +5,7 @@ import { decryptJson, encryptJson } from "../crypto";
 import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { agentPresence } from "../agents/presence";
+import { CONNECTION_SORTS, connectionListWhere, type ConnectionListQuery } from "./list-query";
 import { chosenAgentId, isOAuthType, type ConnectionInput } from "./schemas";
 import { StoredAuthError, storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
 import { isTlsClientAuth } from "../oauth/schemas";
@@ -43,11 +44,18 @@ const LIST_FIELDS = {
   oauthClientId: true,
   agentId: true,
   agent: { select: { name: true } },
+  oauthClient: { select: { provider: true } },
   tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true } },
 } as const;
 
-export async function listConnections(teamId: string) {
-  return db.connection.findMany({ where: { teamId }, select: LIST_FIELDS, orderBy: [{ name: "asc" }, { createdAt: "asc" }] });
+/** The team's connections, narrowed and ordered as the Connections page's URL says (lib/connections/list-query.ts). */
+export async function listConnections(teamId: string, query: ConnectionListQuery = { q: undefined, sort: "name" }) {
+  return db.connection.findMany({ where: { ...connectionListWhere(query), teamId }, select: LIST_FIELDS, orderBy: [...CONNECTION_SORTS[query.sort].orderBy] });
+}
+
+/** Whether the team has any connection at all (the page's empty state differs from "nothing matches"). */
+export async function hasConnections(teamId: string): Promise<boolean> {
+  return (await db.connection.findFirst({ where: { teamId }, select: { id: true } })) !== null;
 }
 
 /** The registered client a connection names must be this team's: the foreign key alone would accept any team's. */

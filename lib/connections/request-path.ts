@@ -23,3 +23,11 @@ export function pathTrick(path: string): string | null {
   }
   return null;
 }
+
+/** A run's URL as a path under the connection's base URL ("/users?limit=1"); whole when it is elsewhere (the base URL changed since, or a redirect). */
+export function pathUnderBase(url: string, baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  if (url === base) return "/";
+  if (url.startsWith(base) && /^[/?#]/.test(url.slice(base.length))) return url.slice(base.length);
+  return url;
+}

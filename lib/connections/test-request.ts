@@ -95,7 +95,7 @@ type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>
 type Outcome = Omit<TestRunView, "id" | "createdAt">;
 
 /** One attempt: the request with the given auth, and what came back (or why nothing did), secrets redacted. */
-async function attempt(connection: Connection, input: TestRequestInput, url: URL, auth: ResolvedAuth, hidden: string[], secrets: ReturnType<typeof openSecrets>) {
+async function attempt(connection: Connection, input: TestRequestInput, url: URL, auth: ResolvedAuth, hidden: string[], secrets: ReturnType<typeof openSecrets>, signal?: AbortSignal) {
   const extraHeaders = Object.fromEntries(input.headers.map((h) => [h.name, h.value]));
   const placed = applyAuth(auth, { url, headers: extraHeaders });
   const sendsBody = input.body !== "" && input.method !== "GET" && input.method !== "HEAD";
@@ -118,6 +118,7 @@ async function attempt(connection: Connection, input: TestRequestInput, url: URL
           tls: connectionTls(connection, secrets),
           tunnel: connectionTunnel(connection),
           credentials: credentialNames(auth),
+          signal,
         });
         return { ...sent, statusCode: sent.status, discard: async () => undefined };
       },
@@ -197,7 +198,7 @@ function tokenFailure(input: TestRequestInput, url: URL, problem: TokenProblem):
  * token is refreshed first when it is about to expire, and once more (with
  * one retry) when the API answers 401.
  */
-export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput): Promise<TestRunView> {
+export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<TestRunView> {
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
   if (!connection) throw connectionNotFound();
   const config = storedConfigSchema.parse(connection.config ?? {});
@@ -219,7 +220,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     const withToken = async (accessToken: string) => {
       const auth: ResolvedAuth = { authType: "BEARER", accessToken };
       hidden.push(...secretStrings(auth, secretEntryNames(config)));
-      return attempt(connection, input, url, auth, hidden, secrets);
+      return attempt(connection, input, url, auth, hidden, secrets, options.signal);
     };
     let first: Awaited<ReturnType<typeof attempt>> | undefined;
     try {
@@ -249,13 +250,15 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
   } else {
     const auth = resolveAuth(connection.authType, config, secrets);
     hidden = secretStrings(auth, secretEntryNames(config));
-    const result = await attempt(connection, input, url, auth, hidden, secrets);
+    const result = await attempt(connection, input, url, auth, hidden, secrets, options.signal);
     view = result.view;
     recorded = requestRecord(result, input, hidden);
   }
 
   // Token errors are added to the summary above: the whole view goes through the redaction once more.
   view = redactOutcome(view, hidden);
+  // A cancelled run proves nothing either way: it is kept in the history, and the connection's state stays as it was.
+  const cancelled = view.errorKind === "cancelled";
   const status: ConnectionStatus = view.ok ? "WORKING" : needsReauth ? "NEEDS_REAUTH" : "FAILING";
   const run = await db.$transaction(async (tx) => {
     const created = await tx.testRun.create({
@@ -282,7 +285,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       DELETE FROM "TestRun" WHERE "connectionId" = ${connectionId} AND id NOT IN (
         SELECT id FROM "TestRun" WHERE "connectionId" = ${connectionId} ORDER BY "createdAt" DESC, id DESC LIMIT ${KEPT_RUNS}
       )`;
-    await tx.connection.update({ where: { id: connectionId }, data: { status, lastTestedAt: created.createdAt } });
+    if (!cancelled) await tx.connection.update({ where: { id: connectionId }, data: { status, lastTestedAt: created.createdAt } });
     await writeAudit(tx, {
       teamId,
       actor,
@@ -294,7 +297,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     });
     return created;
   });
-  metrics.testRequests.inc({ outcome: view.ok ? "ok" : view.errorKind ? "failed" : "error_status" });
+  metrics.testRequests.inc({ outcome: view.ok ? "ok" : cancelled ? "cancelled" : view.errorKind ? "failed" : "error_status" });
   return { ...view, id: run.id, createdAt: run.createdAt };
 }
 

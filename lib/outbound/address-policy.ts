@@ -127,3 +127,44 @@ function describeRange(range: string): string {
   };
   return names[range] ?? `a special-purpose (${range})`;
 }
+
+/** Outbound safety's refusal in words, with what an administrator can do about it (shown in test results and under a form's Base URL). */
+export function blockedMessage(hostname: string, verdict: Extract<Verdict, { allowed: false }>, viaDns: boolean): string {
+  const what = viaDns ? `${hostname} resolves to ${verdict.shown}, which is ${verdict.category}` : verdict.reason;
+  const remedy = verdict.metadata
+    ? "Keyway never sends requests to cloud metadata services."
+    : `If this API really lives there, an administrator can allow the range with KEYWAY_OUTBOUND_ALLOW (for example ${verdict.address}/${verdict.address.includes(":") ? 128 : 32}).`;
+  return `Blocked by outbound safety: ${what}. ${remedy}`;
+}
+
+/** Names that resolve to the machine itself wherever Keyway runs (RFC 6761), so a form can tell before any lookup. */
+const LOOPBACK_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)$|\.localhost$/i;
+
+/**
+ * What outbound safety would say about a base URL before any request: for an
+ * IP address written in the URL, or a name that always means this machine,
+ * the refusal a test request would get with these settings; null for
+ * anything else (a host name is judged on what DNS answers, at request time).
+ * Browser-safe: forms call it as the user types.
+ */
+export function refusalForUrl(raw: string, allow: AllowList): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (LOOPBACK_NAMES.test(host)) {
+    // The resolver answers both; one refused address is enough to refuse (lib/outbound/destination.ts).
+    for (const address of ["127.0.0.1", "::1"]) {
+      const verdict = checkAddress(address, allow);
+      if (!verdict.allowed) return blockedMessage(host, verdict, true);
+    }
+    return null;
+  }
+  if (!ipaddr.isValid(host)) return null;
+  const verdict = checkAddress(host, allow);
+  return verdict.allowed ? null : blockedMessage(host, verdict, false);
+}

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { checkAddress, type AllowList, type Verdict } from "./address-policy";
+import { blockedMessage, checkAddress, type AllowList, type Verdict } from "./address-policy";
 import { OutboundError } from "./errors";
 
 // Where a request may go. The WHATWG URL parser already turns every spelling
@@ -17,11 +17,7 @@ export const systemResolver: Resolver = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 
 export function blockedError(hostname: string, verdict: Extract<Verdict, { allowed: false }>, viaDns: boolean): OutboundError {
-  const what = viaDns ? `${hostname} resolves to ${verdict.shown}, which is ${verdict.category}` : verdict.reason;
-  const remedy = verdict.metadata
-    ? "Keyway never sends requests to cloud metadata services."
-    : `If this API really lives there, an administrator can allow the range with KEYWAY_OUTBOUND_ALLOW (for example ${verdict.address}/${verdict.address.includes(":") ? 128 : 32}).`;
-  return new OutboundError("blocked", `Blocked by outbound safety: ${what}. ${remedy}`);
+  return new OutboundError("blocked", blockedMessage(hostname, verdict, viaDns));
 }
 
 /** Parses a URL Keyway was asked to reach (or redirected to), refusing what it never sends. */

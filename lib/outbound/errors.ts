@@ -4,7 +4,7 @@
 // values or bodies: those may hold the connection's secrets, and messages are
 // stored in test history and shown in the browser.
 
-export type OutboundErrorKind = "blocked" | "dns" | "refused" | "timeout" | "tls" | "reset" | "too-large" | "too-many-redirects" | "invalid-url" | "agent";
+export type OutboundErrorKind = "blocked" | "dns" | "refused" | "timeout" | "tls" | "reset" | "too-large" | "too-many-redirects" | "invalid-url" | "agent" | "cancelled";
 
 export type TlsReason =
   | "unknown-ca"

@@ -3,7 +3,7 @@ import { Agent, buildConnector, request, type Dispatcher } from "undici";
 import { config } from "../config";
 import { parseAllowList, type AllowList } from "./address-policy";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
-import { explainFailure, formatBytes, OutboundError, type FailureContext } from "./errors";
+import { explainFailure, formatBytes, formatDuration, OutboundError, type FailureContext } from "./errors";
 
 // The one way Keyway sends an HTTP request for a user (DESIGN.md, "Outbound
 // HTTP"): the host is resolved once, every address is checked against the
@@ -82,6 +82,8 @@ export type OutboundRequest = {
    * from every hop a redirect leads to on another origin.
    */
   credentials?: { headers: string[]; params: string[] };
+  /** The caller gave up (a user pressed Cancel): the request is aborted and fails as "cancelled". */
+  signal?: AbortSignal;
 };
 
 export type OutboundResponse = {
@@ -228,17 +230,19 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
 
   if (options.tunnel) return sendThroughTunnel(options.tunnel, { url, method, headers, body, options, started, timeoutMs, maxBytes, maxRedirects });
 
-  const deadline = AbortSignal.timeout(timeoutMs);
+  const timer = AbortSignal.timeout(timeoutMs);
+  const deadline = options.signal ? AbortSignal.any([timer, options.signal]) : timer;
   let notes: SocketNotes = { handshakeCompleted: false };
   const lookup = guardedLookup(allow, options.resolve ?? systemResolver);
   let agent = createAgent(options.tls, lookup, timeoutMs, () => notes);
   let crossedOrigin = false;
   const failure = (error: unknown, answered: boolean): OutboundError => {
+    if (options.signal?.aborted) return cancelled(performance.now() - started);
     const context: FailureContext = {
       host: url.host,
       https: url.protocol === "https:",
       timeoutMs,
-      timedOut: deadline.aborted,
+      timedOut: timer.aborted,
       sentClientCertificate: sentClientCertificate && !crossedOrigin,
       socketError: notes.error,
       handshakeCompleted: notes.handshakeCompleted,
@@ -291,6 +295,10 @@ export async function sendRequest(options: OutboundRequest): Promise<OutboundRes
   }
 }
 
+function cancelled(afterMs: number): OutboundError {
+  return new OutboundError("cancelled", `Cancelled after ${formatDuration(Math.round(afterMs))}, before the API had answered.`);
+}
+
 /** sendRequest's exchange through a tunnel: the same redirects, deadline and size limit, each hop sent by the agent. */
 async function sendThroughTunnel(
   tunnel: Tunnel,
@@ -299,8 +307,10 @@ async function sendThroughTunnel(
   let { url, method, headers, body } = start;
   let crossedOrigin = false;
   const redirects: string[] = [];
-  const deadline = AbortSignal.timeout(start.timeoutMs);
-  const timedOut = () => new OutboundError("timeout", `No complete answer from ${url.host} through ${tunnel.label} within ${start.timeoutMs / 1000} seconds.`);
+  const timer = AbortSignal.timeout(start.timeoutMs);
+  const cancel = start.options.signal;
+  const deadline = cancel ? AbortSignal.any([timer, cancel]) : timer;
+  const timedOut = () => (cancel?.aborted ? cancelled(performance.now() - start.started) : new OutboundError("timeout", `No complete answer from ${url.host} through ${tunnel.label} within ${start.timeoutMs / 1000} seconds.`));
   for (;;) {
     if (deadline.aborted) throw timedOut();
     const remainingMs = Math.max(1, start.timeoutMs - (performance.now() - start.started));

@@ -30,7 +30,7 @@ beforeAll(async () => {
   connections = await import("@/lib/connections");
   testing = await import("@/lib/connections/test-request");
   owner = await makeUser("conn-owner");
-  http = await startHttpEcho();
+  http = await startHttpEcho((request) => request.url === "/hang");
   const ca = await createCa();
   caPem = ca.certPem;
   const server = await issue(ca, { subject: "CN=127.0.0.1", ips: ["127.0.0.1"], usage: "server" });
@@ -210,6 +210,30 @@ describe("test runs", () => {
     expect(history[0]!.url).toMatch(/\/run-51$/);
     expect(history[49]!.url).toMatch(/\/run-2$/);
     expect((await connections.findConnection(teamId(), many)).status).toBe("WORKING");
+  });
+});
+
+describe("cancelling a test run", () => {
+  it("aborts the request, keeps the run as cancelled, and leaves the connection's status alone", async () => {
+    const cancel = await import("@/lib/connections/test-cancel");
+    const { id } = await connections.createConnection(teamId(), owner.actor, { name: "hanging", baseUrl: http.url, authType: "NONE" }, null);
+    await testing.runTestRequest(teamId(), owner.actor, id, GET);
+    expect((await connections.findConnection(teamId(), id)).status).toBe("WORKING");
+
+    const before = http.received.length;
+    const run = cancel.startCancellableRun(owner.id, "tok_0123456789abcdef");
+    const running = testing.runTestRequest(teamId(), owner.actor, id, { ...GET, path: "/hang" }, { signal: run.signal });
+    await expect.poll(() => http.received.length, { timeout: 10_000 }).toBe(before + 1);
+    // Another user's cancel with the same token does nothing; the starter's does.
+    await cancel.cancelRun("someone-else", "tok_0123456789abcdef");
+    expect(run.signal.aborted).toBe(false);
+    await cancel.cancelRun(owner.id, "tok_0123456789abcdef");
+    const result = await running;
+    run.done();
+    expect(result).toMatchObject({ ok: false, status: null, errorKind: "cancelled" });
+    expect(result.summary).toMatch(/^Cancelled after/);
+    expect((await testing.testHistory(teamId(), id))[0]).toMatchObject({ errorKind: "cancelled" });
+    expect((await connections.findConnection(teamId(), id)).status).toBe("WORKING");
   });
 });
 

@@ -28,6 +28,8 @@ let expired: Upstream;
 let mtls: Upstream;
 let mtlsOverTls12: HttpsServer;
 let silent: Server;
+/** Requests to /hang that arrived, and those whose connection went away before an answer. */
+const hung = { arrived: 0, closed: 0 };
 let ca: Issued;
 let client: Issued;
 let strangerClient: Issued;
@@ -72,6 +74,11 @@ beforeAll(async () => {
       return true;
     }
     if (kind === "slow") return true; // never answers
+    if (kind === "hang") {
+      hung.arrived += 1;
+      response.on("close", () => (hung.closed += 1));
+      return true;
+    }
     return false;
   });
   https = await startHttpsEcho(server);
@@ -206,6 +213,17 @@ describe("plain HTTP", () => {
     started = Date.now();
     await expect(send({ url: at("/redirect/302", "/trickle"), timeoutMs: 400 })).rejects.toMatchObject({ kind: "timeout" });
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("cancels on the caller's signal: fails as cancelled at once, and the API sees the request go away", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const sending = send({ url: `${http.url}/hang`, timeoutMs: 30_000, signal: controller.signal });
+    await expect.poll(() => hung.arrived, { timeout: 10_000 }).toBe(1);
+    controller.abort();
+    await expect(sending).rejects.toMatchObject({ kind: "cancelled", message: expect.stringMatching(/^Cancelled after .*, before the API had answered\.$/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await expect.poll(() => hung.closed, { timeout: 10_000 }).toBe(1);
   });
 
   it("explains refused connections and unknown hosts", async () => {

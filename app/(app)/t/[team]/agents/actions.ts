@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
 import { createAgent, deleteAgent, revokeAgent } from "@/lib/agents";
 import { agentStartCommand } from "@/lib/agents/command";
-import { agentCreateSchema, agentRefSchema } from "@/lib/agents/schemas";
+import { agentRefSchema, agentRegisterFormSchema } from "@/lib/agents/schemas";
 import { publicUrl } from "@/lib/config";
 import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/forms";
 
@@ -13,13 +13,13 @@ import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/f
 export async function createAgentAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const input = formObject(formData);
-  const parsed = agentCreateSchema.safeParse(input);
+  const parsed = agentRegisterFormSchema.safeParse(input);
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: input };
   try {
     const created = await createAgent(team.id, actor, parsed.data);
     revalidatePath(`/t/${teamSlug}/agents`);
     // The token goes to the admin who registered the agent, this once; only its hash is stored.
-    return { ok: true, result: { token: created.token, name: created.name, command: agentStartCommand(publicUrl(), created.token) } };
+    return { ok: true, result: { token: created.token, name: created.name, command: agentStartCommand(publicUrl(), created.token, parsed.data.allow) } };
   } catch (error) {
     return refusalState(error);
   }

@@ -5,12 +5,12 @@ import { useEffect, useState } from "react";
 import { CopyButton, CopyField } from "@/components/copy-button";
 import { ConfirmButton, Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert, buttonStyles } from "@/components/ui";
-import { agentCreateSchema } from "@/lib/agents/schemas";
+import { AGENT_DEFAULT_ALLOW, agentRegisterFormSchema } from "@/lib/agents/schemas";
 import type { FormState } from "@/lib/forms";
 import { createAgentAction, deleteAgentAction, revokeAgentAction } from "./actions";
 
 export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; keywayHost: string }) {
-  const { state, action, errors, onSubmit } = useSchemaForm(agentCreateSchema, createAgentAction.bind(null, teamSlug));
+  const { state, action, errors, onSubmit } = useSchemaForm(agentRegisterFormSchema, createAgentAction.bind(null, teamSlug));
   const [dismissed, setDismissed] = useState<string | null>(null);
   const created = state.ok && state.result?.token && state.result.token !== dismissed ? state.result : null;
 
@@ -35,7 +35,7 @@ export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; 
             data-copy-source={command}
             role="region"
             aria-labelledby="agent-start-command"
-            className="mt-2 whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
+            className="mt-2 whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
           >
             {command}
           </pre>
@@ -53,12 +53,8 @@ export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; 
   }
 
   return (
-    <form action={action} noValidate onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_auto] sm:items-start">
-      {state.error ? (
-        <div className="sm:col-span-2">
-          <Alert>{state.error}</Alert>
-        </div>
-      ) : null}
+    <form action={action} noValidate onSubmit={onSubmit} className="grid max-w-2xl gap-4">
+      {state.error ? <Alert>{state.error}</Alert> : null}
       <Field
         label="Name"
         name="name"
@@ -67,7 +63,17 @@ export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; 
         hint="Where it runs, e.g. “office network” or “eu-datacenter-1”; connections choose an agent by this name."
         autoComplete="off"
       />
-      <div className="sm:pt-6">
+      <Field
+        label="Allowed destinations (optional)"
+        name="allow"
+        defaultValue={state.values?.allow}
+        error={errors.allow}
+        placeholder="10.1.0.0/16, api.internal, *.corp.example"
+        hint={`What the agent may reach: addresses, CIDR ranges and host names (*.corp.example for subdomains), separated by commas. They go into the start command as --allow. Empty: the private ranges ${AGENT_DEFAULT_ALLOW}.`}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <div>
         <SubmitButton pendingText="Registering…">Register agent</SubmitButton>
       </div>
     </form>

@@ -4,7 +4,8 @@ import { Alert, EmptyState, LinkButton, PageHeader, formatDateTime } from "@/com
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
-import { AUDIT_PAGE_SIZE, auditFilterSchema, filterInput, listAuditEvents, type AuditFilter, type AuditRow } from "@/lib/audit-log";
+import { actorNames, AUDIT_PAGE_SIZE, auditFilterSchema, filterInput, listAuditEvents, type AuditFilter, type AuditRow } from "@/lib/audit-log";
+import { auditSentence } from "@/lib/audit-sentence";
 import { fieldErrorsOf } from "@/lib/forms";
 import { Field, SelectField } from "@/components/form";
 
@@ -39,12 +40,87 @@ function objectHref(slug: string, event: AuditRow): string | null {
   return null;
 }
 
-function details(data: unknown): string {
-  if (!data || typeof data !== "object" || Array.isArray(data)) return "";
+function detailEntries(data: unknown): Array<[string, string]> {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return [];
   return Object.entries(data as Record<string, unknown>)
     .filter(([, v]) => v !== null && v !== undefined && v !== "")
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-    .join(" · ");
+    .map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)]);
+}
+
+/**
+ * One event as a sentence ("Ada tested Echo API — 200"), the person's email on
+ * hover, and the raw action and data in a row that opens on demand. Stacked
+ * on every width: a sentence reads the same on a phone.
+ */
+function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: string; event: AuditRow; actorName?: string; showObjectFilter: boolean }) {
+  const href = objectHref(slug, event);
+  const sentence = auditSentence(event.action, event.data);
+  const entries = detailEntries(event.data);
+  const objectName = event.objectName ?? (event.objectId ? `${OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType} ${event.objectId}` : null);
+  return (
+    <li data-testid="audit-event" className="px-4 py-3">
+      <p className="text-sm text-slate-800 [overflow-wrap:anywhere]">
+        <Link href={`/t/${slug}/audit${query({ actor: event.actorLabel })}`} title={`${event.actorLabel}: only this person's events`} className="font-medium text-slate-900 hover:underline">
+          {actorName ?? event.actorLabel}
+        </Link>{" "}
+        {sentence.before}
+        {sentence.object && objectName ? (
+          <>
+            {" "}
+            {href ? (
+              <Link href={href} className="font-medium text-slate-900 hover:underline">
+                {objectName}
+              </Link>
+            ) : (
+              <span className="font-medium text-slate-900">{objectName}</span>
+            )}
+          </>
+        ) : null}
+        {sentence.after ? ` ${sentence.after}` : null}
+        {sentence.outcome ? (
+          <>
+            {" — "}
+            <span className="font-medium">{sentence.outcome}</span>
+          </>
+        ) : null}
+      </p>
+      <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
+        <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
+        {event.ip ? <span>from {event.ip}</span> : null}
+        {event.objectId && showObjectFilter ? (
+          <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
+            its events
+          </Link>
+        ) : null}
+      </div>
+      <details className="group mt-1">
+        <summary className="inline-flex cursor-pointer list-none items-center gap-1 text-xs font-medium text-slate-600 hover:text-slate-900 [&::-webkit-details-marker]:hidden">
+          <span aria-hidden="true" className="inline-block transition-transform group-open:rotate-90">
+            ›
+          </span>
+          Details
+        </summary>
+        <dl className="mt-2 grid gap-x-4 gap-y-1 rounded-md bg-slate-50 p-3 text-xs sm:grid-cols-[10rem_minmax(0,1fr)]">
+          <dt className="text-slate-600">action</dt>
+          <dd className="font-mono text-slate-900">{event.action}</dd>
+          <dt className="text-slate-600">actor</dt>
+          <dd className="text-slate-900 [overflow-wrap:anywhere]">{event.actorLabel}</dd>
+          {event.objectId ? (
+            <>
+              <dt className="text-slate-600">{event.objectType} id</dt>
+              <dd className="font-mono text-slate-900 [overflow-wrap:anywhere]">{event.objectId}</dd>
+            </>
+          ) : null}
+          {entries.map(([key, value]) => (
+            <div key={key} className="contents">
+              <dt className="text-slate-600">{key}</dt>
+              <dd className="text-slate-900 [overflow-wrap:anywhere]">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
+    </li>
+  );
 }
 
 export default async function AuditPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<Search> }) {
@@ -55,6 +131,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
   const filter: AuditFilter = parsed.success ? parsed.data : {};
   const errors = parsed.success ? {} : fieldErrorsOf(parsed.error);
   const { events, older } = parsed.success ? await listAuditEvents(team.id, filter) : { events: [], older: undefined };
+  const names = await actorNames(events);
   const { before: _cursor, ...withoutCursor } = filter;
   const filtered = Object.keys(withoutCursor).length > 0;
 
@@ -109,58 +186,11 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
         <EmptyState icon={<ListIcon />} title={filtered ? "No events match these filters" : "No events yet"} />
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Audit events, newest first</caption>
-              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-                <tr>
-                  <th scope="col" className="px-4 py-2.5">When</th>
-                  <th scope="col" className="px-4 py-2.5">Who</th>
-                  <th scope="col" className="px-4 py-2.5">Action</th>
-                  <th scope="col" className="px-4 py-2.5">Object</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {events.map((event) => {
-                  const href = objectHref(slug, event);
-                  const more = details(event.data);
-                  return (
-                    <tr key={event.id.toString()} data-testid="audit-event">
-                      <td className="whitespace-nowrap px-4 py-2.5 align-top text-slate-600">{formatDateTime(event.createdAt)}</td>
-                      <td className="px-4 py-2.5 align-top">
-                        <Link href={`/t/${slug}/audit${query({ actor: event.actorLabel })}`} className="block break-all hover:underline">
-                          {event.actorLabel}
-                        </Link>
-                        {event.ip ? <span className="block text-xs text-slate-600">from {event.ip}</span> : null}
-                      </td>
-                      <td className="whitespace-nowrap px-4 py-2.5 align-top font-mono text-xs">{event.action}</td>
-                      <td className="px-4 py-2.5 align-top">
-                        <span className="text-slate-600">{OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType}</span>
-                        {event.objectName ? (
-                          href ? (
-                            <>
-                              {" "}
-                              <Link href={href} className="font-medium text-slate-900 hover:underline">
-                                {event.objectName}
-                              </Link>
-                            </>
-                          ) : (
-                            <span className="font-medium text-slate-900"> {event.objectName}</span>
-                          )
-                        ) : null}
-                        {event.objectId && filter.objectId !== event.objectId ? (
-                          <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="ml-2 text-xs font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
-                            its events
-                          </Link>
-                        ) : null}
-                        {more ? <span className="mt-0.5 block break-all text-xs text-slate-600">{more}</span> : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Audit events, newest first">
+            {events.map((event) => (
+              <AuditEventRow key={event.id.toString()} slug={slug} event={event} actorName={event.actorId ? names.get(event.actorId) : undefined} showObjectFilter={filter.objectId !== event.objectId} />
+            ))}
+          </ol>
           <nav aria-label="Pages" className="mt-3 flex flex-wrap items-center justify-between gap-2 text-sm">
             <span className="text-slate-600">
               {events.length} event{events.length === 1 ? "" : "s"} on this page{filter.before ? " (older events)" : ""}, at most {AUDIT_PAGE_SIZE} per page.

@@ -10,6 +10,7 @@ import { connectionDraftSchema, parseDraft } from "@/lib/connections/form-payloa
 import { createConnection, deleteConnection, duplicateConnection, updateConnection } from "@/lib/connections";
 import { StoredAuthError } from "@/lib/connections/stored";
 import { runTestRequest, testRequestSchema, type TestRunView } from "@/lib/connections/test-request";
+import { runTokenSchema, startCancellableRun } from "@/lib/connections/test-cancel";
 import { startAuthorization } from "@/lib/oauth/authorize";
 import { disconnectConnection, findConnectionForTokens } from "@/lib/oauth/tokens";
 
@@ -77,11 +78,14 @@ export async function deleteConnectionAction(teamSlug: string, connectionId: str
 export type TestState = { run?: TestRunView; error?: string; fieldErrors?: Record<string, string> };
 
 export async function testConnectionAction(teamSlug: string, connectionId: string, _previous: TestState, formData: FormData): Promise<TestState> {
-  const { team, actor } = await requireMember(teamSlug, "MEMBER");
+  const { team, user, actor } = await requireMember(teamSlug, "MEMBER");
   const parsed = testRequestSchema.safeParse(readJson(formData, "payload"));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
+  // Without a token (no JavaScript on the page) the run simply cannot be cancelled.
+  const token = runTokenSchema.safeParse(formData.get("runToken"));
+  const cancellable = token.success ? startCancellableRun(user.id, token.data) : null;
   try {
-    const run = await runTestRequest(team.id, actor, connectionId, parsed.data);
+    const run = await runTestRequest(team.id, actor, connectionId, parsed.data, { signal: cancellable?.signal });
     revalidatePath(`/t/${teamSlug}/connections/${connectionId}`);
     return { run };
   } catch (error) {
@@ -89,6 +93,8 @@ export async function testConnectionAction(teamSlug: string, connectionId: strin
     // A secret that no key in the keyring opens, or similar: say so, never with the value.
     if (error instanceof Error && error.name.endsWith("KeyError")) return { error: error.message };
     throw error;
+  } finally {
+    cancellable?.done();
   }
 }
 

@@ -1,10 +1,11 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useMemo, useState, type ChangeEvent } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
 import { buttonStyles, cx, FormSection } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
+import { parseAllowList, refusalForUrl, type AllowList } from "@/lib/outbound/address-policy";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
 import type { SecretHints } from "@/lib/connections/stored";
@@ -28,6 +29,92 @@ const AUTH_TYPE_HELP: Record<AuthType, string> = {
   OAUTH2_CLIENT_CREDENTIALS: "Keyway gets a token with the client's own credentials (no user involved), sends Authorization: Bearer, and gets a new one before it expires.",
 };
 
+/** One line each in the picker; AUTH_TYPE_HELP says more about the chosen one. */
+const AUTH_TYPE_LINE: Record<AuthType, string> = {
+  NONE: "Sends nothing; receives webhooks",
+  BASIC: "Username and password or API key",
+  BEARER: "A token you paste",
+  HEADER: "Headers such as X-API-Key",
+  QUERY: "Parameters such as ?api_key=",
+  CUSTOM: "Headers, parameters and Basic",
+  DIGEST: "The password is never sent",
+  AWS_SIGV4: "Signs requests the AWS way",
+  OAUTH1: "Signs each request with OAuth 1.0a",
+  OAUTH2_CODE: "A user connects once",
+  OAUTH2_CLIENT_CREDENTIALS: "The client's own credentials",
+};
+
+// Outline marks in the style of components/icons.tsx, one per type.
+const AUTH_TYPE_ICON: Record<AuthType, string> = {
+  NONE: "M22 12h-6l-2 3h-4l-2-3H2M5.45 5.11 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.45-6.89A2 2 0 0 0 16.76 4H7.24a2 2 0 0 0-1.79 1.11z",
+  BASIC: "M19 21v-2a4 4 0 0 0-4-4H9a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z",
+  BEARER: "M2 9a3 3 0 0 1 0 6v2a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-2a3 3 0 0 1 0-6V7a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2zM13 5v2M13 17v2M13 11v2",
+  HEADER: "M4 6h16M4 12h10M4 18h7",
+  QUERY: "M9.09 9a3 3 0 0 1 5.83 1c0 2-3 3-3 3M12 17h.01M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z",
+  CUSTOM: "M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6",
+  DIGEST: "M4 9h16M4 15h16M10 3 8 21M16 3l-2 18",
+  AWS_SIGV4: "M12 20h9M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4z",
+  OAUTH1: "M12 20h9M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4z",
+  OAUTH2_CODE: "M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4M10 17l5-5-5-5M15 12H3",
+  OAUTH2_CLIENT_CREDENTIALS: "M4 4h16v6H4zM4 14h16v6H4zM8 7h.01M8 17h.01",
+};
+
+/** Fields every type shares; any other field's error belongs to the type it was found under. */
+const SHARED_FIELDS = /^(name|baseUrl|agentId|network|certificate)(\.|$)/;
+
+/** "Enter a username." from a Basic form has no place under the Custom form chosen since. */
+function authErrorStillApplies(field: string, submitted: ConnectionDraft, now: ConnectionDraft): boolean {
+  return submitted.authType === now.authType || SHARED_FIELDS.test(field);
+}
+
+/** The authentication types as a radio group: a vertical list with a mark, the name and one line each. */
+function AuthTypePicker({ value, onChange }: { value: AuthType; onChange: (type: AuthType) => void }) {
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium text-slate-800">Authentication type</legend>
+      <div className="mt-2 grid gap-2 sm:grid-cols-2">
+        {AUTH_TYPES.map((type) => {
+          const chosen = value === type;
+          return (
+            <label
+              key={type}
+              className={cx(
+                "flex cursor-pointer items-center gap-3 rounded-md border px-3 py-2.5 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-600",
+                chosen ? "border-brand-600 bg-brand-50" : "border-slate-300 bg-white hover:bg-slate-50",
+              )}
+            >
+              <input
+                type="radio"
+                name="authTypeChoice"
+                value={type}
+                checked={chosen}
+                onChange={() => onChange(type)}
+                aria-labelledby={`auth-type-${type}-name`}
+                aria-describedby={`auth-type-${type}-line`}
+                className="h-4 w-4 shrink-0 border-slate-300 accent-brand-600"
+              />
+              <span className={cx("flex h-8 w-8 shrink-0 items-center justify-center rounded-md", chosen ? "bg-white text-brand-700" : "bg-slate-100 text-slate-600")}>
+                <svg aria-hidden="true" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" className="h-4 w-4">
+                  <path d={AUTH_TYPE_ICON[type]} />
+                </svg>
+              </span>
+              <span className="min-w-0">
+                <span id={`auth-type-${type}-name`} className={cx("block text-sm font-medium", chosen ? "text-brand-800" : "text-slate-900")}>
+                  {AUTH_TYPE_LABEL[type]}
+                </span>
+                <span id={`auth-type-${type}-line`} className="block text-xs text-slate-600">
+                  {AUTH_TYPE_LINE[type]}
+                </span>
+              </span>
+            </label>
+          );
+        })}
+      </div>
+      <p className="mt-3 text-sm text-slate-600">{AUTH_TYPE_HELP[value]}</p>
+    </fieldset>
+  );
+}
+
 type SavedCertificate = { subject: string | null; expiresAt: string | null } | null;
 
 type Props = {
@@ -44,6 +131,8 @@ type Props = {
   action: (previous: FormState, data: FormData) => Promise<FormState>;
   cancelHref: string;
   submitLabel: string;
+  /** The instance's KEYWAY_OUTBOUND_ALLOW, so the form warns of exactly what outbound safety will refuse. */
+  outboundAllow: string;
 };
 
 function savedHint(hint: SecretHints[string] | undefined): string | undefined {
@@ -51,14 +140,24 @@ function savedHint(hint: SecretHints[string] | undefined): string | undefined {
   return hint.lastFour ? `Saved, ends in ${hint.lastFour}. Leave empty to keep it, or type a new value.` : "Saved. Leave empty to keep it, or type a new value.";
 }
 
-export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, callbackUrl, initial, hints, savedCertificate, agents, action, cancelHref, submitLabel }: Props) {
+export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, callbackUrl, initial, hints, savedCertificate, agents, action, cancelHref, submitLabel, outboundAllow }: Props) {
   const [draft, setDraft] = useState<ConnectionDraft>(initial);
+  const allow = useMemo<AllowList>(() => {
+    try {
+      return parseAllowList(outboundAllow);
+    } catch {
+      // The server refuses to start with a malformed list; nothing to warn with here.
+      return [];
+    }
+  }, [outboundAllow]);
+  // Requests through an agent skip Keyway's address checks: the agent applies its own allow list.
+  const refusal = draft.network === "private" ? null : refusalForUrl(draft.baseUrl, allow);
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
-    <DraftForm draft={draft} parse={parseDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref}>
+    <DraftForm draft={draft} parse={parseDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref} stillApplies={authErrorStillApplies}>
       {(errors) => (
         <>
           <FormSection title="Connection">
@@ -70,31 +169,22 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
               onChange={(e) => update({ baseUrl: e.target.value })}
               error={errors.baseUrl}
               placeholder="https://api.example.com/v1"
-              hint="Test requests and the proxy send paths relative to this URL."
+              hint={
+                refusal ? (
+                  <span className="block rounded-md border border-amber-200 bg-amber-50 px-2.5 py-2 text-sm text-amber-900" data-testid="base-url-warning">
+                    {refusal} Or, if it is in a private network, send its requests through an agent (Options, below).
+                  </span>
+                ) : (
+                  "Test requests and the proxy send paths relative to this URL."
+                )
+              }
               autoComplete="off"
               inputMode="url"
             />
           </FormSection>
 
           <FormSection title="Authentication">
-            <fieldset>
-              <legend className="text-sm font-medium text-slate-800">Authentication type</legend>
-              <div className="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-4">
-                {AUTH_TYPES.map((type) => (
-                  <label
-                    key={type}
-                    className={cx(
-                      "flex cursor-pointer items-center justify-center rounded-md border px-3 py-2 text-center text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
-                      draft.authType === type ? "border-brand-600 bg-brand-50 text-brand-800" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
-                    )}
-                  >
-                    <input type="radio" name="authTypeChoice" value={type} checked={draft.authType === type} onChange={() => update({ authType: type })} className="sr-only" />
-                    {AUTH_TYPE_LABEL[type]}
-                  </label>
-                ))}
-              </div>
-              <p className="mt-2 text-sm text-slate-600">{AUTH_TYPE_HELP[draft.authType]}</p>
-            </fieldset>
+            <AuthTypePicker value={draft.authType} onChange={(authType) => update({ authType })} />
 
             {draft.authType === "BEARER" ? <BearerFields draft={draft} errors={errors} hints={hints} onChange={update} /> : null}
             {draft.authType === "AWS_SIGV4" ? <AwsFields draft={draft.aws} errors={errors} hints={hints} onChange={(patch) => setDraft((d) => ({ ...d, aws: { ...d.aws, ...patch } }))} /> : null}

@@ -9,6 +9,9 @@ const STATUS: Record<ConnectionStatus, { label: string; tone: "slate" | "green" 
   NEEDS_REAUTH: { label: "Needs re-authorization", tone: "amber" },
 };
 
+/** The stored states by name, for filters. */
+export const STATUS_LABEL: Record<ConnectionStatus, string> = Object.fromEntries(Object.entries(STATUS).map(([status, { label }]) => [status, label])) as Record<ConnectionStatus, string>;
+
 /** The badge of a connection's state: for an authorization code connection, lib/oauth/state.ts's, the one the authorization card shows too. */
 export function ConnectionStatusBadge({ connection }: { connection: { authType: string; status: ConnectionStatus; tokenSet?: TokenSetSummary } }) {
   const state = oauthState(connection);

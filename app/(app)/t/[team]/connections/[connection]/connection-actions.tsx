@@ -8,7 +8,7 @@ import { deleteConnectionAction, duplicateConnectionAction } from "../actions";
 export function ConnectionActions({ teamSlug, connectionId, name }: { teamSlug: string; connectionId: string; name: string }) {
   return (
     <>
-      <Link href={`/t/${teamSlug}/connections/${connectionId}/edit`} className={buttonStyles.primary}>
+      <Link href={`/t/${teamSlug}/connections/${connectionId}/edit`} className={buttonStyles.secondary}>
         Edit
       </Link>
       <form action={duplicateConnectionAction.bind(null, teamSlug, connectionId)}>

@@ -110,7 +110,52 @@ function UnfinishedConnect({ startedAt, callbackUrl }: { startedAt: Date; callba
   );
 }
 
-export function OAuthCodePanel({ teamSlug, connection, canEdit, unfinished, callbackUrl }: { teamSlug: string; connection: ConnectionView; canEdit: boolean; unfinished?: { startedAt: Date } | null; callbackUrl: string }) {
+/** Whether an authorization code connection still has to be (re)connected before it can be used. */
+export function needsConnecting(connection: ConnectionView): boolean {
+  return connection.authType === "OAUTH2_CODE" && oauthState(connection).kind !== "connected";
+}
+
+/**
+ * The one thing to do on an authorization code connection that is not
+ * connected: at the top of the page, the page's one primary button.
+ */
+export function ConnectCallout({ teamSlug, connection, providerName }: { teamSlug: string; connection: ConnectionView; providerName: string }) {
+  const state = oauthState(connection);
+  const connect = connectConnectionAction.bind(null, teamSlug, connection.id);
+  const verb = state.kind === "not-connected" ? "Connect" : "Reconnect";
+  return (
+    <section aria-labelledby="connect-heading" className="mb-6 flex flex-col gap-3 rounded-lg border border-brand-100 bg-brand-50 p-4 sm:flex-row sm:items-center sm:justify-between sm:p-5" data-testid="connect-callout">
+      <div className="min-w-0">
+        <h2 id="connect-heading" className="text-base font-semibold text-slate-900">
+          {state.kind === "not-connected" ? `Connect ${connection.name} to ${providerName}` : `${connection.name} needs to be connected again`}
+        </h2>
+        <p className="mt-0.5 text-sm text-slate-700">You sign in at {providerName} and approve access; then you come back here, and requests carry the token Keyway keeps.</p>
+      </div>
+      <form action={connect} className="shrink-0">
+        <SubmitButton pendingText="Opening the provider…">
+          {verb} to {providerName}
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
+
+export function OAuthCodePanel({
+  teamSlug,
+  connection,
+  canEdit,
+  unfinished,
+  callbackUrl,
+  connectAtTop = false,
+}: {
+  teamSlug: string;
+  connection: ConnectionView;
+  canEdit: boolean;
+  unfinished?: { startedAt: Date } | null;
+  callbackUrl: string;
+  /** The page shows ConnectCallout, so this card does not repeat its button. */
+  connectAtTop?: boolean;
+}) {
   const tokens = connection.tokenSet;
   const state = oauthState(connection);
   const provider = connection.oauthClient?.provider;
@@ -141,7 +186,7 @@ export function OAuthCodePanel({ teamSlug, connection, canEdit, unfinished, call
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Granted scopes</dt>
-                <dd className="break-all text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
+                <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{tokens.scope || "not stated by the provider"}</dd>
               </div>
             </dl>
             {!state.renewable && state.expiresAt ? <NoRefreshTokenNotice expiresAt={state.expiresAt} provider={provider} /> : null}
@@ -163,18 +208,20 @@ export function OAuthCodePanel({ teamSlug, connection, canEdit, unfinished, call
         ) : (
           <>
             <p className="text-slate-700" data-testid="oauth-state">
-              Not connected. Connect sends you to the provider to sign in and approve access; you come back here afterwards.
+              Not connected{connectAtTop ? " yet (see above)." : ". Connect sends you to the provider to sign in and approve access; you come back here afterwards."}
             </p>
             {unfinished ? <UnfinishedConnect startedAt={unfinished.startedAt} callbackUrl={callbackUrl} /> : null}
           </>
         )}
-        {canEdit ? (
+        {canEdit && (!connectAtTop || tokens) ? (
           <div className="flex flex-wrap gap-2 pt-1">
-            <form action={connect}>
-              <SubmitButton pendingText="Opening the provider…" variant={state.kind === "connected" ? "secondary" : "primary"}>
-                {state.kind === "not-connected" ? "Connect" : "Reconnect"}
-              </SubmitButton>
-            </form>
+            {connectAtTop ? null : (
+              <form action={connect}>
+                <SubmitButton pendingText="Opening the provider…" variant="secondary">
+                  {state.kind === "not-connected" ? "Connect" : "Reconnect"}
+                </SubmitButton>
+              </form>
+            )}
             {tokens ? <DisconnectButton teamSlug={teamSlug} connectionId={connection.id} revocable={Boolean(connection.oauthClient?.revocationUrl ?? connection.config.oauth?.revocationUrl)} /> : null}
           </div>
         ) : null}
@@ -215,17 +262,17 @@ export function OAuthSettingsRows({ teamSlug, connection }: { teamSlug: string; 
       {!client && oauth?.tokenUrl ? (
         <div className="flex flex-wrap justify-between gap-2 py-2">
           <dt className="text-sm text-slate-600">Token URL</dt>
-          <dd className="break-all text-right font-mono text-xs text-slate-800">{oauth.tokenUrl}</dd>
+          <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{oauth.tokenUrl}</dd>
         </div>
       ) : null}
       <div className="flex flex-wrap justify-between gap-2 py-2">
         <dt className="text-sm text-slate-600">Scopes</dt>
-        <dd className="break-all text-right font-mono text-xs text-slate-800">{scopes.length > 0 ? scopes.join(" ") : "none requested"}{!oauth?.scopes && client ? " (client default)" : ""}</dd>
+        <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{scopes.length > 0 ? scopes.join(" ") : "none requested"}{!oauth?.scopes && client ? " (client default)" : ""}</dd>
       </div>
       {oauth?.audience ? (
         <div className="flex flex-wrap justify-between gap-2 py-2">
           <dt className="text-sm text-slate-600">Audience</dt>
-          <dd className="break-all text-right font-mono text-xs text-slate-800">{oauth.audience}</dd>
+          <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{oauth.audience}</dd>
         </div>
       ) : null}
     </>

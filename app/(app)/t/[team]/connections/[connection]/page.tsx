@@ -17,7 +17,7 @@ import { AgentPresenceBadge } from "../agent-presence";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
-import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
+import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConnecting, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 
@@ -68,18 +68,21 @@ export default async function ConnectionPage({
   const { config, secretHints: hints } = connection;
   const expiresAt = connection.clientCertExpiresAt;
   const expiry = expiresAt ? describeExpiry(expiresAt) : null;
+  // Before an authorization code connection is connected, connecting is the one thing to do: first on the page, and the test panel waits for it.
+  const connectFirst = needsConnecting(connection);
+  const providerName = template?.name ?? connection.oauthClient?.name ?? "the provider";
 
   return (
     <>
       <PageHeader
         title={connection.name}
-        description={<span className="break-all font-mono">{connection.baseUrl}</span>}
+        description={<span className="[overflow-wrap:anywhere] font-mono">{connection.baseUrl}</span>}
         actions={canEdit ? <ConnectionActions teamSlug={slug} connectionId={connection.id} name={connection.name} /> : null}
       />
       {saved ? (
         <div className="mb-4">
           <Alert tone="green">
-            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? "Connection saved. Click Connect to authorize it at the provider." : "Connection saved. Send a test request to check that it works."}
+            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? `Connection saved. Next, connect it to ${providerName}.` : "Connection saved. Send a test request to check that it works."}
           </Alert>
         </div>
       ) : null}
@@ -93,6 +96,7 @@ export default async function ConnectionPage({
           <Alert tone={disconnectedNote.tone}>{disconnectedNote.text}</Alert>
         </div>
       ) : null}
+      {connectFirst && canEdit ? <ConnectCallout teamSlug={slug} connection={connection} providerName={providerName} /> : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_1.3fr]">
         <div className="space-y-6">
           <Card title="Authentication">
@@ -147,12 +151,12 @@ export default async function ConnectionPage({
             </dl>
           </Card>
 
-          {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} /> : null}
+          {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} connectAtTop={connectFirst && canEdit} /> : null}
           {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? <ClientCredentialsPanel connection={connection} /> : null}
 
           {connection.clientCertPem ? (
             <Card title="Client SSL certificate">
-              <p className="break-all text-sm font-medium text-slate-800">{connection.clientCertSubject}</p>
+              <p className="[overflow-wrap:anywhere] text-sm font-medium text-slate-800">{connection.clientCertSubject}</p>
               {expiry ? <p className="mt-1 text-sm text-slate-600">{expiry.message}</p> : null}
               {expiry && expiry.expiry !== "valid" ? (
                 <div className="mt-3">
@@ -197,7 +201,7 @@ export default async function ConnectionPage({
 
         <div className="space-y-6">
           {canEdit ? (
-            <TestPanel teamSlug={slug} connectionId={connection.id} />
+            <TestPanel teamSlug={slug} connectionId={connection.id} baseUrl={connection.baseUrl} connectFirst={connectFirst ? providerName : undefined} />
           ) : (
             <Card title="Test connection">
               <p className="text-sm text-slate-600">Viewers can see this connection and its test history, but only members can send test requests.</p>
@@ -210,7 +214,7 @@ export default async function ConnectionPage({
               <ol className="-my-2 divide-y divide-slate-100" aria-label="Test history">
                 {history.map((run) => (
                   <li key={run.id} className="py-2">
-                    <TestRunDetails run={{ ...run, createdAt: run.createdAt.toISOString() }} />
+                    <TestRunDetails run={{ ...run, createdAt: run.createdAt.toISOString() }} baseUrl={connection.baseUrl} editHref={canEdit ? `/t/${slug}/connections/${connection.id}/edit` : undefined} />
                   </li>
                 ))}
               </ol>

@@ -1,8 +1,10 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import Link from "next/link";
+import { useActionState, useEffect, useState, type FormEvent } from "react";
 import { Field, SubmitButton } from "@/components/form";
 import { Alert, Badge, buttonStyles, cx, inputStyles, selectStyles } from "@/components/ui";
+import { pathUnderBase } from "@/lib/connections/request-path";
 import { TEST_METHODS } from "@/lib/connections/test-methods";
 import type { TestRunView } from "@/lib/connections/test-request";
 import { testConnectionAction, type TestState } from "../actions";
@@ -11,14 +13,62 @@ import { HeaderList } from "@/components/header-list";
 type HeaderRow = { name: string; value: string };
 type RunForDisplay = Omit<TestRunView, "createdAt"> & { createdAt: string | Date };
 
-export function TestPanel({ teamSlug, connectionId }: { teamSlug: string; connectionId: string }) {
+function newRunToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/** The request in flight: what was sent, since when, and the token that cancels it. */
+type InFlight = { method: string; path: string; startedAt: number; token: string; cancelling: boolean; cancelFailed: boolean };
+
+export function TestPanel({
+  teamSlug,
+  connectionId,
+  baseUrl,
+  connectFirst,
+}: {
+  teamSlug: string;
+  connectionId: string;
+  baseUrl: string;
+  /** The provider's name, when the connection must be connected before a test can carry a token. */
+  connectFirst?: string;
+}) {
   const [method, setMethod] = useState<(typeof TEST_METHODS)[number]>("GET");
   const [path, setPath] = useState("");
   const [headers, setHeaders] = useState<HeaderRow[]>([]);
   const [body, setBody] = useState("");
-  const [state, action] = useActionState<TestState, FormData>(testConnectionAction.bind(null, teamSlug, connectionId), {});
+  const [state, action, pending] = useActionState<TestState, FormData>(testConnectionAction.bind(null, teamSlug, connectionId), {});
+  const [inFlight, setInFlight] = useState<InFlight | null>(null);
+  const [now, setNow] = useState(0);
   const errors = state.fieldErrors ?? {};
   const payload = JSON.stringify({ method, path, headers: headers.filter((h) => h.name.trim() !== ""), body });
+  const editHref = `/t/${teamSlug}/connections/${connectionId}/edit`;
+  const sending = pending && inFlight ? inFlight : null;
+
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setInterval(() => setNow(performance.now()), 100);
+    return () => clearInterval(timer);
+  }, [pending]);
+
+  // Runs before React reads the form's fields: each run carries a fresh token that names it for Cancel.
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    const token = newRunToken();
+    const field = event.currentTarget.elements.namedItem("runToken");
+    if (field instanceof HTMLInputElement) field.value = token;
+    setInFlight({ method, path: path.trim() === "" ? "/" : path.trim(), startedAt: performance.now(), token, cancelling: false, cancelFailed: false });
+  }
+
+  async function cancel() {
+    if (!inFlight || inFlight.cancelling) return;
+    setInFlight({ ...inFlight, cancelling: true });
+    const response = await fetch(`/t/${encodeURIComponent(teamSlug)}/connections/${encodeURIComponent(connectionId)}/test-cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ runToken: inFlight.token }),
+    }).catch(() => null);
+    if (!response?.ok) setInFlight((current) => (current && current.token === inFlight.token ? { ...current, cancelling: false, cancelFailed: true } : current));
+  }
 
   return (
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm" aria-labelledby="test-heading">
@@ -28,7 +78,7 @@ export function TestPanel({ teamSlug, connectionId }: { teamSlug: string; connec
         </h2>
         <p className="mt-0.5 text-sm text-slate-600">Sends a request with this connection&apos;s authentication.</p>
       </header>
-      <form action={action} className="space-y-4 px-4 py-4 sm:px-5">
+      <form action={action} onSubmit={onSubmit} className="space-y-4 px-4 py-4 sm:px-5">
         <input type="hidden" name="payload" value={payload} />
         <div className="grid gap-3 sm:grid-cols-[8rem_1fr]">
           <div>
@@ -66,34 +116,60 @@ export function TestPanel({ teamSlug, connectionId }: { teamSlug: string; connec
             {errors.body ? <p className="mt-1 text-sm text-red-700">{errors.body}</p> : null}
           </div>
         ) : null}
-        <SubmitButton pendingText="Sending…">Send test request</SubmitButton>
-        {state.error ? <Alert>{state.error}</Alert> : null}
+        <input type="hidden" name="runToken" defaultValue="" />
+        {connectFirst ? (
+          <Alert tone="amber" title="Connect first">
+            Test requests carry the token {connectFirst} grants when you connect (above); until then they fail.
+          </Alert>
+        ) : null}
+        {/* One primary button per screen: while Connect is the thing to do, this one steps back. */}
+        <SubmitButton pendingText="Sending…" variant={connectFirst ? "secondary" : "primary"}>
+          Send test request
+        </SubmitButton>
+        {state.error && !pending ? <Alert>{state.error}</Alert> : null}
       </form>
+      {sending ? (
+        <div className="flex flex-wrap items-center gap-3 border-t border-slate-200 px-4 py-3 sm:px-5" role="status" data-testid="test-sending">
+          <span aria-hidden="true" className="h-3 w-3 shrink-0 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
+          <p className="min-w-0 flex-1 text-sm text-slate-800">
+            {sending.cancelling ? "Cancelling " : "Sending "}
+            <span className="font-medium">{sending.method}</span> <span className="break-words font-mono text-xs">{sending.path}</span>…{" "}
+            <span className="tabular-nums text-slate-600" data-testid="test-elapsed">
+              {(Math.max(0, now - sending.startedAt) / 1000).toFixed(1)} s
+            </span>
+            {sending.cancelFailed ? <span className="block text-xs text-red-700">Could not cancel it; it ends when the API answers or the time limit passes.</span> : null}
+          </p>
+          <button type="button" className={buttonStyles.secondary} onClick={cancel} disabled={sending.cancelling}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
       {state.run ? (
-        <div className="border-t border-slate-200 px-4 py-4 sm:px-5" aria-live="polite" data-testid="test-result">
-          <h3 className="sr-only">Result</h3>
-          <TestRunDetails run={state.run} open />
+        <div className={cx("border-t border-slate-200 px-4 py-4 transition-opacity sm:px-5", pending && "pointer-events-none opacity-40")} aria-live="polite" aria-busy={pending} data-testid="test-result">
+          <h3 className="sr-only">{pending ? "Previous result" : "Result"}</h3>
+          <TestRunDetails run={state.run} baseUrl={baseUrl} editHref={editHref} open />
         </div>
       ) : null}
     </section>
   );
 }
 
-function statusTone(run: RunForDisplay): "green" | "red" | "amber" {
+function statusTone(run: RunForDisplay): "green" | "red" | "amber" | "slate" {
   if (run.ok) return "green";
+  if (run.errorKind === "cancelled") return "slate";
   return run.status === 401 || run.status === 403 || run.status === null ? "red" : "amber";
 }
 
 /** One test run: the outcome in words, then (on demand) what came back. */
-export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open?: boolean }) {
+export function TestRunDetails({ run, baseUrl, editHref, open = false }: { run: RunForDisplay; baseUrl: string; editHref?: string; open?: boolean }) {
   const headerEntries = Object.entries(run.responseHeaders);
   return (
     <details open={open} className="group" data-testid="test-run">
       <summary className="flex cursor-pointer list-none flex-wrap items-center gap-2 [&::-webkit-details-marker]:hidden">
-        <Badge tone={statusTone(run)}>{run.status ?? "Failed"}</Badge>
+        <Badge tone={statusTone(run)}>{run.status ?? (run.errorKind === "cancelled" ? "Cancelled" : "Failed")}</Badge>
         <span className="text-sm font-medium text-slate-900">{run.method}</span>
-        <span className="min-w-0 flex-1 truncate font-mono text-xs text-slate-600" title={run.url}>
-          {run.url}
+        <span className="min-w-0 flex-1 truncate font-mono text-xs text-slate-600" title={run.url} data-testid="test-path">
+          {pathUnderBase(run.url, baseUrl)}
         </span>
         <span className="text-xs text-slate-600">{run.durationMs} ms</span>
         <span className="text-xs text-slate-500">{new Date(run.createdAt).toLocaleString()}</span>
@@ -101,6 +177,14 @@ export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open
       <div className="mt-3 space-y-3">
         <p className={cx("text-sm", run.ok ? "text-emerald-800" : "text-red-700")} data-testid="test-summary">
           {run.summary}
+          {run.status === 401 && editHref ? (
+            <>
+              {" "}
+              <Link href={editHref} className="font-medium text-brand-700 underline">
+                Edit credentials
+              </Link>
+            </>
+          ) : null}
         </p>
         {headerEntries.length > 0 ? (
           <div>
@@ -113,7 +197,7 @@ export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open
             <h4 className="text-xs font-medium uppercase tracking-wide text-slate-600">
               Body{run.responseTruncated ? " (first 64 KB)" : ""}
             </h4>
-            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
+            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
               {run.responseBody || "(empty)"}
             </pre>
           </div>

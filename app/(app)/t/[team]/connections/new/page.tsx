@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { config } from "@/lib/config";
 import { PageHeader } from "@/components/ui";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { clientChoices } from "@/lib/oauth/choices";
@@ -29,6 +30,7 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
         agents={agentOptions(agents)}
         action={saveConnectionAction.bind(null, slug, null)}
         cancelHref={`/t/${slug}/connections`}
+        outboundAllow={config().KEYWAY_OUTBOUND_ALLOW}
         submitLabel="Create connection"
       />
     </div>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { config } from "@/lib/config";
 import { Alert, PageHeader } from "@/components/ui";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { clientChoices } from "@/lib/oauth/choices";
@@ -39,6 +40,7 @@ export default async function EditConnectionPage({ params, searchParams }: { par
         agents={agentOptions(choices)}
         action={saveConnectionAction.bind(null, slug, connection.id)}
         cancelHref={`/t/${slug}/connections/${connection.id}`}
+        outboundAllow={config().KEYWAY_OUTBOUND_ALLOW}
         submitLabel="Save changes"
       />
     </div>
