@@ -56,7 +56,10 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
   const deadline = setTimeout(() => {
     overTime = true;
     cancel.abort();
-    if (response.headersSent) response.destroy();
+    if (!response.headersSent) return; // the catch below answers 504
+    // The status went out long ago: the caller sees the body end early (the connection is closed), and the log says why.
+    log.warn({ method: request.method, connectionId: match[1], code: "upstream_timeout", seconds: maxSeconds }, "proxied exchange cut off: it lasted longer than KEYWAY_PROXY_MAX_SECONDS");
+    response.destroy();
   }, maxSeconds * 1000);
   response.once("close", () => {
     clearTimeout(deadline);
