@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../schemas/ids";
 import { text } from "../schemas/text";
 
 // Shared by the register form (checked in the browser first) and the server actions.
@@ -13,4 +14,4 @@ export const agentCreateSchema = z.object({
 });
 export type AgentCreateInput = z.infer<typeof agentCreateSchema>;
 
-export const agentRefSchema = z.object({ agentId: text().min(1, "Choose an agent.") });
+export const agentRefSchema = z.object({ agentId: recordId("Choose an agent.") });
