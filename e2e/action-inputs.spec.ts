@@ -280,8 +280,14 @@ test("every server action refuses bad arguments cleanly and saves nothing", asyn
 
   const failures: string[] = [];
   let calls = 0;
-  const order = [...ids.keys()].sort((a, b) => Number(a === "signOutAction") - Number(b === "signOutAction"));
-  for (const name of order) {
+  // Signing out ignores arguments and really signs out: it goes last, after the comparison.
+  const order = [...ids.keys()].filter((name) => name !== "signOutAction");
+  for (const name of [...order, "signOutAction"]) {
+    if (name === "signOutAction") {
+      const after = await snapshot(teams, users);
+      const changed = Object.keys(before).filter((table) => before[table] !== after[table]);
+      expect(changed, changed.map((table) => `${table}\nbefore: ${before[table]}\nafter:  ${after[table]}`).join("\n")).toEqual([]);
+    }
     const call = CALLS[name]!;
     for (const variant of variants(name, call, c)) {
       calls += 1;
@@ -300,9 +306,6 @@ test("every server action refuses bad arguments cleanly and saves nothing", asyn
   }
   expect(failures, `${failures.length} of ${calls} calls failed`).toEqual([]);
   expect(calls).toBeGreaterThan(500);
-  const after = await snapshot(teams, users);
-  const changed = Object.keys(before).filter((table) => before[table] !== after[table]);
-  expect(changed, changed.map((table) => `${table}\nbefore: ${before[table]}\nafter:  ${after[table]}`).join("\n")).toEqual([]);
 });
 
 test("pages refuse malformed ids and other teams' ids without a 500", async ({ page }) => {
