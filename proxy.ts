@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { fixedSecurityHeaders, newNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
+import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/request-context";
 
 // Every answer Next gives (pages, server actions, route handlers: webhooks,
 // the OAuth callback, Auth.js) gets the security headers here, with a fresh
@@ -12,7 +13,12 @@ export function proxy(request: NextRequest) {
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("content-security-policy", csp);
   requestHeaders.delete("content-security-policy-report-only");
+  // Every answer carries a request id. Under server.ts (`npm start`) the request already holds the
+  // one server.ts chose and logs with; under `next start` alone it is made here.
+  const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+  requestHeaders.set(REQUEST_ID_HEADER, requestId);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set(REQUEST_ID_HEADER, requestId);
   response.headers.set("Content-Security-Policy", csp);
   for (const [name, value] of Object.entries(fixedSecurityHeaders())) response.headers.set(name, value);
   return response;

@@ -44,6 +44,8 @@ async function main() {
     // Every answer carries the request's id, and every log line of the request (lib/request-context.ts).
     const context = { requestId: requestIdFrom(request.headers["x-request-id"]), databaseUnavailable: false };
     response.setHeader(REQUEST_ID_HEADER, context.requestId);
+    // Next's proxy.ts sets the id on what Next answers: it must be this one, the one the log lines carry.
+    request.headers["x-request-id"] = context.requestId;
     runWithRequestContext(context, () => {
       const path = request.url?.split("?")[0];
       if (isProxyUrl(request.url)) void serveProxyRequest(request, response);

@@ -6,6 +6,7 @@ import { currentUser, type SessionUser } from "./auth/session";
 import { clientIp } from "./request-ip";
 import type { AuditActor } from "./audit";
 import { AccessError, checkMember, findTeamAccess, type TeamAccess } from "./access-rules";
+import { recordId } from "./schemas/ids";
 
 export { ROLE_LABEL, ROLE_RANK, roleAtLeast } from "./access-rules";
 
@@ -20,6 +21,8 @@ export type MemberContext = TeamAccess & { user: SessionUser; actor: AuditActor 
  * off to sign-in. Not a member (or no such team): 404. Role too low: 403.
  */
 export async function requireMember(teamSlug: string, minimumRole: Role = "VIEWER"): Promise<MemberContext> {
+  // From a URL or an action's argument: a malformed slug is no team, before it reaches a query.
+  if (!recordId().safeParse(teamSlug).success) notFound();
   const user = await currentUser();
   if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(`/t/${teamSlug}`)}`);
   try {

@@ -9,10 +9,12 @@ import { publicUrl } from "./config";
 
 // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/;
+const MAX_LENGTH = 2048;
 
 /** A same-origin path (with query and fragment) for a return URL, or the fallback. */
 export function safeCallbackPath(value: unknown, fallback = "/"): string {
-  if (typeof value !== "string" || value === "" || UNSAFE.test(value)) return fallback;
+  // Auth.js keeps the return URL in a cookie: a huge one would make headers no browser accepts.
+  if (typeof value !== "string" || value === "" || value.length > MAX_LENGTH || UNSAFE.test(value)) return fallback;
   const base = new URL(`${publicUrl()}/`);
   let resolved: URL;
   try {

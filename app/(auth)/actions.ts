@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { AuthError, CredentialsSignin } from "next-auth";
 import { headers } from "next/headers";
 import { signIn, OIDC_PROVIDER_ID } from "@/lib/auth";
@@ -38,6 +39,7 @@ async function signInWithPassword(email: string, password: string, redirectTo: s
 }
 
 export async function signInAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([_previous, formData], [argument.previousState, argument.form]);
   const input = formObject(formData);
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: { email: input.email ?? "" } };
@@ -45,6 +47,7 @@ export async function signInAction(_previous: FormState, formData: FormData): Pr
 }
 
 export async function signUpAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([_previous, formData], [argument.previousState, argument.form]);
   const input = formObject(formData);
   const values = { name: input.name ?? "", email: input.email ?? "" };
   if (config().KEYWAY_DISABLE_SIGNUP && !(await arrivesWithInvitation(input.callbackUrl))) {
@@ -76,5 +79,6 @@ export async function signUpAction(_previous: FormState, formData: FormData): Pr
 }
 
 export async function singleSignOnAction(formData: FormData): Promise<void> {
+  checkArguments([formData], [argument.form]);
   await signIn(OIDC_PROVIDER_ID, { redirectTo: safeCallbackPath(formData.get("callbackUrl")) });
 }

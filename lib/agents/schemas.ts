@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { recordId } from "../schemas/ids";
 import { text } from "../schemas/text";
 
 // Shared by the register form (checked in the browser first) and the server actions.
@@ -46,4 +47,4 @@ export const agentRegisterFormSchema = agentCreateSchema.extend({
     .transform((list) => allowEntries(list).join(",")),
 });
 
-export const agentRefSchema = z.object({ agentId: text().min(1, "Choose an agent.") });
+export const agentRefSchema = z.object({ agentId: recordId("Choose an agent.") });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../schemas/ids";
 import { text } from "../schemas/text";
 import { API_KEY_SCOPES } from "./scopes";
 
@@ -21,7 +22,7 @@ export const apiKeyCreateSchema = z.object({
 });
 export type ApiKeyCreateInput = z.infer<typeof apiKeyCreateSchema>;
 
-export const apiKeyRefSchema = z.object({ apiKeyId: text().min(1, "Choose a key.") });
+export const apiKeyRefSchema = z.object({ apiKeyId: recordId("Choose a key.") });
 
 /** The create form's fields: one checkbox per scope, so "scopes" repeats. */
 export function apiKeyFormInput(formData: FormData): Record<string, unknown> {

@@ -25,12 +25,31 @@ export function refuseConnect(socket: Duplex) {
   socket.end(`HTTP/1.1 405 Method Not Allowed\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
+// The labelled series, looked up once per label pair rather than on every request (prom-client
+// hashes the labels on each inc/observe otherwise). There are few: status classes times error codes.
+type Series = { count: ReturnType<typeof metrics.proxyRequests.labels>; latency: ReturnType<typeof metrics.proxyLatency.labels> };
+const seriesByLabel = new Map<string, Series>();
+
+function seriesFor(status: number, code: string | null): Series {
+  const key = `${status}:${code ?? ""}`;
+  let series = seriesByLabel.get(key);
+  if (!series) {
+    const statusLabel = statusClass(status);
+    series = { count: metrics.proxyRequests.labels(statusLabel, code ?? "none"), latency: metrics.proxyLatency.labels(statusLabel) };
+    seriesByLabel.set(key, series);
+  }
+  return series;
+}
+
 /** One metric sample and one log line per proxied request: outcome classes and Keyway's code, never the path's query or a header. */
 function account(request: IncomingMessage, connectionId: string | undefined, started: number, status: number, code: string | null) {
   const ms = performance.now() - started;
-  const statusLabel = statusClass(status);
-  metrics.proxyRequests.inc({ status_class: statusLabel, error_code: code ?? "none" });
-  metrics.proxyLatency.observe({ status_class: statusLabel }, ms / 1000);
+  // Without KEYWAY_METRICS_TOKEN nobody can read /metrics (it answers 404): nothing to count for.
+  if (config().KEYWAY_METRICS_TOKEN) {
+    const series = seriesFor(status, code);
+    series.count.inc();
+    series.latency.observe(ms / 1000);
+  }
   log.info({ method: request.method, connectionId, status, code, ms: Math.round(ms * 10) / 10 }, "proxied request");
 }
 
@@ -56,7 +75,10 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
   const deadline = setTimeout(() => {
     overTime = true;
     cancel.abort();
-    if (response.headersSent) response.destroy();
+    if (!response.headersSent) return; // the catch below answers 504
+    // The status went out long ago: the caller sees the body end early (the connection is closed), and the log says why.
+    log.warn({ method: request.method, connectionId: match[1], code: "upstream_timeout", seconds: maxSeconds }, "proxied exchange cut off: it lasted longer than KEYWAY_PROXY_MAX_SECONDS");
+    response.destroy();
   }, maxSeconds * 1000);
   response.once("close", () => {
     clearTimeout(deadline);

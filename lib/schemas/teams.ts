@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "./ids";
 import { text } from "./text";
 
 export const ROLES = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
@@ -19,10 +20,10 @@ export const invitationSchema = z.object({
 });
 
 export const roleChangeSchema = z.object({
-  membershipId: text().min(1),
+  membershipId: recordId("Choose a member."),
   role: roleSchema,
 });
 
-export const membershipRefSchema = z.object({ membershipId: text().min(1) });
-export const invitationRefSchema = z.object({ invitationId: text().min(1) });
+export const membershipRefSchema = z.object({ membershipId: recordId("Choose a member.") });
+export const invitationRefSchema = z.object({ invitationId: recordId("Choose an invitation.") });
 export const deleteTeamSchema = z.object({ confirmSlug: text().trim() });

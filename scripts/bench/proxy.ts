@@ -20,7 +20,9 @@ import { ensureBuild, startKeyway, startPeer } from "./servers";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// Keyway listens on this port and, for the run with metrics and logging off, the next one.
 const KEYWAY_PORT = Number(process.env.BENCH_KEYWAY_PORT ?? 3150);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
 
@@ -42,6 +44,9 @@ async function main() {
   const floor = await startPeer(["floor", upstream.url]);
   const as = await startOAuthServer({ port: 0, redirectUris: [`http://127.0.0.1:${KEYWAY_PORT}/oauth/callback`], shortAccessTokenTtlSeconds: 3600, logErrors: false });
   let keyway: ChildProcess | undefined;
+  let quiet: ChildProcess | undefined;
+  let logBytes = 0;
+  let quietLogBytes = 0;
   try {
     await withThrowawayDatabase("proxy", async (databaseUrl) => {
       const { createUserWithPersonalTeam } = await import("../../lib/teams");
@@ -64,8 +69,11 @@ async function main() {
           NODE_ENV: "production",
           DATABASE_URL: databaseUrl,
           AUTH_SECRET: randomBytes(32).toString("base64url"),
+          KEYWAY_LOG_LEVEL: "info",
+          KEYWAY_METRICS_TOKEN: randomBytes(16).toString("hex"),
         },
         KEYWAY_PORT,
+        (chunk) => (logBytes += chunk.length),
       );
       const auth = { authorization: `Bearer ${key}` };
       const base = `http://127.0.0.1:${KEYWAY_PORT}/api/proxy`;
@@ -95,6 +103,33 @@ async function main() {
         const latency = r.p50 - floorResult.p50 <= 2;
         console.log(`  ${r.label}: throughput ${throughput ? "met" : "NOT met"}, p50 ${latency ? "met" : "NOT met"}.`);
       }
+
+      // What metrics and logging cost: the instance above runs with both on (metrics token set, a log
+      // line per request read through a pipe); a second one with both off. Runs alternate, so a
+      // machine busy with other work slows both alike, and each round is compared with its neighbour.
+      quiet = await startKeyway(
+        { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url"), KEYWAY_LOG_LEVEL: "warn", KEYWAY_METRICS_TOKEN: "" },
+        KEYWAY_PORT + 1,
+        (chunk) => (quietLogBytes += chunk.length),
+      );
+      const quietBase = `http://127.0.0.1:${KEYWAY_PORT + 1}/api/proxy`;
+      await autocannon({ url: `${quietBase}/${header.id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
+      const rounds: { on: Result; off: Result }[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const on = await load("on", `${base}/${header.id}/items`, auth);
+        const off = await load("off", `${quietBase}/${header.id}/items`, auth);
+        rounds.push({ on, off });
+      }
+      console.log(`\nMetrics and logging on vs off (Header auth, ${ROUNDS} alternating rounds; log read through a pipe):`);
+      console.log(`${"round".padEnd(8)} ${"on req/s".padStart(9)} ${"off req/s".padStart(10)} ${"on/off".padStart(7)} ${"on p50".padStart(9)} ${"off p50".padStart(9)}`);
+      rounds.forEach(({ on, off }, index) =>
+        console.log(`${String(index + 1).padEnd(8)} ${on.requestsPerSecond.toFixed(0).padStart(9)} ${off.requestsPerSecond.toFixed(0).padStart(10)} ${`${((on.requestsPerSecond / off.requestsPerSecond) * 100).toFixed(0)}%`.padStart(7)} ${ms(on.p50).padStart(9)} ${ms(off.p50).padStart(9)}`),
+      );
+      const ratios = rounds.map(({ on, off }) => on.requestsPerSecond / off.requestsPerSecond).sort((a, b) => a - b);
+      console.log(`median on/off: ${(ratios[Math.floor(ratios.length / 2)]! * 100).toFixed(0)}% of the req/s; log written: on ${(logBytes / 1e6).toFixed(1)} MB, off ${(quietLogBytes / 1e6).toFixed(1)} MB.`);
+      const quietStopped = new Promise((resolve) => quiet!.once("exit", resolve));
+      quiet.kill("SIGTERM");
+      await quietStopped;
       // Let go of the database before it is dropped.
       const stopped = new Promise((resolve) => keyway!.once("exit", resolve));
       keyway.kill("SIGTERM");
@@ -102,6 +137,7 @@ async function main() {
     });
   } finally {
     if (keyway && keyway.exitCode === null) keyway.kill("SIGTERM");
+    if (quiet && quiet.exitCode === null) quiet.kill("SIGTERM");
     upstream.process.kill();
     floor.process.kill();
     await as.close();

@@ -23,8 +23,10 @@ export function ensureBuild() {
 }
 
 /** Keyway's production server (server.ts), as `npm start` runs it, once it answers. */
-export async function startKeyway(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+export async function startKeyway(env: NodeJS.ProcessEnv, port: number, onLog?: (chunk: Buffer) => void): Promise<ChildProcess> {
+  // With onLog, the log goes through a pipe as in production (a supervisor reading it), not to /dev/null.
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", onLog ? "pipe" : "ignore", "inherit"] });
+  if (onLog) child.stdout!.on("data", onLog);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Keyway exited with ${child.exitCode}`);

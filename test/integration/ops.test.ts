@@ -96,6 +96,27 @@ describe("metrics and request ids", () => {
     expect(text).not.toContain("secret=1");
   });
 
+  it("logs one JSON line per proxied request with the request's id and Keyway's code, never its query, headers or key", async () => {
+    const pino = (await import("pino")).default;
+    const { log } = await import("@/lib/log");
+    const stream = (log as unknown as Record<symbol, { write(line: string): boolean }>)[pino.symbols.streamSym]!;
+    const lines: string[] = [];
+    const write = vi.spyOn(stream, "write").mockImplementation((line: string) => (lines.push(line), true));
+    try {
+      const response = await fetch(`${base}/api/proxy/cmlogged/v1/things?api_key=query-secret-123`, {
+        headers: { authorization: "Bearer kw_not_a_real_key_456", "x-request-id": "log-check-0123456789", "x-custom": "header-secret-789" },
+      });
+      expect(response.headers.get("x-request-id")).toBe("log-check-0123456789");
+      await vi.waitFor(() => expect(lines.some((line) => line.includes("proxied request"))).toBe(true));
+    } finally {
+      write.mockRestore();
+    }
+    const line = JSON.parse(lines.find((candidate) => candidate.includes("proxied request"))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ reqId: "log-check-0123456789", method: "GET", status: 401, code: "invalid_api_key" });
+    const all = lines.join("\n");
+    for (const secret of ["query-secret-123", "api_key=", "kw_not_a_real_key_456", "header-secret-789", "/v1/things"]) expect(all).not.toContain(secret);
+  });
+
   it("/metrics does not exist without KEYWAY_METRICS_TOKEN", async () => {
     delete process.env.KEYWAY_METRICS_TOKEN;
     vi.resetModules();

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { resetPassword } from "@/lib/auth/account";
@@ -8,6 +9,7 @@ import { clientIp } from "@/lib/request-ip";
 import { resetPasswordSchema } from "@/lib/schemas/auth";
 
 export async function resetPasswordAction(token: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([token, _previous, formData], [argument.token, argument.previousState, argument.form]);
   const parsed = resetPasswordSchema.safeParse({ ...formObject(formData), token });
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
   try {

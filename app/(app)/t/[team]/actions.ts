@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
@@ -12,6 +13,7 @@ import { changeRole, createInvitation, deleteTeam, removeMember, renameTeam, rev
 // hand-made request from someone whose role changed is refused here.
 
 export async function inviteAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, membership, user, actor } = await requireMember(teamSlug, "ADMIN");
   const input = formObject(formData);
   const parsed = invitationSchema.safeParse(input);
@@ -34,6 +36,7 @@ export async function inviteAction(teamSlug: string, _previous: FormState, formD
 }
 
 export async function revokeInvitationAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, membership, user, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = invitationRefSchema.safeParse(formObject(formData));
   if (!parsed.success) return { error: "Choose an invitation." };
@@ -47,6 +50,7 @@ export async function revokeInvitationAction(teamSlug: string, _previous: FormSt
 }
 
 export async function changeRoleAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, membership, user, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = roleChangeSchema.safeParse(formObject(formData));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
@@ -60,6 +64,7 @@ export async function changeRoleAction(teamSlug: string, _previous: FormState, f
 }
 
 export async function removeMemberAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   // Any member may leave; removing someone else needs admin, which lib/teams checks.
   const { team, membership, user, actor } = await requireMember(teamSlug, "VIEWER");
   const parsed = membershipRefSchema.safeParse(formObject(formData));
@@ -76,6 +81,7 @@ export async function removeMemberAction(teamSlug: string, _previous: FormState,
 }
 
 export async function renameTeamAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const input = formObject(formData);
   const parsed = teamNameSchema.safeParse(input);
@@ -86,6 +92,7 @@ export async function renameTeamAction(teamSlug: string, _previous: FormState, f
 }
 
 export async function deleteTeamAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "OWNER");
   const parsed = deleteTeamSchema.safeParse(formObject(formData));
   if (!parsed.success || parsed.data.confirmSlug !== team.slug) {

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { currentUser } from "@/lib/auth/session";
@@ -9,6 +10,7 @@ import { teamNameSchema } from "@/lib/schemas/teams";
 import { createTeam } from "@/lib/teams";
 
 export async function createTeamAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([_previous, formData], [argument.previousState, argument.form]);
   const user = await currentUser();
   if (!user) redirect("/signin?callbackUrl=/teams/new");
   const input = formObject(formData);

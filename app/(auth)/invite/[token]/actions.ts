@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { currentUser } from "@/lib/auth/session";
@@ -9,6 +10,7 @@ import { clientIp } from "@/lib/request-ip";
 import { acceptInvitation } from "@/lib/teams";
 
 export async function acceptInvitationAction(token: string, _previous: FormState): Promise<FormState> {
+  checkArguments([token], [argument.token]);
   const user = await currentUser();
   if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(`/invite/${token}`)}`);
   let teamSlug: string;

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
 import { createAgent, deleteAgent, revokeAgent } from "@/lib/agents";
@@ -11,6 +12,7 @@ import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/f
 // Admins only, checked again here on every call.
 
 export async function createAgentAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const input = formObject(formData);
   const parsed = agentRegisterFormSchema.safeParse(input);
@@ -26,6 +28,7 @@ export async function createAgentAction(teamSlug: string, _previous: FormState, 
 }
 
 export async function revokeAgentAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = agentRefSchema.safeParse(formObject(formData));
   if (!parsed.success || formData.get("confirm") !== "yes") return { error: "Confirm which agent to revoke." };
@@ -39,6 +42,7 @@ export async function revokeAgentAction(teamSlug: string, _previous: FormState, 
 }
 
 export async function deleteAgentAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = agentRefSchema.safeParse(formObject(formData));
   if (!parsed.success || formData.get("confirm") !== "yes") return { error: "Confirm which agent to delete." };

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys";
@@ -9,6 +10,7 @@ import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/f
 // Admins only, checked again here on every call.
 
 export async function createApiKeyAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const input = apiKeyFormInput(formData);
   const parsed = apiKeyCreateSchema.safeParse(input);
@@ -24,6 +26,7 @@ export async function createApiKeyAction(teamSlug: string, _previous: FormState,
 }
 
 export async function revokeApiKeyAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = apiKeyRefSchema.safeParse(formObject(formData));
   if (!parsed.success || formData.get("confirm") !== "yes") return { error: "Confirm which key to revoke." };

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
@@ -47,6 +48,7 @@ function readDraft(formData: FormData): ClientDraft | undefined {
 }
 
 export async function saveClientAction(teamSlug: string, clientId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, clientId, _previous, formData], [argument.teamSlug, argument.idOrNew, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const draft = readDraft(formData);
   if (!draft) return { error: "The form could not be read. Reload the page and try again." };
@@ -66,6 +68,7 @@ export async function saveClientAction(teamSlug: string, clientId: string | null
 }
 
 export async function deleteClientAction(teamSlug: string, clientId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, clientId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to delete this client." };
   try {
@@ -81,6 +84,7 @@ export type DiscoverState = { endpoints?: DiscoveredEndpoints; error?: string };
 
 /** Reads an issuer's discovery document for the form (through outbound safety, like every request Keyway sends). */
 export async function discoverAction(teamSlug: string, issuer: string): Promise<DiscoverState> {
+  checkArguments([teamSlug, issuer], [argument.teamSlug, argument.text]);
   await requireMember(teamSlug, "ADMIN");
   const url = endpointUrlSchema("issuer URL").safeParse(issuer);
   if (!url.success) return { error: url.error.issues[0]?.message ?? "Enter the issuer URL." };

@@ -1,7 +1,8 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
-import { redirect } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
 import { DomainError } from "@/lib/errors";
 import { fieldErrorsOf, refusalState, type FormState } from "@/lib/forms";
@@ -33,6 +34,7 @@ function refusal(error: unknown): FormState {
 }
 
 export async function saveConnectionAction(teamSlug: string, connectionId: string | null, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.idOrNew, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   const draft = connectionDraftSchema.safeParse(readJson(formData, "payload"));
   if (!draft.success) return { error: "The form could not be read. Reload the page and try again." };
@@ -57,13 +59,22 @@ export async function saveConnectionAction(teamSlug: string, connectionId: strin
 }
 
 export async function duplicateConnectionAction(teamSlug: string, connectionId: string): Promise<void> {
+  checkArguments([teamSlug, connectionId], [argument.teamSlug, argument.id]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
-  const copy = await duplicateConnection(team.id, actor, connectionId);
+  let copy: Awaited<ReturnType<typeof duplicateConnection>>;
+  try {
+    copy = await duplicateConnection(team.id, actor, connectionId);
+  } catch (error) {
+    // Another team's connection, or one deleted meanwhile: the same 404 as the connection's page.
+    if (error instanceof DomainError) notFound();
+    throw error;
+  }
   revalidatePath(`/t/${teamSlug}/connections`);
   redirect(`/t/${teamSlug}/connections/${copy.id}/edit?duplicated=1`);
 }
 
 export async function deleteConnectionAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to delete this connection." };
   try {
@@ -78,6 +89,7 @@ export async function deleteConnectionAction(teamSlug: string, connectionId: str
 export type TestState = { run?: TestRunView; error?: string; fieldErrors?: Record<string, string> };
 
 export async function testConnectionAction(teamSlug: string, connectionId: string, _previous: TestState, formData: FormData): Promise<TestState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, user, actor } = await requireMember(teamSlug, "MEMBER");
   const parsed = testRequestSchema.safeParse(readJson(formData, "payload"));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
@@ -100,13 +112,23 @@ export async function testConnectionAction(teamSlug: string, connectionId: strin
 
 /** Starts the authorization code flow: off to the provider, or back to the page with the provider's refusal. */
 export async function connectConnectionAction(teamSlug: string, connectionId: string): Promise<void> {
+  checkArguments([teamSlug, connectionId], [argument.teamSlug, argument.id]);
   const { team, user, actor } = await requireMember(teamSlug, "MEMBER");
-  const started = await startAuthorization(team.id, user.id, actor, connectionId);
+  let started: Awaited<ReturnType<typeof startAuthorization>>;
+  try {
+    started = await startAuthorization(team.id, user.id, actor, connectionId);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    if (error.status === 404) notFound();
+    // Not an authorization code connection, or its client lacks an authorization URL: the page says which.
+    redirect(`/t/${teamSlug}/connections/${connectionId}?connect=refused`);
+  }
   if ("failed" in started) redirect(`/t/${teamSlug}/connections/${connectionId}?authorization=${started.failed}`);
   redirect(started.url);
 }
 
 export async function disconnectConnectionAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   if (formData.get("confirm") !== "yes") return { error: "Confirm that you want to disconnect." };
   let result: Awaited<ReturnType<typeof disconnectConnection>>;

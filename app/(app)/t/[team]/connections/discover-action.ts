@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { requireMember } from "@/lib/access";
 import { discoverFromEndpoint } from "@/lib/oauth/http";
 import { endpointUrlSchema } from "@/lib/oauth/schemas";
@@ -10,6 +11,7 @@ export type EndpointDiscovery =
 
 /** For a client typed in on the connection form: the rest of its endpoints and the authentication methods, from the issuer of a URL already typed. */
 export async function discoverFromEndpointAction(teamSlug: string, endpoint: string): Promise<EndpointDiscovery> {
+  checkArguments([teamSlug, endpoint], [argument.teamSlug, argument.text]);
   await requireMember(teamSlug, "MEMBER");
   const url = endpointUrlSchema("token URL").safeParse(endpoint);
   if (!url.success) return { error: url.error.issues[0]?.message ?? "Enter the token or authorization URL first." };

@@ -53,10 +53,10 @@ export default async function ConnectionPage({
   searchParams,
 }: {
   params: Promise<{ team: string; connection: string }>;
-  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string; event?: string }>;
+  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string; event?: string; connect?: string }>;
 }) {
   const { team: slug, connection: connectionId } = await params;
-  const { saved, authorization, disconnected, event } = await searchParams;
+  const { saved, authorization, disconnected, event, connect } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
@@ -89,6 +89,11 @@ export default async function ConnectionPage({
       {outcome ? (
         <div className="mb-4">
           <AuthorizationOutcome outcome={outcome} callbackUrl={callbackUrl()} consoleUrl={template?.consoleUrl} tokens={connection.tokenSet} provider={connection.oauthClient?.provider} />
+        </div>
+      ) : null}
+      {connect === "refused" ? (
+        <div className="mb-4">
+          <Alert tone="amber">Keyway could not start the authorization: only an OAuth2 authorization code connection whose client has an authorization URL can be connected. Edit the connection or its OAuth client.</Alert>
         </div>
       ) : null}
       {disconnectedNote ? (

@@ -1,5 +1,6 @@
 "use server";
 
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
 import { fieldErrorsOf, formObject, formValues, refusalState, type FormState } from "@/lib/forms";
@@ -11,6 +12,7 @@ import { updateWebhookSigning } from "@/lib/webhooks/signing";
 const ECHOED = ["signatureHeader", "encoding", "prefix"] as const;
 
 export async function saveWebhookSigningAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   const parsed = webhookSigningSchema.safeParse(formObject(formData));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: formValues(formData, ECHOED) };
