@@ -5,7 +5,7 @@ import type { NameValue, ResolvedAuth } from "./apply-auth";
 import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
 import { scopesFromText } from "../oauth/schemas";
-import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type SignedAuthSecrets } from "./signed-auth-stored";
+import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type OAuth1FlowTokens, type SignedAuthSecrets } from "./signed-auth-stored";
 
 // How a connection's authentication is kept: non-secret settings in
 // Connection.config (JSON), secret values in one encrypted JSON blob
@@ -198,8 +198,8 @@ function resolveEntries(entries: StoredEntry[] | undefined, secrets: StoredSecre
   });
 }
 
-/** What apply-auth needs, from what is stored (secrets already decrypted). */
-export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secrets: StoredSecrets): ResolvedAuth {
+/** What apply-auth needs, from what is stored (secrets already decrypted; a three-legged OAuth 1.0a connection's tokens from lib/connections/oauth1-flow.ts). */
+export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secrets: StoredSecrets, flowTokens?: OAuth1FlowTokens | null): ResolvedAuth {
   switch (authType) {
     case "NONE":
       return { authType };
@@ -220,7 +220,7 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
     case "DIGEST":
     case "AWS_SIGV4":
     case "OAUTH1":
-      return resolveSignedAuth(authType, config, secrets);
+      return resolveSignedAuth(authType, config, secrets, flowTokens);
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS":
       // The bearer token is fetched (and refreshed) by lib/oauth/tokens.ts, not stored with the connection.
