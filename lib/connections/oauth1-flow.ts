@@ -9,7 +9,7 @@ import { callbackUrl } from "../oauth/callback-url";
 import { sanitizeDescription, sanitizeErrorCode } from "../oauth/errors";
 import type { CallbackResult, StartedAuthorization } from "../oauth/authorize";
 import { openTokens, sealTokens } from "../oauth/tokens";
-import { oauth1Authorization, type OAuth1Auth } from "./oauth1";
+import { temporaryCredentialsAuthorization, tokenCredentialsAuthorization, type OAuth1Auth } from "./oauth1";
 import { resolveSignedAuth, type OAuth1FlowTokens } from "./signed-auth-stored";
 import { storedConfigSchema, type StoredConfig } from "./stored";
 import { connectionNotFound, openSecrets } from "./index";
@@ -73,9 +73,9 @@ class FlowProblem extends Error {
  * its answer. Servers refuse with 400 or 401 (3.2), often saying why in the
  * oauth_problem field of the Problem Reporting extension.
  */
-async function exchange(what: string, url: string, auth: OAuth1Auth, extra: Record<string, string>, agent: { agentId: string | null }): Promise<URLSearchParams> {
+async function exchange(what: string, url: string, sign: (target: URL) => string, agent: { agentId: string | null }): Promise<URLSearchParams> {
   const target = new URL(url);
-  const authorization = oauth1Authorization(auth, { method: "POST", url: target }, { extraProtocolParams: extra });
+  const authorization = sign(target);
   let response;
   try {
     response = await sendRequest({
@@ -144,7 +144,7 @@ export async function startOAuth1Authorization(connection: FlowConnection, userI
   const row = { id: pendingId, teamId: connection.teamId, connectionId: connection.id, userId, redirectUri, expiresAt: new Date(now + PENDING_LIFETIME_MS) };
   let fields: URLSearchParams;
   try {
-    fields = await exchange("Asking for temporary credentials", flow.requestTokenUrl, consumer, { oauth_callback: redirectUri }, connection);
+    fields = await exchange("Asking for temporary credentials", flow.requestTokenUrl, (target) => temporaryCredentialsAuthorization(consumer, target, redirectUri), connection);
     // RFC 5849 2.1: the server MUST confirm the callback; one that does not is speaking OAuth 1.0, whose flow can be hijacked (the reason for 1.0a).
     if (fields.get("oauth_callback_confirmed") !== "true") throw new FlowProblem("oauth1_callback_unconfirmed", "Asking for temporary credentials: the provider did not answer oauth_callback_confirmed=true, so it does not speak OAuth 1.0a (RFC 5849 2.1).");
   } catch (error) {
@@ -217,8 +217,8 @@ export async function completeOAuth1Authorization(user: { id: string; email: str
   try {
     // Settings read now, not at Connect: an edit in between that changed the consumer would fail here, visibly.
     const { flow, consumer } = flowSettings(connection);
-    const temporary: OAuth1Auth = { ...consumer, token: requestToken, tokenSecret: decryptSecret(pending.requestTokenSecret!, requestTokenSecretContext(pending.id)) };
-    fields = await exchange("Exchanging the verifier for an access token", flow.accessTokenUrl, temporary, { oauth_verifier: verifier }, connection);
+    const temporary = { token: requestToken, secret: decryptSecret(pending.requestTokenSecret!, requestTokenSecretContext(pending.id)) };
+    fields = await exchange("Exchanging the verifier for an access token", flow.accessTokenUrl, (target) => tokenCredentialsAuthorization(consumer, temporary, verifier, target), connection);
   } catch (error) {
     if (error instanceof FlowProblem) {
       await recordFailure(pending.id, connection, actor, error.code, error.description);
@@ -261,11 +261,4 @@ export async function oauth1FlowTokens(connectionId: string, config: StoredConfi
   if (!row || row.tokenType !== "OAuth1") return null;
   const opened = openTokens(connectionId, row.tokens);
   return { token: opened.accessToken, tokenSecret: opened.tokenSecret ?? "" };
-}
-
-/** Connect for a connection whose type the caller does not know yet (the page's button serves both protocols). */
-export async function findFlowConnection(teamId: string, connectionId: string): Promise<FlowConnection> {
-  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId }, select: { id: true, teamId: true, name: true, authType: true, agentId: true, config: true, secrets: true } });
-  if (!connection) throw connectionNotFound();
-  return connection;
 }
