@@ -12,7 +12,7 @@ import { openTokens, sealTokens } from "../oauth/tokens";
 import { temporaryCredentialsAuthorization, tokenCredentialsAuthorization, type OAuth1Auth } from "./oauth1";
 import { resolveSignedAuth, type OAuth1FlowTokens } from "./signed-auth-stored";
 import { storedConfigSchema, type StoredConfig } from "./stored";
-import { connectionNotFound, openSecrets } from "./index";
+import { openSecrets } from "./index";
 
 // The three-legged OAuth 1.0a flow (RFC 5849 section 2) through Keyway's
 // universal callback, kept like the OAuth2 one (lib/oauth/authorize.ts): a

@@ -66,7 +66,9 @@ async function provider(options: Partial<OAuth1ProviderOptions> = {}): Promise<O
   return started;
 }
 
-function threeLegged(p: OAuth1Provider, overrides: Partial<Extract<ConnectionInput, { authType: "OAUTH1" }>> = {}): ConnectionInput {
+type OAuth1Input = Extract<ConnectionInput, { authType: "OAUTH1" }>;
+
+function threeLegged(p: OAuth1Provider, overrides: Partial<OAuth1Input> = {}): OAuth1Input {
   return {
     name: `oauth1 ${randomBytes(3).toString("hex")}`,
     baseUrl: `${p.url}/api`,
