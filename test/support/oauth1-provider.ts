@@ -12,8 +12,8 @@ import { verifyOAuth1 } from "./oauth1-verifier";
 // Temporary tokens and verifiers work once; nonces are kept.
 //
 // Routes: POST /oauth/request_token, GET /oauth/authorize (a page with
-// Approve and Deny), POST /oauth/authorize, POST /oauth/access_token, and any
-// other path is the API (200 with JSON of what it saw, 401 otherwise).
+// Approve and Deny), POST /oauth/authorize, POST /oauth/access_token, and
+// /api/… is the API (200 with JSON of what it saw, 401 otherwise).
 
 export type OAuth1ProviderOptions = {
   consumerKey: string;
@@ -143,6 +143,8 @@ export async function startOAuth1Provider(options: OAuth1ProviderOptions): Promi
         issued.set(access, secret);
         return form(response, 200, { oauth_token: access, oauth_token_secret: secret, user_id: "42" });
       }
+      // The browser asks the approval page's origin for /favicon.ico and the like: not API calls.
+      if (path !== "/api" && !path.startsWith("/api/")) return response.writeHead(404, { "content-type": "text/plain" }).end("not found");
       counts.api++;
       const access = decodeURIComponent(namedToken(request) ?? "");
       const secret = issued.get(access);
