@@ -259,7 +259,7 @@ export function OAuth1ConnectPanel({ teamSlug, connection, canEdit, unfinished, 
             </div>
             <div className="flex justify-between gap-3 py-2">
               <dt className="text-slate-600">Access token</dt>
-              <dd className="text-right text-slate-800">kept encrypted with its secret; OAuth 1.0a tokens do not expire unless the provider revokes them</dd>
+              <dd className="text-right text-slate-800">encrypted, with its secret; valid until the provider revokes it</dd>
             </div>
           </dl>
         ) : (
