@@ -7,7 +7,6 @@ import { connectionTunnel } from "../agents/tunnel";
 import { OutboundError, sendRequest } from "../outbound";
 import { callbackUrl } from "../oauth/callback-url";
 import { sanitizeDescription, sanitizeErrorCode } from "../oauth/errors";
-import type { CallbackResult, StartedAuthorization } from "../oauth/authorize";
 import { openTokens, sealTokens } from "../oauth/tokens";
 import { temporaryCredentialsAuthorization, tokenCredentialsAuthorization, type OAuth1Auth } from "./oauth1";
 import { resolveSignedAuth, type OAuth1FlowTokens } from "./signed-auth-stored";
@@ -29,6 +28,12 @@ import { openSecrets } from "./index";
 // the obvious library for the flow, sends its own requests past all that.
 
 const PENDING_LIFETIME_MS = 10 * 60 * 1000;
+
+// The shapes of lib/oauth/authorize.ts's results, repeated rather than imported: authorize.ts calls into this file.
+type StartedAuthorization = { url: string; pendingId: string };
+type CallbackResult =
+  | { kind: "refused"; reason: "missing-state" | "unknown-state" | "used-state" | "expired-state" | "other-user" | "no-access"; connection?: { teamSlug: string; connectionId: string } }
+  | { kind: "finished"; teamSlug: string; connectionId: string; pendingId: string };
 /** A temporary or token credentials answer is a few form fields. */
 const ANSWER_MAX_BYTES = 64 * 1024;
 
