@@ -41,9 +41,17 @@ export const connectionSchema = z
     secrets: z.record(z.string(), secretHintSchema).meta({ description: "Which secret fields are set (never their values)." }),
     clientCertificate: z.object({ subject: z.string().nullable(), expiresAt: timestamp.nullable() }).nullable(),
     token: z
-      .object({ tokenType: z.string(), scope: z.string().nullable(), expiresAt: timestamp.nullable(), obtainedAt: timestamp, refreshedAt: timestamp.nullable(), hasRefreshToken: z.boolean() })
+      .object({
+        tokenType: z.string().meta({ description: "Bearer or DPoP (OAuth2), OAuth1 (three-legged OAuth 1.0a)." }),
+        scope: z.string().nullable(),
+        expiresAt: timestamp.nullable(),
+        obtainedAt: timestamp,
+        refreshedAt: timestamp.nullable(),
+        hasRefreshToken: z.boolean(),
+        connectedBy: z.string().nullable().meta({ description: "The email of the user who approved access at the provider (recorded for OAuth 1.0a Connect)." }),
+      })
       .nullable()
-      .meta({ description: "OAuth2: the state of the stored token (never the token)." }),
+      .meta({ description: "OAuth2 and three-legged OAuth 1.0a: the state of the stored token (never the token or its secret)." }),
     credentialsReadable: z.boolean().meta({ description: "Whether services may read this connection's credentials (GET …/credentials)." }),
     lastTestedAt: timestamp.nullable(),
     createdAt: timestamp,

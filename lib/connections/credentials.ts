@@ -6,6 +6,8 @@ import { applyAuthHeaders, authQueryParams, type NameValue } from "./apply-auth"
 import { connectionNotFound, openSecrets } from "./index";
 import { isOAuthType } from "./schemas";
 import { resolveAuth, storedConfigSchema } from "./stored";
+import { oauth1FlowTokens } from "./oauth1-flow";
+import { OAuth1NotConnectedError } from "./signed-auth-stored";
 
 // The credentials endpoint (SPEC.md, "Programmable Keyway"): a service that
 // needs a raw token (an SDK that wants a token, not a base URL) reads a
@@ -41,7 +43,15 @@ export async function readCredentials(teamId: string, actor: AuditActor, connect
       headers: toList(applyAuthHeaders({ authType: "BEARER", accessToken: token.accessToken }, {})),
     };
   } else {
-    const { authType, ...fields } = resolveAuth(connection.authType, storedConfigSchema.parse(connection.config ?? {}), openSecrets(connection.id, connection.secrets));
+    const config = storedConfigSchema.parse(connection.config ?? {});
+    let stored: ReturnType<typeof resolveAuth>;
+    try {
+      stored = resolveAuth(connection.authType, config, openSecrets(connection.id, connection.secrets), await oauth1FlowTokens(connection.id, config));
+    } catch (error) {
+      if (error instanceof OAuth1NotConnectedError) throw new DomainError(error.message, 409);
+      throw error;
+    }
+    const { authType, ...fields } = stored;
     const resolved = { authType, ...fields } as Parameters<typeof applyAuthHeaders>[0];
     credentials = { kind: "static", authType, headers: toList(applyAuthHeaders(resolved, {})), query: authQueryParams(resolved), fields };
   }

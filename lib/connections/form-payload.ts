@@ -3,8 +3,9 @@ import { AUTH_TYPES, connectionInputSchema, NETWORKS, type AuthType, type Connec
 import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, type AssertionAlg, type ConnectionTokenAuthMethod } from "../oauth/schemas";
 import { expiredFieldsFrom } from "../oauth/expired-signal";
 import type { ConnectionView } from "./index";
+import type { StoredConfig } from "./stored";
 import { text } from "../schemas/text";
-import { OAUTH1_SIGNATURE_METHODS, SIGV4_PAYLOAD_MODES, type OAuth1SignatureMethod, type SigV4PayloadMode } from "./signed-auth-schemas";
+import { OAUTH1_SIGNATURE_METHODS, OAUTH1_TOKEN_SOURCES, SIGV4_PAYLOAD_MODES, type OAuth1SignatureMethod, type OAuth1TokenSource, type SigV4PayloadMode } from "./signed-auth-schemas";
 
 // The connection form's whole state, as the browser holds it and submits it
 // (one JSON field: lists of headers and params do not fit flat form fields).
@@ -42,10 +43,47 @@ export type OAuthDraft = {
 
 /** AWS Signature V4's fields; the secrets are empty until typed (the saved ones never come back). */
 export type AwsDraft = { accessKeyId: string; secretAccessKey: string; useSessionToken: boolean; sessionToken: string; region: string; service: string; proxyPayload: SigV4PayloadMode };
-export type OAuth1Draft = { consumerKey: string; consumerSecret: string; signatureMethod: OAuth1SignatureMethod; privateKeyPem: string; token: string; tokenSecret: string; realm: string };
+export type OAuth1Draft = {
+  consumerKey: string;
+  consumerSecret: string;
+  signatureMethod: OAuth1SignatureMethod;
+  privateKeyPem: string;
+  tokenSource: OAuth1TokenSource;
+  token: string;
+  tokenSecret: string;
+  realm: string;
+  requestTokenUrl: string;
+  authorizeUrl: string;
+  accessTokenUrl: string;
+};
 
 export const emptyAwsDraft = (): AwsDraft => ({ accessKeyId: "", secretAccessKey: "", useSessionToken: false, sessionToken: "", region: "", service: "", proxyPayload: "unsigned" });
-export const emptyOAuth1Draft = (): OAuth1Draft => ({ consumerKey: "", consumerSecret: "", signatureMethod: "HMAC-SHA1", privateKeyPem: "", token: "", tokenSecret: "", realm: "" });
+export const emptyOAuth1Draft = (): OAuth1Draft => ({
+  consumerKey: "",
+  consumerSecret: "",
+  signatureMethod: "HMAC-SHA1",
+  privateKeyPem: "",
+  tokenSource: "none",
+  token: "",
+  tokenSecret: "",
+  realm: "",
+  requestTokenUrl: "",
+  authorizeUrl: "",
+  accessTokenUrl: "",
+});
+
+function oauth1DraftFrom(saved: StoredConfig["oauth1"]): OAuth1Draft {
+  if (!saved) return emptyOAuth1Draft();
+  return {
+    ...emptyOAuth1Draft(),
+    consumerKey: saved.consumerKey,
+    signatureMethod: saved.signatureMethod,
+    tokenSource: saved.flow ? "connect" : saved.token ? "pasted" : "none",
+    token: saved.token ?? "",
+    realm: saved.realm ?? "",
+    ...(saved.flow ?? {}),
+  };
+}
 
 export type ConnectionDraft = {
   name: string;
@@ -121,7 +159,7 @@ export function draftFromConnection(connection: ConnectionView): ConnectionDraft
     aws: connection.config.aws
       ? { ...emptyAwsDraft(), ...connection.config.aws, useSessionToken: Boolean(connection.secretHints.sessionToken) }
       : emptyAwsDraft(),
-    oauth1: connection.config.oauth1 ? { ...emptyOAuth1Draft(), ...connection.config.oauth1, token: connection.config.oauth1.token ?? "", realm: connection.config.oauth1.realm ?? "" } : emptyOAuth1Draft(),
+    oauth1: oauth1DraftFrom(connection.config.oauth1),
     network: connection.agentId ? "private" : "public",
     agentId: connection.agentId ?? "",
   };
@@ -293,7 +331,13 @@ export const connectionDraftSchema = z.object({
       token: z.string(),
       tokenSecret: z.string(),
       realm: z.string(),
+      // A form loaded before the three-legged flow existed sends none of these.
+      tokenSource: z.enum(OAUTH1_TOKEN_SOURCES).optional(),
+      requestTokenUrl: z.string().default(""),
+      authorizeUrl: z.string().default(""),
+      accessTokenUrl: z.string().default(""),
     })
+    .transform((draft): OAuth1Draft => ({ ...draft, tokenSource: draft.tokenSource ?? (draft.token !== "" ? "pasted" : "none") }))
     .default(emptyOAuth1Draft),
   network: z.enum(NETWORKS).default("public"),
   agentId: text().max(200).default(""),

@@ -45,7 +45,7 @@ const LIST_FIELDS = {
   agentId: true,
   agent: { select: { name: true } },
   oauthClient: { select: { provider: true } },
-  tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true } },
+  tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true, connectedBy: true } },
 } as const;
 
 /** The team's connections, narrowed and ordered as the Connections page's URL says (lib/connections/list-query.ts). */
@@ -98,6 +98,8 @@ function networkAudit(agent: ChosenAgent): Prisma.InputJsonObject {
  * fetch again.
  */
 function grantIdentity(authType: string, oauthClientId: string | null, config: StoredConfig): string {
+  // OAuth 1.0a token credentials belong to the consumer and the provider's token URL.
+  if (authType === "OAUTH1" && config.oauth1?.flow) return JSON.stringify([authType, config.oauth1.consumerKey, config.oauth1.flow.requestTokenUrl, config.oauth1.flow.accessTokenUrl]);
   if (!isOAuthType(authType)) return authType;
   const oauth = config.oauth;
   const base = [authType, oauthClientId, oauth?.clientId, oauth?.tokenUrl, oauth?.authorizationUrl];

@@ -93,3 +93,17 @@ export function oauth1SecretStrings(auth: OAuth1Auth): string[] {
   }
   return out;
 }
+
+type FlowOptions = Pick<OAuth1SignOptions, "timestamp" | "nonce" | "includeVersion">;
+
+/** RFC 5849 2.1: the temporary credential request's Authorization, signed by the consumer alone, with the callback. */
+export function temporaryCredentialsAuthorization(consumer: OAuth1Auth, url: URL, callback: string, options: FlowOptions = {}): string {
+  const alone: OAuth1Auth = { ...consumer, token: undefined, tokenSecret: undefined };
+  return oauth1Authorization(alone, { method: "POST", url }, { ...options, extraProtocolParams: { oauth_callback: callback } });
+}
+
+/** RFC 5849 2.3: the token request's Authorization, signed with the temporary credentials, with the verifier. */
+export function tokenCredentialsAuthorization(consumer: OAuth1Auth, temporary: { token: string; secret: string }, verifier: string, url: URL, options: FlowOptions = {}): string {
+  const signer: OAuth1Auth = { ...consumer, token: temporary.token, tokenSecret: temporary.secret };
+  return oauth1Authorization(signer, { method: "POST", url }, { ...options, extraProtocolParams: { oauth_verifier: verifier } });
+}

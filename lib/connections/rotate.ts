@@ -4,10 +4,11 @@ import { verifierContext } from "../oauth/authorize";
 import { clientSecretContext } from "../oauth/clients";
 import { tokenEnvelopeContext } from "../oauth/tokens";
 import { webhookSecretContext } from "../webhooks/receive";
+import { requestTokenSecretContext } from "./oauth1-flow";
 
 // Re-encrypts every stored secret that is not sealed with the newest key:
 // connection secrets, webhook signing secrets, OAuth client secrets, token
-// sets and the PKCE verifiers of pending authorizations. Safe while the app serves: each row is rewritten
+// sets, and the PKCE verifiers and OAuth 1.0a temporary secrets of pending authorizations. Safe while the app serves: each row is rewritten
 // only if it still holds the envelope that was read (compare-and-set), so a
 // concurrent save is never overwritten with older secrets; such a row was
 // just sealed with the newest key by that save anyway. Run it after every
@@ -66,6 +67,16 @@ const TABLES: Table[] = [
       })),
     context: verifierContext,
     swap: async (id, envelope, fresh) => (await db.pendingAuthorization.updateMany({ where: { id, codeVerifier: envelope }, data: { codeVerifier: fresh } })).count,
+  },
+  {
+    label: "OAuth 1.0a pending flows",
+    page: async (after, take) =>
+      (await db.pendingAuthorization.findMany({ where: { requestTokenSecret: { not: null }, usedAt: null, id: { gt: after } }, select: { id: true, requestTokenSecret: true }, orderBy: { id: "asc" }, take })).map((r) => ({
+        key: r.id,
+        envelope: r.requestTokenSecret!,
+      })),
+    context: requestTokenSecretContext,
+    swap: async (id, envelope, fresh) => (await db.pendingAuthorization.updateMany({ where: { id, requestTokenSecret: envelope }, data: { requestTokenSecret: fresh } })).count,
   },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { optionalEndpointUrlSchema } from "../oauth/schemas";
 
 // What a user may type for the authentication types of issue 17: a Bearer
 // token, Digest, AWS Signature V4 and OAuth 1.0a. The same rule as
@@ -55,18 +56,48 @@ export type OAuth1SignatureMethod = (typeof OAUTH1_SIGNATURE_METHODS)[number];
 
 const oauth1Text = (label: string) => z.string().trim().max(1024, "Use at most 1024 characters.").regex(NO_CONTROL, `The ${label} cannot contain control characters.`);
 
-export const oauth1AuthSchema = z.object({
-  authType: z.literal("OAUTH1"),
-  consumerKey: oauth1Text("consumer key").min(1, "Enter the consumer key."),
-  consumerSecret: z.string().max(1024, "Use at most 1024 characters.").regex(NO_CONTROL, "The consumer secret cannot contain control characters."),
-  signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS, { error: "Choose a signature method." }),
-  /** RSA-SHA1 only: the consumer's private key (the provider holds its public key). */
-  privateKeyPem: z.string().trim().max(64 * 1024, "That is too long for a private key."),
-  /** Two-legged when empty: only the consumer signs (Jira Server, many older APIs). */
-  token: oauth1Text("token"),
-  tokenSecret: z.string().max(1024, "Use at most 1024 characters.").regex(NO_CONTROL, "The token secret cannot contain control characters."),
-  realm: oauth1Text("realm"),
-});
+/**
+ * Where the access token comes from: none (two-legged: the consumer alone
+ * signs), pasted (issued elsewhere), or connect (the three-legged flow of RFC
+ * 5849 section 2, through Keyway's callback).
+ */
+export const OAUTH1_TOKEN_SOURCES = ["none", "pasted", "connect"] as const;
+export type OAuth1TokenSource = (typeof OAUTH1_TOKEN_SOURCES)[number];
+
+export const oauth1AuthSchema = z
+  .object({
+    authType: z.literal("OAUTH1"),
+    consumerKey: oauth1Text("consumer key").min(1, "Enter the consumer key."),
+    consumerSecret: z.string().max(1024, "Use at most 1024 characters.").regex(NO_CONTROL, "The consumer secret cannot contain control characters."),
+    signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS, { error: "Choose a signature method." }),
+    /** RSA-SHA1 only: the consumer's private key (the provider holds its public key). */
+    privateKeyPem: z.string().trim().max(64 * 1024, "That is too long for a private key."),
+    /** Two-legged when empty: only the consumer signs (Jira Server, many older APIs). */
+    token: oauth1Text("token"),
+    tokenSecret: z.string().max(1024, "Use at most 1024 characters.").regex(NO_CONTROL, "The token secret cannot contain control characters."),
+    realm: oauth1Text("realm"),
+    /** Absent (API callers from before the flow existed): "pasted" when a token is given, else "none". */
+    tokenSource: z.enum(OAUTH1_TOKEN_SOURCES, { error: "Choose where the access token comes from." }).optional(),
+    /** RFC 5849 2.1-2.3, for tokenSource "connect": the temporary credential request, resource owner authorization and token request URLs. */
+    requestTokenUrl: optionalEndpointUrlSchema("temporary credentials (request token) URL").optional(),
+    authorizeUrl: optionalEndpointUrlSchema("authorization URL").optional(),
+    accessTokenUrl: optionalEndpointUrlSchema("token (access token) URL").optional(),
+  })
+  .superRefine((value, ctx) => {
+    const source = oauth1TokenSource(value);
+    if (source === "connect") {
+      const missing = { requestTokenUrl: "temporary credentials (request token) URL", authorizeUrl: "authorization URL", accessTokenUrl: "token (access token) URL" } as const;
+      for (const [field, what] of Object.entries(missing)) {
+        if (!value[field as keyof typeof missing]) ctx.addIssue({ code: "custom", path: [field], message: `Enter the ${what}.` });
+      }
+    }
+    if (source === "pasted" && value.token === "") ctx.addIssue({ code: "custom", path: ["token"], message: "Enter the access token, or choose another source." });
+  });
+
+/** Where a connection's access token comes from, also for input that does not say (see tokenSource). */
+export function oauth1TokenSource(value: { tokenSource?: OAuth1TokenSource; token: string }): OAuth1TokenSource {
+  return value.tokenSource ?? (value.token !== "" ? "pasted" : "none");
+}
 
 export type OAuth1AuthInput = z.infer<typeof oauth1AuthSchema>;
 export type AwsSigV4AuthInput = z.infer<typeof awsSigV4AuthSchema>;

@@ -7,7 +7,7 @@ import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type
 import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, scopesFromText, usesClientSecret } from "../oauth/schemas";
 import { assertionKeyProblem } from "../oauth/assertion-key";
 import { expiredRuleFrom, storedExpiredRuleSchema } from "../oauth/expired-signal";
-import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type SignedAuthSecrets } from "./signed-auth-stored";
+import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type OAuth1FlowTokens, type SignedAuthSecrets } from "./signed-auth-stored";
 
 // How a connection's authentication is kept: non-secret settings in
 // Connection.config (JSON), secret values in one encrypted JSON blob
@@ -221,8 +221,8 @@ function resolveEntries(entries: StoredEntry[] | undefined, secrets: StoredSecre
   });
 }
 
-/** What apply-auth needs, from what is stored (secrets already decrypted). */
-export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secrets: StoredSecrets): ResolvedAuth {
+/** What apply-auth needs, from what is stored (secrets already decrypted; a three-legged OAuth 1.0a connection's tokens from lib/connections/oauth1-flow.ts). */
+export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secrets: StoredSecrets, flowTokens?: OAuth1FlowTokens | null): ResolvedAuth {
   switch (authType) {
     case "NONE":
       return { authType };
@@ -243,7 +243,7 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
     case "DIGEST":
     case "AWS_SIGV4":
     case "OAUTH1":
-      return resolveSignedAuth(authType, config, secrets);
+      return resolveSignedAuth(authType, config, secrets, flowTokens);
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS":
       // The bearer token is fetched (and refreshed) by lib/oauth/tokens.ts, not stored with the connection.

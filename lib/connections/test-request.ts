@@ -13,6 +13,8 @@ import { connectionNotFound, openSecrets } from "./index";
 import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
+import { oauth1FlowTokens } from "./oauth1-flow";
+import { OAuth1NotConnectedError } from "./signed-auth-stored";
 import { connectionTls } from "./tls";
 import { connectionTunnel } from "../agents/tunnel";
 import { sendAuthenticated } from "./signed-send";
@@ -248,7 +250,13 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     }
     if (first) recorded = requestRecord(first, input, hidden);
   } else {
-    const auth = resolveAuth(connection.authType, config, secrets);
+    let auth: ResolvedAuth;
+    try {
+      auth = resolveAuth(connection.authType, config, secrets, await oauth1FlowTokens(connection.id, config));
+    } catch (error) {
+      if (error instanceof OAuth1NotConnectedError) throw new DomainError(error.message, 409);
+      throw error;
+    }
     hidden = secretStrings(auth, secretEntryNames(config));
     const result = await attempt(connection, input, url, auth, hidden, secrets, options.signal);
     view = result.view;

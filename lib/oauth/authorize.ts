@@ -6,6 +6,7 @@ import { decryptSecret, encryptSecret } from "../crypto";
 import { DomainError } from "../errors";
 import { connectionNotFound } from "../connections";
 import { callbackUrl } from "./callback-url";
+import { completeOAuth1Authorization, isOAuth1Callback, startOAuth1Authorization } from "../connections/oauth1-flow";
 import { sanitizeDescription, sanitizeErrorCode } from "./errors";
 import { oauthConfiguration } from "./http";
 import { connectionOAuthSettings } from "./settings";
@@ -42,7 +43,8 @@ export type StartedAuthorization = { url: string; pendingId: string };
 export async function startAuthorization(teamId: string, userId: string, actor: AuditActor, connectionId: string): Promise<StartedAuthorization | { failed: string }> {
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
   if (!connection) throw connectionNotFound();
-  if (connection.authType !== "OAUTH2_CODE") throw new DomainError("Only OAuth2 authorization code connections are connected this way.", 400);
+  if (connection.authType === "OAUTH1") return startOAuth1Authorization(connection, userId, actor);
+  if (connection.authType !== "OAUTH2_CODE") throw new DomainError("Only OAuth2 authorization code and OAuth 1.0a connections are connected this way.", 400);
   const settings = await connectionOAuthSettings(connection);
   if (!settings.endpoints.authorizationUrl) throw new DomainError("This connection has no authorization URL; edit it and add one.", 400);
 
@@ -119,6 +121,8 @@ export type CallbackResult =
  * up its pending authorization, whatever the outcome.
  */
 export async function completeAuthorization(user: { id: string; email: string }, params: URLSearchParams, ip: string | null): Promise<CallbackResult> {
+  // The same callback URL serves OAuth 1.0a (RFC 5849 2.2), whose answer carries the temporary token instead of a state.
+  if (isOAuth1Callback(params)) return completeOAuth1Authorization(user, params, ip);
   const state = params.get("state");
   if (!state) return { kind: "refused", reason: "missing-state" };
   const stateHash = hashState(state);

@@ -189,6 +189,81 @@ const PROBLEMS: Record<string, Omit<OAuthProblem, "code">> = {
     fix: "Check that the token URL is the provider's token endpoint. If it is, the provider answers outside the OAuth 2.0 standard.",
     fromKeyway: true,
   },
+  // OAuth 1.0a: the oauth_problem values of the Problem Reporting extension providers send, and Keyway's own findings in the flow.
+  user_refused: {
+    title: "Access was denied",
+    fix: "The person at the provider declined to approve access. Connect again and approve it.",
+  },
+  signature_invalid: {
+    title: "The provider says the signature is wrong",
+    fix: "The consumer secret (or, for RSA-SHA1, the private key) does not match what the provider holds, or the signature method is not the one it expects. Check both on the connection and connect again.",
+  },
+  consumer_key_unknown: {
+    title: "The provider does not recognize the consumer key",
+    fix: "Copy the consumer key again from the application's page at the provider.",
+  },
+  consumer_key_rejected: {
+    title: "The provider refused this consumer",
+    fix: "The application is disabled or not allowed here. Check its status at the provider.",
+  },
+  token_rejected: {
+    title: "The provider refused the token",
+    fix: "The temporary token expired or was already used. Connect again.",
+  },
+  token_used: {
+    title: "The temporary token was already used",
+    fix: "Each temporary token works once. Connect again.",
+  },
+  token_expired: {
+    title: "The temporary token expired",
+    fix: "Approve access sooner after clicking Connect. Connect again.",
+  },
+  verifier_invalid: {
+    title: "The provider refused the verifier",
+    fix: "The verifier does not belong to this temporary token. Connect again.",
+  },
+  timestamp_refused: {
+    title: "The provider refused the request's time",
+    fix: "Keyway's clock and the provider's differ too much. Check the server's clock (NTP), then connect again.",
+  },
+  nonce_used: {
+    title: "The provider saw this request before",
+    fix: "Connect again; if it persists, the provider may be seeing requests twice.",
+  },
+  permission_denied: {
+    title: "The provider did not grant the access asked for",
+    fix: "Check the application's permissions at the provider, then connect again.",
+  },
+  oauth1_refused: {
+    title: "The provider refused the request",
+    fix: "It answered 400 or 401 without saying why. Check the consumer key, the secret or private key, the signature method and the URLs, then connect again.",
+    fromKeyway: true,
+  },
+  oauth1_endpoint_unreachable: {
+    title: "Keyway could not reach the provider",
+    fix: "Check the URL and that the provider is reachable from Keyway's network (or through the connection's agent), then connect again.",
+    fromKeyway: true,
+  },
+  oauth1_endpoint_failed: {
+    title: "The provider's endpoint failed",
+    fix: "It answered with an HTTP error, a problem on the provider's side or a wrong URL. Check the URL, or try again later.",
+    fromKeyway: true,
+  },
+  oauth1_response_invalid: {
+    title: "The provider sent an answer Keyway cannot use",
+    fix: "Check that the temporary credentials and token URLs are the provider's OAuth 1.0a endpoints.",
+    fromKeyway: true,
+  },
+  oauth1_callback_unconfirmed: {
+    title: "The provider does not speak OAuth 1.0a",
+    fix: "It did not confirm Keyway's callback, as OAuth 1.0 servers from before 1.0a do not; Keyway refuses that flow because it can be hijacked. Use a pasted access token instead, or ask the provider for OAuth 1.0a.",
+    fromKeyway: true,
+  },
+  oauth1_not_configured: {
+    title: "The connection changed while you were at the provider",
+    fix: "Its OAuth 1.0a settings no longer allow Connect. Check them and connect again.",
+    fromKeyway: true,
+  },
 };
 
 /** The codes of refusals that mean the grant (code or refresh token) is dead: only a new authorization helps. */

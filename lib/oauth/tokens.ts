@@ -33,7 +33,8 @@ function freshnessOf(row: TokenRow, authType: string): Freshness {
 
 type Tx = Prisma.TransactionClient;
 
-export type StoredTokens = { accessToken: string; refreshToken?: string };
+/** `tokenSecret`: an OAuth 1.0a connection's token credentials (lib/connections/oauth1-flow.ts) share the table and the envelope. */
+export type StoredTokens = { accessToken: string; refreshToken?: string; tokenSecret?: string };
 
 export type TokenProblemKind = "not-connected" | "needs-reauth" | "refused" | "provider-failed" | "unreachable" | "invalid-response";
 
@@ -317,7 +318,8 @@ export async function disconnectConnection(connection: ConnectionForTokens, acto
   const row = await db.tokenSet.findUnique({ where: { connectionId: connection.id } });
   let revoked = false;
   let revocationError: string | undefined;
-  if (row) {
+  // OAuth 1.0a has no revocation endpoint (RFC 5849 says nothing of one): its tokens are only deleted here.
+  if (row && connection.authType !== "OAUTH1") {
     const settings = await connectionOAuthSettings(connection);
     if (settings.endpoints.revocationUrl) {
       const tokens = openTokens(connection.id, row.tokens);

@@ -7,6 +7,7 @@ import { openSecrets } from "../connections";
 import type { ResolvedAuth } from "../connections/apply-auth";
 import { isOAuthType } from "../connections/schemas";
 import { resolveAuth, storedConfigSchema } from "../connections/stored";
+import { oauth1FlowTokens } from "../connections/oauth1-flow";
 import { connectionTls } from "../connections/tls";
 import { currentAccessToken, TokenProblem, type ConnectionForTokens, type CurrentToken } from "../oauth/tokens";
 import { isFresh } from "../oauth/freshness";
@@ -170,7 +171,8 @@ async function build(teamId: string, connectionId: string, version: string | nul
     token = await tokenFor(row, actor);
   } else {
     try {
-      staticAuth = resolveAuth(row.authType, storedConfigSchema.parse(row.config ?? {}), secrets);
+      const config = storedConfigSchema.parse(row.config ?? {});
+      staticAuth = resolveAuth(row.authType, config, secrets, await oauth1FlowTokens(row.id, config));
     } catch (error) {
       throw new ProxyError(409, "connection_misconfigured", error instanceof Error ? error.message : "The connection's authentication could not be read.");
     }

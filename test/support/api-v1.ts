@@ -493,6 +493,11 @@ export interface components {
             token: string;
             tokenSecret: string;
             realm: string;
+            /** @enum {string} */
+            tokenSource?: "none" | "pasted" | "connect";
+            requestTokenUrl?: "" | string;
+            authorizeUrl?: "" | string;
+            accessTokenUrl?: "" | string;
         } | {
             /** @constant */
             authType: "OAUTH2_CODE";
@@ -635,6 +640,11 @@ export interface components {
                     signatureMethod: "HMAC-SHA1" | "HMAC-SHA256" | "RSA-SHA1" | "PLAINTEXT";
                     token?: string;
                     realm?: string;
+                    flow?: {
+                        requestTokenUrl: string;
+                        authorizeUrl: string;
+                        accessTokenUrl: string;
+                    };
                 };
             };
             /** @description Which secret fields are set (never their values). */
@@ -649,8 +659,9 @@ export interface components {
                 subject: string | null;
                 expiresAt: string | null;
             } | null;
-            /** @description OAuth2: the state of the stored token (never the token). */
+            /** @description OAuth2 and three-legged OAuth 1.0a: the state of the stored token (never the token or its secret). */
             token: {
+                /** @description Bearer or DPoP (OAuth2), OAuth1 (three-legged OAuth 1.0a). */
                 tokenType: string;
                 scope: string | null;
                 expiresAt: string | null;
@@ -658,6 +669,8 @@ export interface components {
                 obtainedAt: string;
                 refreshedAt: string | null;
                 hasRefreshToken: boolean;
+                /** @description The email of the user who approved access at the provider (recorded for OAuth 1.0a Connect). */
+                connectedBy: string | null;
             } | null;
             /** @description Whether services may read this connection's credentials (GET …/credentials). */
             credentialsReadable: boolean;

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DigestProblem, digestAuthorization, parseDigestChallenge, type DigestAuth } from "@/lib/connections/digest";
-import { oauth1Authorization, oauth1SignatureBase, type OAuth1Auth } from "@/lib/connections/oauth1";
+import { oauth1Authorization, oauth1SignatureBase, temporaryCredentialsAuthorization, tokenCredentialsAuthorization, type OAuth1Auth } from "@/lib/connections/oauth1";
 import { signSigV4, UNSIGNED_PAYLOAD, type SigV4Auth } from "@/lib/connections/sigv4";
 import { redact, secretStrings } from "@/lib/connections/apply-auth";
 import { connectionInputSchema } from "@/lib/connections/schemas";
@@ -101,6 +101,36 @@ describe("OAuth 1.0a (RFC 5849)", () => {
     expect(header.startsWith('OAuth realm="Photos", ')).toBe(true);
   });
 
+  // RFC 5849 1.2's printer and photos: the temporary credential request and the token request of the three-legged flow.
+  const photos: OAuth1Auth = { authType: "OAUTH1", consumerKey: "dpf43f3p2l4k3l03", consumerSecret: "kd94hf93k423kf44", signatureMethod: "HMAC-SHA1", realm: "Photos" };
+
+  it("signs RFC 5849 1.2's temporary credential request (with oauth_callback) with the RFC's base string and signature", () => {
+    const url = new URL("https://photos.example.net/initiate");
+    const options = { timestamp: "137131200", nonce: "wIjqoS", includeVersion: false };
+    const header = temporaryCredentialsAuthorization({ ...photos, token: "left-over", tokenSecret: "ignored" }, url, "http://printer.example.com/ready", options);
+    expect(header).toContain('oauth_callback="http%3A%2F%2Fprinter.example.com%2Fready"');
+    expect(header).not.toContain("oauth_token=");
+    expect(header).toContain('oauth_signature="74KNZJeDHnMBp0EMJ9ZHt%2FXKycU%3D"');
+    expect(oauth1SignatureBase(photos, { method: "POST", url }, { ...options, extraProtocolParams: { oauth_callback: "http://printer.example.com/ready" } })).toBe(
+      "POST&https%3A%2F%2Fphotos.example.net%2Finitiate&oauth_callback%3Dhttp%253A%252F%252Fprinter.example.com%252Fready%26oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3DwIjqoS%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131200",
+    );
+  });
+
+  it("signs RFC 5849 1.2's token request (temporary token, its secret and the verifier) with the RFC's base string and signature", () => {
+    const url = new URL("https://photos.example.net/token");
+    const options = { timestamp: "137131201", nonce: "walatlh", includeVersion: false };
+    const header = tokenCredentialsAuthorization(photos, { token: "hh5s93j4hdidpola", secret: "hdhd0244k9j7ao03" }, "hfdp7dh39dks9884", url, options);
+    expect(header).toContain('oauth_verifier="hfdp7dh39dks9884"');
+    expect(header).toContain('oauth_signature="gKgrFCywp7rO0OXSjdot%2FIHF7IU%3D"');
+    const temporary = { ...photos, token: "hh5s93j4hdidpola", tokenSecret: "hdhd0244k9j7ao03" };
+    expect(oauth1SignatureBase(temporary, { method: "POST", url }, { ...options, extraProtocolParams: { oauth_verifier: "hfdp7dh39dks9884" } })).toBe(
+      "POST&https%3A%2F%2Fphotos.example.net%2Ftoken&oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dwalatlh%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dhh5s93j4hdidpola%26oauth_verifier%3Dhfdp7dh39dks9884",
+    );
+    // And node-oauth, on the provider's side, accepts both requests of the flow.
+    const verdict = verifyOAuth1({ method: "POST", url: url.href, authorization: header }, { consumerSecret: photos.consumerSecret, tokenSecret: "hdhd0244k9j7ao03" });
+    expect(verdict).toMatchObject({ ok: true, params: { oauth_verifier: "hfdp7dh39dks9884" } });
+  });
+
   it("builds RFC 5849 3.4.1.1's signature base string from its query and form body", () => {
     const auth: OAuth1Auth = { authType: "OAUTH1", consumerKey: "9djdj82h48djs9d2", consumerSecret: "j49sk3j29djd", signatureMethod: "HMAC-SHA1", token: "kkk9d7dh3k39sjv7", tokenSecret: "dh893hdasih9" };
     const base = oauth1SignatureBase(auth, { method: "POST", url: new URL("http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b"), formBody: "c2&a3=2+q" }, { timestamp: "137131201", nonce: "7d8f3e4a", includeVersion: false });
@@ -136,6 +166,19 @@ describe("OAuth 1.0a (RFC 5849)", () => {
 
 describe("schemas of the signed types", () => {
   const base = { name: "API", baseUrl: "https://api.example.com" };
+  const oauth1 = { authType: "OAUTH1", consumerKey: "ck", consumerSecret: "cs", signatureMethod: "HMAC-SHA1", privateKeyPem: "", token: "", tokenSecret: "", realm: "" };
+  it("asks a three-legged OAuth 1.0a connection for its three URLs, each an http(s) URL, and a pasted source for its token", () => {
+    const missing = connectionInputSchema.safeParse({ ...base, ...oauth1, tokenSource: "connect", requestTokenUrl: "", authorizeUrl: "ftp://x.example/a", accessTokenUrl: "" });
+    const paths = missing.success ? [] : missing.error.issues.map((issue) => issue.path.join("."));
+    expect(paths).toEqual(expect.arrayContaining(["requestTokenUrl", "authorizeUrl", "accessTokenUrl"]));
+    const pasted = connectionInputSchema.safeParse({ ...base, ...oauth1, tokenSource: "pasted" });
+    expect(pasted.success ? [] : pasted.error.issues.map((issue) => issue.path.join("."))).toEqual(["token"]);
+    const urls = { requestTokenUrl: "https://x.example/rt", authorizeUrl: "https://x.example/authorize", accessTokenUrl: "https://x.example/at" };
+    expect(connectionInputSchema.safeParse({ ...base, ...oauth1, tokenSource: "connect", ...urls }).success).toBe(true);
+    // API callers from before the flow: no tokenSource, the token decides.
+    expect(connectionInputSchema.safeParse({ ...base, ...oauth1 }).success).toBe(true);
+  });
+
   it("refuses a bearer token typed with the word Bearer, and bad region or service names", () => {
     const bearer = connectionInputSchema.safeParse({ ...base, authType: "BEARER", token: "Bearer abc" });
     expect(bearer.success).toBe(false);

@@ -188,7 +188,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
 
             {draft.authType === "BEARER" ? <BearerFields draft={draft} errors={errors} hints={hints} onChange={update} /> : null}
             {draft.authType === "AWS_SIGV4" ? <AwsFields draft={draft.aws} errors={errors} hints={hints} onChange={(patch) => setDraft((d) => ({ ...d, aws: { ...d.aws, ...patch } }))} /> : null}
-            {draft.authType === "OAUTH1" ? <OAuth1Fields draft={draft.oauth1} errors={errors} hints={hints} onChange={(patch) => setDraft((d) => ({ ...d, oauth1: { ...d.oauth1, ...patch } }))} /> : null}
+            {draft.authType === "OAUTH1" ? <OAuth1Fields draft={draft.oauth1} errors={errors} hints={hints} callbackUrl={callbackUrl} onChange={(patch) => setDraft((d) => ({ ...d, oauth1: { ...d.oauth1, ...patch } }))} /> : null}
 
             {draft.authType === "BASIC" || draft.authType === "CUSTOM" || draft.authType === "DIGEST" ? (
               <div className="grid gap-4 sm:grid-cols-2">

@@ -1,9 +1,10 @@
 "use client";
 
+import { CopyField } from "@/components/copy-button";
 import { Field, SelectField } from "@/components/form";
 import { inputStyles, cx } from "@/components/ui";
 import type { AwsDraft, ConnectionDraft, OAuth1Draft } from "@/lib/connections/form-payload";
-import { OAUTH1_SIGNATURE_METHODS } from "@/lib/connections/signed-auth-schemas";
+import { OAUTH1_SIGNATURE_METHODS, type OAuth1TokenSource } from "@/lib/connections/signed-auth-schemas";
 import type { SecretHints } from "@/lib/connections/stored";
 
 // The fields of the Bearer token, AWS Signature V4 and OAuth 1.0a types
@@ -94,7 +95,13 @@ export function AwsFields({ draft, errors, hints, onChange }: Common & { draft: 
   );
 }
 
-export function OAuth1Fields({ draft, errors, hints, onChange }: Common & { draft: OAuth1Draft; onChange: (patch: Partial<OAuth1Draft>) => void }) {
+const TOKEN_SOURCE_LABEL: Record<OAuth1TokenSource, string> = {
+  none: "None: two-legged, the consumer alone signs",
+  pasted: "An access token I paste",
+  connect: "Connect: sign in at the provider (three-legged)",
+};
+
+export function OAuth1Fields({ draft, errors, hints, callbackUrl, onChange }: Common & { draft: OAuth1Draft; callbackUrl: string; onChange: (patch: Partial<OAuth1Draft>) => void }) {
   const rsa = draft.signatureMethod === "RSA-SHA1";
   return (
     <div className="space-y-4">
@@ -141,18 +148,72 @@ export function OAuth1Fields({ draft, errors, hints, onChange }: Common & { draf
           autoComplete="new-password"
         />
       )}
+      <SelectField
+        label="Access token"
+        id="field-tokenSource"
+        value={draft.tokenSource}
+        onChange={(e) => onChange({ tokenSource: e.target.value as OAuth1TokenSource })}
+        error={errors.tokenSource}
+        hint={
+          draft.tokenSource === "connect"
+            ? "After saving, Connect sends you to the provider to approve access; Keyway keeps the access token and its secret, encrypted."
+            : draft.tokenSource === "pasted"
+              ? "A token the provider issued elsewhere, with its secret."
+              : "Jira Server application links and many older APIs sign with the consumer key alone."
+        }
+      >
+        {(Object.keys(TOKEN_SOURCE_LABEL) as OAuth1TokenSource[]).map((source) => (
+          <option key={source} value={source}>
+            {TOKEN_SOURCE_LABEL[source]}
+          </option>
+        ))}
+      </SelectField>
+      {draft.tokenSource === "connect" ? (
+        <div className="space-y-4 rounded-md border border-slate-200 p-4">
+          <Field
+            label="Temporary credentials URL (request token)"
+            name="requestTokenUrl"
+            value={draft.requestTokenUrl}
+            onChange={(e) => onChange({ requestTokenUrl: e.target.value })}
+            error={errors.requestTokenUrl}
+            placeholder="https://api.example.com/oauth/request_token"
+            autoComplete="off"
+          />
+          <Field
+            label="Authorization URL"
+            name="authorizeUrl"
+            value={draft.authorizeUrl}
+            onChange={(e) => onChange({ authorizeUrl: e.target.value })}
+            error={errors.authorizeUrl}
+            placeholder="https://api.example.com/oauth/authorize"
+            hint="Where the browser goes to approve access; Keyway adds oauth_token."
+            autoComplete="off"
+          />
+          <Field
+            label="Token URL (access token)"
+            name="accessTokenUrl"
+            value={draft.accessTokenUrl}
+            onChange={(e) => onChange({ accessTokenUrl: e.target.value })}
+            error={errors.accessTokenUrl}
+            placeholder="https://api.example.com/oauth/access_token"
+            autoComplete="off"
+          />
+          <CopyField value={callbackUrl} label="Callback URL to register with the provider" />
+        </div>
+      ) : null}
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field
-          label="Access token (optional)"
-          name="oauth1Token"
-          id="field-oauth1-token"
-          value={draft.token}
-          onChange={(e) => onChange({ token: e.target.value })}
-          error={errors.token}
-          hint="Leave empty for two-legged OAuth: the consumer alone signs."
-          autoComplete="off"
-        />
-        {draft.token !== "" ? (
+        {draft.tokenSource === "pasted" ? (
+          <Field
+            label="Access token"
+            name="oauth1Token"
+            id="field-oauth1-token"
+            value={draft.token}
+            onChange={(e) => onChange({ token: e.target.value })}
+            error={errors.token}
+            autoComplete="off"
+          />
+        ) : null}
+        {draft.tokenSource === "pasted" ? (
           <Field
             label="Token secret"
             name="tokenSecret"

@@ -278,3 +278,56 @@ export function OAuthSettingsRows({ teamSlug, connection }: { teamSlug: string; 
     </>
   );
 }
+
+/** A three-legged OAuth 1.0a connection: whether Connect has run, who approved access and when; Connect, Reconnect, Disconnect. */
+export function OAuth1ConnectPanel({ teamSlug, connection, canEdit, unfinished, callbackUrl }: { teamSlug: string; connection: ConnectionView; canEdit: boolean; unfinished?: { startedAt: Date } | null; callbackUrl: string }) {
+  const tokens = connection.tokenSet?.tokenType === "OAuth1" ? connection.tokenSet : null;
+  const connect = connectConnectionAction.bind(null, teamSlug, connection.id);
+  return (
+    <Card title="Authorization" description="OAuth 1.0a, three-legged: who approved Keyway's access at the provider.">
+      <div className="space-y-3 text-sm">
+        {tokens ? (
+          <dl className="divide-y divide-slate-100">
+            <div className="flex justify-between gap-3 py-2">
+              <dt className="text-slate-600">State</dt>
+              <dd className="font-medium text-emerald-800" data-testid="oauth-state">
+                Connected
+              </dd>
+            </div>
+            <div className="flex justify-between gap-3 py-2">
+              <dt className="text-slate-600">Connected by</dt>
+              <dd className="break-all text-right text-slate-800" data-testid="oauth1-connected-by">
+                {tokens.connectedBy ?? "unknown"}
+              </dd>
+            </div>
+            <div className="flex justify-between gap-3 py-2">
+              <dt className="text-slate-600">Connected</dt>
+              <dd className="text-right text-slate-800">{formatDateTime(tokens.obtainedAt)}</dd>
+            </div>
+            <div className="flex justify-between gap-3 py-2">
+              <dt className="text-slate-600">Access token</dt>
+              <dd className="text-right text-slate-800">encrypted, with its secret; valid until the provider revokes it</dd>
+            </div>
+          </dl>
+        ) : (
+          <>
+            <p className="text-slate-700" data-testid="oauth-state">
+              Not connected. Connect asks the provider for temporary credentials and sends you there to approve access; you come back here afterwards.
+            </p>
+            {unfinished ? <UnfinishedConnect startedAt={unfinished.startedAt} callbackUrl={callbackUrl} /> : null}
+          </>
+        )}
+        {canEdit ? (
+          <div className="flex flex-wrap gap-2 pt-1">
+            <form action={connect}>
+              <SubmitButton pendingText="Opening the provider…" variant={tokens ? "secondary" : "primary"}>
+                {tokens ? "Reconnect" : "Connect"}
+              </SubmitButton>
+            </form>
+            {tokens ? <DisconnectButton teamSlug={teamSlug} connectionId={connection.id} revocable={false} /> : null}
+          </div>
+        ) : null}
+      </div>
+    </Card>
+  );
+}

@@ -17,7 +17,7 @@ import { AgentPresenceBadge } from "../agent-presence";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
-import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConnecting, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
+import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConnecting, OAuth1ConnectPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 
@@ -60,7 +60,8 @@ export default async function ConnectionPage({
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
-  const unfinished = connection.authType === "OAUTH2_CODE" && !outcome && !connection.tokenSet ? await unfinishedAuthorization(user.id, connection.id, null) : null;
+  const threeLegged = connection.authType === "OAUTH1" && Boolean(connection.config.oauth1?.flow);
+  const unfinished = (connection.authType === "OAUTH2_CODE" || threeLegged) && !outcome && !connection.tokenSet ? await unfinishedAuthorization(user.id, connection.id, null) : null;
   const disconnectedNote = disconnected && Object.hasOwn(DISCONNECTED, disconnected) ? DISCONNECTED[disconnected as keyof typeof DISCONNECTED] : null;
   const template = connection.oauthClient ? providerTemplate(connection.oauthClient.provider) : undefined;
   const history = await testHistory(team.id, connection.id);
@@ -82,7 +83,11 @@ export default async function ConnectionPage({
       {saved ? (
         <div className="mb-4">
           <Alert tone="green">
-            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? `Connection saved. Next, connect it to ${providerName}.` : "Connection saved. Send a test request to check that it works."}
+            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet
+              ? `Connection saved. Next, connect it to ${providerName}.`
+              : threeLegged && !connection.tokenSet
+                ? "Connection saved. Click Connect to authorize it at the provider."
+                : "Connection saved. Send a test request to check that it works."}
           </Alert>
         </div>
       ) : null}
@@ -158,6 +163,7 @@ export default async function ConnectionPage({
 
           {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} connectAtTop={connectFirst && canEdit} /> : null}
           {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? <ClientCredentialsPanel connection={connection} /> : null}
+          {threeLegged ? <OAuth1ConnectPanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} /> : null}
 
           {connection.clientCertPem ? (
             <Card title="Client SSL certificate">

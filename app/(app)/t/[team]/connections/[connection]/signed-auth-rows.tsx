@@ -45,9 +45,24 @@ export function SignedAuthRows({ authType, config, hints }: { authType: string; 
           {config.oauth1.signatureMethod}
         </Row>
         {config.oauth1.signatureMethod === "RSA-SHA1" ? <Row label="Private key">{secretText(hints, "privateKeyPem")}</Row> : <Row label="Consumer secret">{secretText(hints, "consumerSecret")}</Row>}
-        <Row label="Access token" mono>
-          {config.oauth1.token ?? "none (two-legged)"}
-        </Row>
+        {config.oauth1.flow ? (
+          <>
+            <Row label="Access token">from Connect (three-legged)</Row>
+            <Row label="Temporary credentials URL" mono>
+              <span className="break-all text-xs">{config.oauth1.flow.requestTokenUrl}</span>
+            </Row>
+            <Row label="Authorization URL" mono>
+              <span className="break-all text-xs">{config.oauth1.flow.authorizeUrl}</span>
+            </Row>
+            <Row label="Token URL" mono>
+              <span className="break-all text-xs">{config.oauth1.flow.accessTokenUrl}</span>
+            </Row>
+          </>
+        ) : (
+          <Row label="Access token" mono>
+            {config.oauth1.token ?? "none (two-legged)"}
+          </Row>
+        )}
         {config.oauth1.token ? <Row label="Token secret">{secretText(hints, "tokenSecret")}</Row> : null}
       </>
     );
