@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
+import { themeChoice } from "@/lib/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -14,8 +15,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   // nonce of its request's Content-Security-Policy (proxy.ts), which a page
   // built ahead of time (the 404 page was the only one) cannot carry.
   await connection();
+  const theme = await themeChoice();
   return (
-    <html lang="en">
+    <html lang="en" data-theme={theme === "system" ? undefined : theme}>
       <body className="min-h-dvh font-sans">{children}</body>
     </html>
   );

@@ -6,6 +6,7 @@ import type { SessionUser } from "@/lib/auth/session";
 import { Disclosure } from "./disclosure";
 import { NavLinks, type NavItem } from "./nav-links";
 import { signOutAction } from "./sign-out";
+import { ThemeSwitch } from "./theme-switch";
 import { Logo, cx } from "./ui";
 
 export type ShellTeam = { slug: string; name: string; role: Role; personal: boolean };
@@ -98,8 +99,9 @@ function Sidebar({ user, teams, current }: { user: SessionUser; teams: ShellTeam
       <nav aria-label="Team" className="flex-1">
         {current ? <NavLinks items={navFor(current)} /> : null}
       </nav>
-      <div className="border-t border-slate-200 pt-4">
+      <div className="space-y-3 border-t border-slate-200 pt-4">
         <UserBlock user={user} />
+        <ThemeSwitch />
       </div>
     </div>
   );
