@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import { redirect } from "next/navigation";
 import { AppShell } from "@/components/app-shell";
-import { Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { Badge, Card, PageHeader } from "@/components/ui";
 import { listSessions } from "@/lib/auth/account";
 import { currentSessionId, currentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db";
@@ -58,9 +59,9 @@ export default async function AccountPage() {
                     <span title={s.userAgent ?? undefined}>{deviceOf(s.userAgent)}</span> {s.current ? <Badge tone="green">This browser</Badge> : null}
                   </p>
                   <p className="text-slate-600">
-                    {s.ip?.replace(/^::ffff:/, "") ?? "Unknown address"} · signed in {formatDateTime(s.createdAt)}
+                    {s.ip?.replace(/^::ffff:/, "") ?? "Unknown address"} · signed in <Time date={s.createdAt} />
                   </p>
-                  <p className="text-slate-600">Last seen {formatDateTime(s.lastSeenAt)}</p>
+                  <p className="text-slate-600">Last seen <Time date={s.lastSeenAt} /></p>
                 </div>
                 {s.current ? null : <RevokeSessionButton sessionId={s.id} label={`${deviceOf(s.userAgent)} from ${s.ip ?? "an unknown address"}`} />}
               </li>

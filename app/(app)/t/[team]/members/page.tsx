@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { Badge, Card, LinkButton, PageHeader, formatDate } from "@/components/ui";
+import { Time } from "@/components/time";
+import { Badge, Card, LinkButton, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
 import { ROLE_LABEL, roleAtLeast } from "@/lib/access-rules";
 import type { Role } from "@/lib/db";
@@ -36,7 +37,7 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
                     {m.user.name} {isSelf ? <span className="font-normal text-slate-600">(you)</span> : null}
                   </p>
                   <p className="truncate text-sm text-slate-600">{m.user.email}</p>
-                  <p className="text-xs text-slate-600">Joined {formatDate(m.createdAt)}</p>
+                  <p className="text-xs text-slate-600">Joined <Time date={m.createdAt} /></p>
                 </div>
                 <div className="flex flex-wrap items-center gap-2">
                   {canManage ? (
@@ -66,7 +67,7 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
                         {invitation.email ?? "Anyone with the link"} · {ROLE_LABEL[invitation.role]}
                       </p>
                       <p className="text-xs text-slate-600">
-                        Invited by {invitation.createdBy.name} on {formatDate(invitation.createdAt)}, expires {formatDate(invitation.expiresAt)}
+                        Invited by {invitation.createdBy.name} <Time date={invitation.createdAt} />, expires <Time date={invitation.expiresAt} />
                       </p>
                     </div>
                     <RevokeInvitationButton teamSlug={slug} invitationId={invitation.id} />

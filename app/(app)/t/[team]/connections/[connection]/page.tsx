@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import Link from "next/link";
 import { CopyField } from "@/components/copy-button";
 import { publicUrl } from "@/lib/config";
-import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { SignedAuthRows } from "./signed-auth-rows";
@@ -107,7 +108,7 @@ export default async function ConnectionPage({
                 <dt className="text-sm text-slate-600">Status</dt>
                 <dd className="text-right text-sm">
                   <ConnectionStatusBadge connection={connection} />
-                  <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
+                  <span className="ml-2 text-slate-600">{connection.lastTestedAt ? <>tested <Time date={connection.lastTestedAt} /></> : "never tested"}</span>
                 </dd>
               </div>
               <div className="flex justify-between gap-2 py-2">

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useState } from "react";
+import { LiveTime } from "@/components/live-time";
 import { Field, SubmitButton } from "@/components/form";
 import { Alert, Badge, buttonStyles, cx, inputStyles, selectStyles } from "@/components/ui";
 import { TEST_METHODS } from "@/lib/connections/test-methods";
@@ -96,7 +97,7 @@ export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open
           {run.url}
         </span>
         <span className="text-xs text-slate-600">{run.durationMs} ms</span>
-        <span className="text-xs text-slate-500">{new Date(run.createdAt).toLocaleString()}</span>
+        <LiveTime date={run.createdAt} className="text-xs text-slate-500" />
       </summary>
       <div className="mt-3 space-y-3">
         <p className={cx("text-sm", run.ok ? "text-emerald-800" : "text-red-700")} data-testid="test-summary">
@@ -113,7 +114,7 @@ export function TestRunDetails({ run, open = false }: { run: RunForDisplay; open
             <h4 className="text-xs font-medium uppercase tracking-wide text-slate-600">
               Body{run.responseTruncated ? " (first 64 KB)" : ""}
             </h4>
-            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
+            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-ink-900 p-3 font-mono text-xs text-ink-100" data-testid="test-body">
               {run.responseBody || "(empty)"}
             </pre>
           </div>
