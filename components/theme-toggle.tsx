@@ -26,6 +26,17 @@ const OPTIONS: Array<{ value: ThemeChoice; label: string; icon: React.ReactNode 
   { value: "dark", label: "Dark", icon: <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5Z" /> },
 ];
 
+function applyTheme(next: ThemeChoice) {
+  const root = document.documentElement;
+  if (next === "system") {
+    root.removeAttribute("data-theme");
+    document.cookie = `${THEME_COOKIE}=; path=/; max-age=0; samesite=lax`;
+  } else {
+    root.setAttribute("data-theme", next);
+    document.cookie = `${THEME_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
+  }
+}
+
 /**
  * System / Light / Dark. The choice is applied to <html> at once and kept in a
  * year-long cookie, which the server reads to render later pages in it.
@@ -34,14 +45,7 @@ export function ThemeToggle({ initial, className }: { initial: ThemeChoice; clas
   const [choice, setChoice] = useState<ThemeChoice>(initial);
   function choose(next: ThemeChoice) {
     setChoice(next);
-    const root = document.documentElement;
-    if (next === "system") {
-      root.removeAttribute("data-theme");
-      document.cookie = `${THEME_COOKIE}=; path=/; max-age=0; samesite=lax`;
-    } else {
-      root.setAttribute("data-theme", next);
-      document.cookie = `${THEME_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
-    }
+    applyTheme(next);
   }
   return (
     <div role="group" aria-label="Theme" className={cx("inline-flex rounded-md border border-slate-300 bg-white p-0.5", className)}>

@@ -1,4 +1,8 @@
+import { cache } from "react";
 import { LiveTime } from "./live-time";
+
+// One "now" per request: every date on a page is relative to the same moment.
+const requestTime = cache(() => Date.now());
 
 /**
  * A moment, from a server component: relative, exact UTC on hover. The
@@ -6,5 +10,5 @@ import { LiveTime } from "./live-time";
  * (client components use <LiveTime> directly).
  */
 export function Time({ date, className }: { date: Date; className?: string }) {
-  return <LiveTime date={date} now={Date.now()} className={className} />;
+  return <LiveTime date={date} now={requestTime()} className={className} />;
 }
