@@ -4,7 +4,8 @@ import { themeChoice } from "@/lib/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: { default: "Keyway", template: "%s · Keyway" },
+  // "Echo API · Connections · Platform — Keyway": what you look at first, the team (app/(app)/t/[team]/layout.tsx) and the product last.
+  title: { default: "Keyway", template: "%s — Keyway" },
   description: "The connections your software uses to reach third-party APIs, kept by your team.",
 };
 

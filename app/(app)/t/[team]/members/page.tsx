@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Time } from "@/components/time";
-import { Badge, Card, LinkButton, PageHeader } from "@/components/ui";
+import { Alert, Badge, Card, LinkButton, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
 import { ROLE_LABEL, roleAtLeast } from "@/lib/access-rules";
 import type { Role } from "@/lib/db";
@@ -11,8 +11,9 @@ export const metadata: Metadata = { title: "Members" };
 
 const ROLE_TONE: Record<Role, "brand" | "green" | "slate" | "amber"> = { OWNER: "brand", ADMIN: "green", MEMBER: "slate", VIEWER: "amber" };
 
-export default async function MembersPage({ params }: { params: Promise<{ team: string }> }) {
+export default async function MembersPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ created?: string }> }) {
   const { team: slug } = await params;
+  const { created } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const isAdmin = roleAtLeast(membership.role, "ADMIN");
   const [members, invitations] = await Promise.all([membersOf(team.id), isAdmin ? pendingInvitations(team.id) : Promise.resolve([])]);
@@ -25,6 +26,13 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
         description={`${members.length} ${members.length === 1 ? "person has" : "people have"} access to ${team.name}. Owners and admins manage who is in the team and what they may do.`}
         actions={isAdmin ? <LinkButton href={`/t/${slug}/members/invite`}>Invite people</LinkButton> : null}
       />
+      {created && membership.role === "OWNER" ? (
+        <div className="mb-4">
+          <Alert tone="green" title={`Team “${team.name}” created`}>
+            You are its owner. Invite the people who should share its connections, or add its first connection.
+          </Alert>
+        </div>
+      ) : null}
       <Card className="overflow-visible">
         <ul className="-my-4 divide-y divide-slate-200" aria-label="Team members">
           {members.map((m) => {

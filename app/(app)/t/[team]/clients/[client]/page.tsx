@@ -14,7 +14,12 @@ import { ConnectionStatusBadge } from "../../connections/status-badge";
 import { findOAuthClientOr404 } from "./find";
 import { ClientActions } from "./client-actions";
 
-export const metadata: Metadata = { title: "OAuth client" };
+export async function generateMetadata({ params }: { params: Promise<{ team: string; client: string }> }): Promise<Metadata> {
+  const { team: slug, client: clientId } = await params;
+  const { team } = await requireMember(slug);
+  const client = await findOAuthClientOr404(team.id, clientId);
+  return { title: `${client.name} · OAuth clients` };
+}
 
 const TRAIL_LENGTH = 20;
 
@@ -42,6 +47,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
     <>
       <PageHeader
         title={client.name}
+        trail={[{ label: "OAuth clients", href: `/t/${slug}/clients` }]}
         description={
           <>
             {providerLabel(client.provider)} client <span className="font-mono">{client.clientId}</span>
