@@ -111,15 +111,15 @@ export function CodeBlock({
   className?: string;
 } & Omit<React.ComponentProps<"pre">, "children">) {
   return (
-    <div className={cx("overflow-hidden rounded-md border border-slate-200 bg-ink-900", className)}>
-      <div className="flex items-center justify-between gap-2 border-b border-ink-700 px-3 py-1.5">
+    <div className={cx("rounded-md border border-slate-200 bg-ink-900", className)}>
+      <div className="flex items-center justify-between gap-2 rounded-t-md border-b border-ink-700 px-3 py-1.5">
         <span className="truncate text-xs font-medium text-ink-100">{title ?? ""}</span>
         <CopyButton value={value} label={label} tone="ink" />
       </div>
       <pre
         tabIndex={0}
         data-copy-source={value}
-        className={cx("max-h-96 overflow-auto p-3 font-mono text-xs leading-relaxed text-ink-100", wrap ? "whitespace-pre-wrap break-all" : "whitespace-pre")}
+        className={cx("max-h-96 overflow-auto rounded-b-md p-3 font-mono text-xs leading-relaxed text-ink-100", wrap ? "whitespace-pre-wrap break-all" : "whitespace-pre")}
         {...rest}
       >
         {value}
