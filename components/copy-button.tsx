@@ -42,7 +42,7 @@ export function CopyButton({ value, label = "Copy", className, tone = "default" 
           } catch {
             // Clipboard access can be refused (insecure origin); selecting the text is the fallback.
             const range = document.createRange();
-            const target = document.querySelector(`[data-copy-source="${CSS.escape(value)}"]`);
+            const target = document.querySelector(`[data-copy-source="${CSS.escape(value)}"], [data-copy-block="${CSS.escape(value)}"]`);
             if (target) {
               range.selectNodeContents(target);
               window.getSelection()?.removeAllRanges();
@@ -118,7 +118,8 @@ export function CodeBlock({
       </div>
       <pre
         tabIndex={0}
-        data-copy-source={value}
+        // Not data-copy-source: that marks the one copyable value of a field (tests and the API-key journeys read it).
+        data-copy-block={value}
         className={cx("max-h-96 overflow-auto rounded-b-md p-3 font-mono text-xs leading-relaxed text-ink-100", wrap ? "whitespace-pre-wrap break-all" : "whitespace-pre")}
         {...rest}
       >
