@@ -1,4 +1,5 @@
 import { expect, test } from "./support/csp";
+import { TIME_SCALE } from "./support/chromium";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, newPhoneOrDesktop, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
 
@@ -13,7 +14,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => upstream?.close());
 
 test("titles, breadcrumbs, kept navigation, relative dates, copy buttons and 403 pages tell people where they are", async ({ page, browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000 * TIME_SCALE);
   await signUp(page, "Orla Owner", freshEmail("orientation"));
 
   // /teams/new keeps the navigation; the new team is confirmed.

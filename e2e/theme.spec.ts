@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/csp";
+import { TIME_SCALE } from "./support/chromium";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
 
@@ -28,7 +29,7 @@ async function backgroundLuminance(page: Page): Promise<number> {
 const isDark = async (page: Page) => (await backgroundLuminance(page)) < 0.1;
 
 test("the theme follows the system until chosen, the choice persists and is rendered by the server, and dark pages pass axe", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000 * TIME_SCALE);
   const context = await browser.newContext({ colorScheme: "dark" });
   const page = await context.newPage();
 
