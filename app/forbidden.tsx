@@ -1,16 +1,21 @@
-import Link from "next/link";
-import { Logo } from "@/components/ui";
+import type { Metadata } from "next";
+import { RefusalDetails } from "@/components/refusal-details";
+import { StatusPage } from "@/components/status-page";
+import { ROLE_LABEL } from "@/lib/access-rules";
+import { currentUser } from "@/lib/auth/session";
+import { teamsOf } from "@/lib/teams";
 
-export default function Forbidden() {
+export const metadata: Metadata = { title: "Not allowed" };
+
+// Names the visitor's role and the one the page needs: only their own teams' roles are sent along.
+export default async function Forbidden() {
+  const user = await currentUser();
+  const teams = user ? await teamsOf(user.id) : [];
   return (
-    <main className="flex min-h-dvh flex-col items-center justify-center px-4 text-center">
-      <Logo className="mb-6 text-xl" />
-      <p className="text-sm font-semibold text-red-700">403</p>
-      <h1 className="mt-1 text-2xl font-semibold text-slate-900">Your role does not allow this</h1>
-      <p className="mt-2 max-w-md text-sm text-slate-600">Ask an admin or owner of this team if you need more access.</p>
-      <Link href="/" className="mt-6 text-sm font-medium text-brand-700 hover:underline">
-        Back to your teams
-      </Link>
+    <main>
+      <StatusPage label="403" tone="red" title="Your role does not allow this">
+        <RefusalDetails teams={Object.fromEntries(teams.map((t) => [t.slug, { name: t.name, role: t.role }]))} labels={ROLE_LABEL} />
+      </StatusPage>
     </main>
   );
 }

@@ -1,9 +1,11 @@
 import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
+import { themeChoice } from "@/lib/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: { default: "Keyway", template: "%s · Keyway" },
+  // "Echo API · Connections · Platform — Keyway": what you look at first, the team (app/(app)/t/[team]/layout.tsx) and the product last.
+  title: { default: "Keyway", template: "%s — Keyway" },
   description: "The connections your software uses to reach third-party APIs, kept by your team.",
 };
 
@@ -14,8 +16,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   // nonce of its request's Content-Security-Policy (proxy.ts), which a page
   // built ahead of time (the 404 page was the only one) cannot carry.
   await connection();
+  const theme = await themeChoice();
   return (
-    <html lang="en">
+    <html lang="en" data-theme={theme === "system" ? undefined : theme}>
       <body className="min-h-dvh font-sans">{children}</body>
     </html>
   );

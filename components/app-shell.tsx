@@ -6,6 +6,7 @@ import type { SessionUser } from "@/lib/auth/session";
 import { Disclosure } from "./disclosure";
 import { NavLinks, type NavItem } from "./nav-links";
 import { signOutAction } from "./sign-out";
+import { ThemeSwitch } from "./theme-switch";
 import { Logo, cx } from "./ui";
 
 export type ShellTeam = { slug: string; name: string; role: Role; personal: boolean };
@@ -64,7 +65,7 @@ function TeamSwitcher({ teams, current }: { teams: ShellTeam[]; current: ShellTe
           ))}
         </ul>
         <div className="mt-1 border-t border-slate-200 pt-1">
-          <Link href="/teams/new" className="block px-3 py-2 text-sm font-medium text-brand-700 hover:bg-slate-50">
+          <Link href={current ? `/teams/new?from=${current.slug}` : "/teams/new"} className="block px-3 py-2 text-sm font-medium text-brand-700 hover:bg-slate-50">
             + Create a team
           </Link>
         </div>
@@ -73,11 +74,11 @@ function TeamSwitcher({ teams, current }: { teams: ShellTeam[]; current: ShellTe
   );
 }
 
-function UserBlock({ user }: { user: SessionUser }) {
+function UserBlock({ user, current }: { user: SessionUser; current: ShellTeam | null }) {
   return (
     <div className="flex items-center justify-between gap-2">
       <div className="min-w-0">
-        <Link href="/account" className="block truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline" aria-label={`Your account: ${user.name}`}>
+        <Link href={current ? `/account?from=${current.slug}` : "/account"} className="block truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline" aria-label={`Your account: ${user.name}`}>
           {user.name}
         </Link>
         <p className="truncate text-xs text-slate-600">{user.email}</p>
@@ -98,11 +99,21 @@ function Sidebar({ user, teams, current }: { user: SessionUser; teams: ShellTeam
       <nav aria-label="Team" className="flex-1">
         {current ? <NavLinks items={navFor(current)} /> : null}
       </nav>
-      <div className="border-t border-slate-200 pt-4">
-        <UserBlock user={user} />
+      <div className="space-y-3 border-t border-slate-200 pt-4">
+        <UserBlock user={user} current={current} />
+        <ThemeSwitch />
       </div>
     </div>
   );
+}
+
+/**
+ * The team whose navigation a page outside any team (/teams/new, /account)
+ * keeps: the one the visitor came from (?from=, set by the shell's links),
+ * else their personal team. Only ever one of their own teams.
+ */
+export function shellTeamFor(teams: ShellTeam[], from: string | undefined): ShellTeam | null {
+  return teams.find((t) => t.slug === from) ?? teams.find((t) => t.personal) ?? teams[0] ?? null;
 }
 
 export function AppShell({ user, teams, current, children }: { user: SessionUser; teams: ShellTeam[]; current: ShellTeam | null; children: ReactNode }) {

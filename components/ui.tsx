@@ -25,14 +25,42 @@ export function LinkButton({ variant = "primary", className, ...props }: Compone
   return <Link className={cx(buttonStyles[variant], className)} {...props} />;
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+export type Crumb = { label: string; href: string };
+
+/** Where a detail or form page sits: its parents as links, the page itself last (not a link). */
+export function Breadcrumbs({ trail, current }: { trail: Crumb[]; current: string }) {
   return (
-    <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
-      <div className="min-w-0">
-        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
-        {description ? <p className="mt-1 max-w-2xl text-sm text-slate-600">{description}</p> : null}
+    <nav aria-label="Breadcrumb" className="mb-2">
+      <ol className="flex flex-wrap items-center gap-x-1.5 gap-y-0.5 text-sm text-slate-600">
+        {trail.map((crumb) => (
+          <li key={crumb.href} className="flex min-w-0 items-center gap-1.5">
+            <Link href={crumb.href} className="truncate hover:text-slate-900 hover:underline">
+              {crumb.label}
+            </Link>
+            <span aria-hidden="true" className="text-slate-500">
+              /
+            </span>
+          </li>
+        ))}
+        <li aria-current="page" className="min-w-0 truncate font-medium text-slate-800">
+          {current}
+        </li>
+      </ol>
+    </nav>
+  );
+}
+
+export function PageHeader({ title, description, actions, trail }: { title: string; description?: ReactNode; actions?: ReactNode; trail?: Crumb[] }) {
+  return (
+    <div className="mb-6">
+      {trail ? <Breadcrumbs trail={trail} current={title} /> : null}
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0">
+          <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+          {description ? <p className="mt-1 max-w-2xl text-sm text-slate-600">{description}</p> : null}
+        </div>
+        {actions ? <div className="flex shrink-0 flex-wrap gap-2">{actions}</div> : null}
       </div>
-      {actions ? <div className="flex shrink-0 flex-wrap gap-2">{actions}</div> : null}
     </div>
   );
 }

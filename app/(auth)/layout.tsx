@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { ThemeSwitch } from "@/components/theme-switch";
 import { Logo } from "@/components/ui";
 
 export default function AuthLayout({ children }: { children: React.ReactNode }) {
@@ -11,6 +12,7 @@ export default function AuthLayout({ children }: { children: React.ReactNode }) 
       <p className="mt-8 max-w-sm text-center text-xs text-slate-600">
         Keyway keeps your team&apos;s API connections, OAuth clients and tokens in one place, on your own server.
       </p>
+      <ThemeSwitch className="mt-4" />
     </div>
   );
 }

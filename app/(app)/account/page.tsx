@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import { redirect } from "next/navigation";
-import { AppShell } from "@/components/app-shell";
-import { Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { AppShell, shellTeamFor } from "@/components/app-shell";
+import { Badge, Card, PageHeader } from "@/components/ui";
 import { listSessions } from "@/lib/auth/account";
 import { currentSessionId, currentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db";
@@ -33,7 +34,8 @@ function deviceOf(userAgent: string | null): string {
   return browser ?? system ?? userAgent.slice(0, 60);
 }
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<{ from?: string }> }) {
+  const { from } = await searchParams;
   const user = await currentUser();
   if (!user) redirect("/signin?callbackUrl=/account");
   const [teams, sessions, account] = await Promise.all([
@@ -43,7 +45,7 @@ export default async function AccountPage() {
   ]);
   const others = sessions.filter((s) => !s.current).length;
   return (
-    <AppShell user={user} teams={teams} current={null}>
+    <AppShell user={user} teams={teams} current={shellTeamFor(teams, from)}>
       <PageHeader title="Your account" description={`Signed in as ${user.email}.`} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Password" description="Changing it signs out your other sessions.">
@@ -58,9 +60,9 @@ export default async function AccountPage() {
                     <span title={s.userAgent ?? undefined}>{deviceOf(s.userAgent)}</span> {s.current ? <Badge tone="green">This browser</Badge> : null}
                   </p>
                   <p className="text-slate-600">
-                    {s.ip?.replace(/^::ffff:/, "") ?? "Unknown address"} · signed in {formatDateTime(s.createdAt)}
+                    {s.ip?.replace(/^::ffff:/, "") ?? "Unknown address"} · signed in <Time date={s.createdAt} />
                   </p>
-                  <p className="text-slate-600">Last seen {formatDateTime(s.lastSeenAt)}</p>
+                  <p className="text-slate-600">Last seen <Time date={s.lastSeenAt} /></p>
                 </div>
                 {s.current ? null : <RevokeSessionButton sessionId={s.id} label={`${deviceOf(s.userAgent)} from ${s.ip ?? "an unknown address"}`} />}
               </li>

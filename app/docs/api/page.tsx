@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CodeBlock } from "@/components/copy-button";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { Badge, Logo } from "@/components/ui";
@@ -188,7 +189,7 @@ export default function ApiDocsPage() {
               </li>
             ))}
           </ul>
-          <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{`curl -H "Authorization: Bearer kw_…" "${base}/connections?limit=20"`}</pre>
+          <CodeBlock value={`curl -H "Authorization: Bearer kw_…" "${base}/connections?limit=20"`} label="Copy command" />
         </section>
 
         <section id="conventions" className="space-y-2 text-sm text-slate-700" aria-labelledby="conventions-title">

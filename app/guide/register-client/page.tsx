@@ -91,7 +91,8 @@ export default async function RegisterClientGuide() {
           </Link>
         )}
       </header>
-      <main className="space-y-6">
+      {/* break-words: a long URL or scope in a step wraps instead of widening the page on a phone. */}
+      <main className="min-w-0 space-y-6 break-words">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Registering your own OAuth client</h1>
           <p className="mt-2 text-sm text-slate-600">

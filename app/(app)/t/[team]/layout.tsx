@@ -1,6 +1,13 @@
+import type { Metadata } from "next";
 import { AppShell } from "@/components/app-shell";
 import { requireMember } from "@/lib/access";
 import { teamsOf } from "@/lib/teams";
+
+export async function generateMetadata({ params }: { params: Promise<{ team: string }> }): Promise<Metadata> {
+  const { team: slug } = await params;
+  const { team } = await requireMember(slug);
+  return { title: { template: `%s · ${team.name} — Keyway`, default: `${team.name} — Keyway` } };
+}
 
 export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ team: string }> }) {
   const { team: slug } = await params;

@@ -17,5 +17,6 @@ export async function createTeamAction(_previous: FormState, formData: FormData)
   const parsed = teamNameSchema.safeParse(input);
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: input };
   const team = await createTeam(user.id, { id: user.id, label: user.email, ip: clientIp(await headers()) }, parsed.data.name);
-  redirect(`/t/${team.slug}/members`);
+  // ?created: the members page confirms the new team and offers the next step (inviting people).
+  redirect(`/t/${team.slug}/members?created=1`);
 }

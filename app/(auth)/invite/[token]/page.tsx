@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { Alert, Card, LinkButton, formatDate } from "@/components/ui";
+import { Time } from "@/components/time";
+import { Alert, Card, LinkButton } from "@/components/ui";
 import { ROLE_DESCRIPTION, ROLE_LABEL } from "@/lib/access-rules";
 import { currentUser } from "@/lib/auth/session";
 import { findInvitation } from "@/lib/teams";
@@ -23,7 +24,11 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   if (invitation.state !== "pending") {
     const reasons = {
       accepted: "This invitation has already been used. Each link works once; ask the team's admin for a new one.",
-      expired: `This invitation expired on ${formatDate(invitation.expiresAt)}. Ask the team's admin for a new link.`,
+      expired: (
+        <>
+          This invitation expired <Time date={invitation.expiresAt} />. Ask the team&apos;s admin for a new link.
+        </>
+      ),
       revoked: "This invitation was withdrawn by the team. Ask the team's admin for a new link.",
     } as const;
     return (
@@ -40,7 +45,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
         {invitation.invitedBy} invited you to join as <strong className="font-medium text-slate-800">{ROLE_LABEL[invitation.role]}</strong>.{" "}
         {ROLE_LABEL[invitation.role]}: {ROLE_DESCRIPTION[invitation.role]}
       </p>
-      <p className="mt-2 text-sm text-slate-600">The link works once and expires on {formatDate(invitation.expiresAt)}.
+      <p className="mt-2 text-sm text-slate-600">The link works once and expires <Time date={invitation.expiresAt} />.
       </p>
       <div className="mt-5">
         {user ? (

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { CopyButton, CopyField } from "@/components/copy-button";
+import { CodeBlock, CopyField } from "@/components/copy-button";
 import { ConfirmButton, Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert, buttonStyles } from "@/components/ui";
 import { AGENT_DEFAULT_ALLOW, agentRegisterFormSchema } from "@/lib/agents/schemas";
@@ -24,21 +24,11 @@ export function RegisterAgentForm({ teamSlug, keywayHost }: { teamSlug: string; 
         </Alert>
         <CopyField label="Agent token" value={token} />
         <div>
-          <div className="flex flex-wrap items-center justify-between gap-2">
-            <p id="agent-start-command" className="text-sm font-medium text-slate-800">
-              Start it on a machine inside your network
-            </p>
-            <CopyButton value={command} label="Copy command" />
-          </div>
+          <p id="agent-start-command" className="text-sm font-medium text-slate-800">
+            Start it on a machine inside your network
+          </p>
           {/* Wrapped rather than scrolled, so the whole command can be read on a phone; the copy button copies it as written. */}
-          <pre
-            data-copy-source={command}
-            role="region"
-            aria-labelledby="agent-start-command"
-            className="mt-2 whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100"
-          >
-            {command}
-          </pre>
+          <CodeBlock value={command} label="Copy command" wrap role="region" aria-labelledby="agent-start-command" className="mt-2" />
           <p className="mt-2 text-xs text-slate-600">
             The machine needs only Node.js 20 or later and outbound HTTPS to {keywayHost}: the agent connects out, so no inbound firewall rule is needed. It reaches only private
             network addresses unless it is started with <code className="font-mono">--allow</code>. Keep it running as a service (systemd, a container) so it comes back after a

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Badge, Card, EmptyState, PageHeader, formatDate, formatDateTime } from "@/components/ui";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
 import { listAgents, type AgentRow } from "@/lib/agents";
 import type { AgentPresence } from "@/lib/agents/presence";
@@ -32,11 +33,11 @@ function PresenceBadge({ presence }: { presence: AgentPresence }) {
 }
 
 /** The words beside the badge: since when the agent is in that state. */
-function presenceSince(agent: AgentRow): string | null {
+function presenceSince(agent: AgentRow): ReactNode {
   const { presence } = agent;
-  if (presence.state === "online") return `connected since ${formatDateTime(presence.since)}`;
-  if (presence.state === "offline") return `since ${formatDateTime(presence.since)}`;
-  if (presence.state === "revoked") return `${formatDateTime(presence.since)}${agent.revokedByLabel ? ` by ${agent.revokedByLabel}` : ""}`;
+  if (presence.state === "online") return <>connected <Time date={presence.since} /></>;
+  if (presence.state === "offline") return <>since <Time date={presence.since} /></>;
+  if (presence.state === "revoked") return <><Time date={presence.since} />{agent.revokedByLabel ? ` by ${agent.revokedByLabel}` : ""}</>;
   return null;
 }
 
@@ -66,13 +67,13 @@ function AgentItem({ slug, agent }: { slug: string; agent: AgentRow }) {
             {since ? <span className="text-xs text-slate-600">{since}</span> : null}
           </p>
           <p className="text-xs text-slate-600">
-            Registered by {agent.createdByLabel} on {formatDate(agent.createdAt)}
+            Registered by {agent.createdByLabel} <Time date={agent.createdAt} />
           </p>
         </div>
         <dl className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-4">
           <Detail term="Version">{agent.version ?? notYet}</Detail>
           <Detail term="Host name">{agent.hostname ?? notYet}</Detail>
-          <Detail term="Last seen">{agent.lastSeenAt ? formatDateTime(agent.lastSeenAt) : "never"}</Detail>
+          <Detail term="Last seen">{agent.lastSeenAt ? <Time date={agent.lastSeenAt} /> : "never"}</Detail>
           <Detail term="Token" mono>
             {agent.tokenPrefix}…
           </Detail>

@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { CopyField } from "@/components/copy-button";
+import { LiveTime } from "@/components/live-time";
+import { CodeBlock, CopyField } from "@/components/copy-button";
 import { ConfirmButton, Field, SelectField, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert, buttonStyles } from "@/components/ui";
 import { API_KEY_EXPIRY_CHOICES, apiKeyCreateSchema, apiKeyFormInput } from "@/lib/api-keys/schemas";
@@ -16,7 +17,7 @@ export function CreateApiKeyForm({ teamSlug, proxyBase, apiBase }: { teamSlug: s
   const created = state.ok && state.result?.key && state.result.key !== dismissed ? state.result : null;
 
   if (created) {
-    const expires = created.expiresAt ? `It expires ${new Date(created.expiresAt).toUTCString()}.` : "It does not expire; revoke it when the service no longer needs it.";
+    const expires = created.expiresAt ? <>It expires <LiveTime date={created.expiresAt} />.</> : "It does not expire; revoke it when the service no longer needs it.";
     return (
       <div className="space-y-4">
         <Alert tone="green" title={`API key “${created.name}” created`}>
@@ -26,11 +27,15 @@ export function CreateApiKeyForm({ teamSlug, proxyBase, apiBase }: { teamSlug: s
         <p className="text-sm text-slate-700">Scopes: {created.scopes?.split(" ").join(", ")}</p>
         <div>
           <p className="text-sm font-medium text-slate-800">Use it like this</p>
-          <pre className="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">
-            {created.scopes?.split(" ").includes("proxy")
-              ? `curl -H "Authorization: Bearer ${created.key}" \\\n  ${proxyBase}/<connection id>/<path>`
-              : `curl -H "Authorization: Bearer ${created.key}" \\\n  ${apiBase}/connections`}
-          </pre>
+          <CodeBlock
+            label="Copy example"
+            className="mt-1"
+            value={
+              created.scopes?.split(" ").includes("proxy")
+                ? `curl -H "Authorization: Bearer ${created.key}" \\\n  ${proxyBase}/<connection id>/<path>`
+                : `curl -H "Authorization: Bearer ${created.key}" \\\n  ${apiBase}/connections`
+            }
+          />
         </div>
         <button type="button" className={buttonStyles.secondary} onClick={() => setDismissed(created.key!)}>
           Done, I have copied it

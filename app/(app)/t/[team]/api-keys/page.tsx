@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { Badge, Card, EmptyState, PageHeader, formatDate, formatDateTime } from "@/components/ui";
+import { Time } from "@/components/time";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { KeyIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { listApiKeys, type ApiKeyState } from "@/lib/api-keys";
@@ -64,11 +65,11 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ team: 
                       ))}
                     </p>
                     <p className="text-xs text-slate-600">
-                      Created by {key.createdByLabel} on {formatDate(key.createdAt)} · {key.lastUsedAt ? `last used ${formatDateTime(key.lastUsedAt)}` : "never used"} ·{" "}
+                      Created by {key.createdByLabel} <Time date={key.createdAt} /> · {key.lastUsedAt ? <>last used <Time date={key.lastUsedAt} /></> : "never used"} ·{" "}
                       {key.revokedAt
-                        ? `revoked ${formatDateTime(key.revokedAt)}${key.revokedByLabel ? ` by ${key.revokedByLabel}` : ""}`
+                        ? <>revoked <Time date={key.revokedAt} />{key.revokedByLabel ? ` by ${key.revokedByLabel}` : ""}</>
                         : key.expiresAt
-                          ? `${key.state === "expired" ? "expired" : "expires"} ${formatDate(key.expiresAt)}`
+                          ? <>{key.state === "expired" ? "expired" : "expires"} <Time date={key.expiresAt} /></>
                           : "does not expire"}
                     </p>
                   </div>

@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, Badge, EmptyState, LinkButton, PageHeader, formatDate, formatDateTime } from "@/components/ui";
+import { Alert, Badge, EmptyState, LinkButton, PageHeader } from "@/components/ui";
+import { StackedCell, StackedRow, StackedTable } from "@/components/stacked-table";
+import { Time } from "@/components/time";
+import { formatUtcDay } from "@/lib/dates";
 import { ShieldIcon } from "@/components/icons";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { providerLabel } from "@/lib/oauth/choices";
@@ -50,94 +53,77 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
           </p>
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">The team&apos;s registered OAuth clients</caption>
-            <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2.5">Client</th>
-                <th scope="col" className="px-4 py-2.5">Provider</th>
-                <th scope="col" className="px-4 py-2.5">Scopes and authentication</th>
-                <th scope="col" className="px-4 py-2.5">Redirect URI</th>
-                <th scope="col" className="px-4 py-2.5">Secret</th>
-                <th scope="col" className="px-4 py-2.5">Connections</th>
-                <th scope="col" className="px-4 py-2.5">Last token</th>
-                <th scope="col" className="px-4 py-2.5">Registered</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {clients.map((c) => {
-                const age = c.secretAgeDays;
-                return (
-                  <tr key={c.id} className="align-top hover:bg-slate-50">
-                    <td className="max-w-xs px-4 py-3">
-                      <Link href={`/t/${slug}/clients/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
-                        {c.name}
-                      </Link>
-                      <p className="break-all font-mono text-xs text-slate-600">{c.clientId}</p>
-                    </td>
-                    <td className="px-4 py-3">
-                      <Badge>{providerLabel(c.provider)}</Badge>
-                    </td>
-                    <td className="max-w-xs px-4 py-3">
-                      <p className="break-all font-mono text-xs text-slate-700">{c.scopes.length > 0 ? c.scopes.join(" ") : "no default scopes"}</p>
-                      <p className="mt-0.5 text-xs text-slate-600">{AUTH_METHOD_SHORT[c.tokenAuthMethod]}{c.pkce ? ", PKCE" : ""}</p>
-                    </td>
-                    <td className="max-w-[14rem] px-4 py-3">
-                      {c.redirectUri === current ? (
-                        <Badge tone="green">matches</Badge>
-                      ) : (
-                        <span className="block text-xs font-medium text-amber-800">
-                          <Badge tone="amber">differs</Badge>
-                          <span className="mt-1 block">Registered redirect URI differs from this instance&apos;s callback URL</span>
-                          <span className="mt-0.5 block break-all font-mono font-normal text-slate-600">{c.redirectUri}</span>
-                        </span>
-                      )}
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3">
-                      {!c.hasSecret ? (
-                        <span className="text-xs text-slate-600">none (public)</span>
-                      ) : age !== null && age > SECRET_MAX_AGE_DAYS ? (
-                        <span title={`Set ${formatDate(c.secretChangedAt!)}; rotate it at the provider and save the new one here.`}>
-                          <Badge tone="amber">{age} days old</Badge>
-                        </span>
-                      ) : (
-                        <span className="text-xs text-slate-700">{age === null ? "set" : age === 0 ? "set today" : `${age} day${age === 1 ? "" : "s"} old`}</span>
-                      )}
-                    </td>
-                    <td className="px-4 py-3">
-                      {c.connections.length === 0 ? (
-                        <span className="text-xs text-slate-600">none</span>
-                      ) : (
-                        <ul className="space-y-0.5 text-xs">
-                          {c.connections.slice(0, 3).map((conn) => (
-                            <li key={conn.id}>
-                              <Link href={`/t/${slug}/connections/${conn.id}`} className="text-brand-700 hover:underline">
-                                {conn.name}
-                              </Link>
-                            </li>
-                          ))}
-                          {c.connections.length > 3 ? (
-                            <li>
-                              <Link href={`/t/${slug}/clients/${c.id}`} className="text-slate-600 hover:underline">
-                                and {c.connections.length - 3} more
-                              </Link>
-                            </li>
-                          ) : null}
-                        </ul>
-                      )}
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3 text-xs text-slate-600">{c.lastTokenActivity ? formatDateTime(c.lastTokenActivity) : "never"}</td>
-                    <td className="px-4 py-3 text-xs text-slate-600">
-                      {formatDate(c.createdAt)}
-                      <span className="block break-all">by {c.createdByLabel}</span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <StackedTable caption="The team's registered OAuth clients" columns={["Client", "Provider", "Scopes and authentication", "Redirect URI", "Secret", "Connections", "Last token", "Registered"]}>
+          {clients.map((c) => {
+            const age = c.secretAgeDays;
+            return (
+              <StackedRow key={c.id}>
+                <StackedCell label="Client" primary className="sm:max-w-xs">
+                  <Link href={`/t/${slug}/clients/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                    {c.name}
+                  </Link>
+                  <p className="break-all font-mono text-xs text-slate-600">{c.clientId}</p>
+                </StackedCell>
+                <StackedCell label="Provider">
+                  <Badge>{providerLabel(c.provider)}</Badge>
+                </StackedCell>
+                <StackedCell label="Scopes and authentication" className="sm:max-w-xs">
+                  <p className="break-all font-mono text-xs text-slate-700">{c.scopes.length > 0 ? c.scopes.join(" ") : "no default scopes"}</p>
+                  <p className="mt-0.5 text-xs text-slate-600">{AUTH_METHOD_SHORT[c.tokenAuthMethod]}{c.pkce ? ", PKCE" : ""}</p>
+                </StackedCell>
+                <StackedCell label="Redirect URI" className="sm:max-w-[14rem]">
+                  {c.redirectUri === current ? (
+                    <Badge tone="green">matches</Badge>
+                  ) : (
+                    <span className="block text-xs font-medium text-amber-800">
+                      <Badge tone="amber">differs</Badge>
+                      <span className="mt-1 block">Registered redirect URI differs from this instance&apos;s callback URL</span>
+                      <span className="mt-0.5 block break-all font-mono font-normal text-slate-600">{c.redirectUri}</span>
+                    </span>
+                  )}
+                </StackedCell>
+                <StackedCell label="Secret" className="sm:whitespace-nowrap">
+                  {!c.hasSecret ? (
+                    <span className="text-xs text-slate-600">none (public)</span>
+                  ) : age !== null && age > SECRET_MAX_AGE_DAYS ? (
+                    <span title={`Set ${formatUtcDay(c.secretChangedAt!)}; rotate it at the provider and save the new one here.`}>
+                      <Badge tone="amber">{age} days old</Badge>
+                    </span>
+                  ) : (
+                    <span className="text-xs text-slate-700">{age === null ? "set" : age === 0 ? "set today" : `${age} day${age === 1 ? "" : "s"} old`}</span>
+                  )}
+                </StackedCell>
+                <StackedCell label="Connections">
+                  {c.connections.length === 0 ? (
+                    <span className="text-xs text-slate-600">none</span>
+                  ) : (
+                    <ul className="space-y-0.5 text-xs">
+                      {c.connections.slice(0, 3).map((conn) => (
+                        <li key={conn.id}>
+                          <Link href={`/t/${slug}/connections/${conn.id}`} className="text-brand-700 hover:underline">
+                            {conn.name}
+                          </Link>
+                        </li>
+                      ))}
+                      {c.connections.length > 3 ? (
+                        <li>
+                          <Link href={`/t/${slug}/clients/${c.id}`} className="text-slate-600 hover:underline">
+                            and {c.connections.length - 3} more
+                          </Link>
+                        </li>
+                      ) : null}
+                    </ul>
+                  )}
+                </StackedCell>
+                <StackedCell label="Last token" className="sm:whitespace-nowrap text-xs text-slate-600">{c.lastTokenActivity ? <Time date={c.lastTokenActivity} /> : "never"}</StackedCell>
+                <StackedCell label="Registered" className="text-xs text-slate-600">
+                  <Time date={c.createdAt} />
+                  <span className="block break-words">by {c.createdByLabel}</span>
+                </StackedCell>
+              </StackedRow>
+            );
+          })}
+        </StackedTable>
       )}
     </>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { LiveTime } from "@/components/live-time";
 import { useMemo, useState, type ChangeEvent } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
 import { buttonStyles, cx, FormSection } from "@/components/ui";
@@ -259,7 +260,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
             {draft.certificate.mode === "keep" && savedCertificate ? (
               <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
                 <p className="font-medium text-slate-800">{savedCertificate.subject}</p>
-                {savedCertificate.expiresAt ? <p className="text-slate-600">Expires {new Date(savedCertificate.expiresAt).toUTCString()}</p> : null}
+                {savedCertificate.expiresAt ? <p className="text-slate-600">Expires <LiveTime date={savedCertificate.expiresAt} /></p> : null}
                 <button type="button" className={cx(buttonStyles.secondary, "mt-2")} onClick={() => setCertificate({ mode: "new" })}>
                   Replace certificate
                 </button>

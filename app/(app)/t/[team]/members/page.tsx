@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { Badge, Card, LinkButton, PageHeader, formatDate } from "@/components/ui";
+import { Time } from "@/components/time";
+import { Alert, Badge, Card, LinkButton, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
 import { ROLE_LABEL, roleAtLeast } from "@/lib/access-rules";
 import type { Role } from "@/lib/db";
@@ -10,8 +11,9 @@ export const metadata: Metadata = { title: "Members" };
 
 const ROLE_TONE: Record<Role, "brand" | "green" | "slate" | "amber"> = { OWNER: "brand", ADMIN: "green", MEMBER: "slate", VIEWER: "amber" };
 
-export default async function MembersPage({ params }: { params: Promise<{ team: string }> }) {
+export default async function MembersPage({ params, searchParams }: { params: Promise<{ team: string }>; searchParams: Promise<{ created?: string }> }) {
   const { team: slug } = await params;
+  const { created } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const isAdmin = roleAtLeast(membership.role, "ADMIN");
   const [members, invitations] = await Promise.all([membersOf(team.id), isAdmin ? pendingInvitations(team.id) : Promise.resolve([])]);
@@ -24,6 +26,13 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
         description={`${members.length} ${members.length === 1 ? "person has" : "people have"} access to ${team.name}. Owners and admins manage who is in the team and what they may do.`}
         actions={isAdmin ? <LinkButton href={`/t/${slug}/members/invite`}>Invite people</LinkButton> : null}
       />
+      {created && membership.role === "OWNER" ? (
+        <div className="mb-4">
+          <Alert tone="green" title={`Team “${team.name}” created`}>
+            You are its owner. Invite the people who should share its connections, or add its first connection.
+          </Alert>
+        </div>
+      ) : null}
       <Card className="overflow-visible">
         <ul className="-my-4 divide-y divide-slate-200" aria-label="Team members">
           {members.map((m) => {
@@ -36,7 +45,7 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
                     {m.user.name} {isSelf ? <span className="font-normal text-slate-600">(you)</span> : null}
                   </p>
                   <p className="truncate text-sm text-slate-600">{m.user.email}</p>
-                  <p className="text-xs text-slate-600">Joined {formatDate(m.createdAt)}</p>
+                  <p className="text-xs text-slate-600">Joined <Time date={m.createdAt} /></p>
                 </div>
                 <div className="flex flex-wrap items-center gap-2">
                   {canManage ? (
@@ -66,7 +75,7 @@ export default async function MembersPage({ params }: { params: Promise<{ team: 
                         {invitation.email ?? "Anyone with the link"} · {ROLE_LABEL[invitation.role]}
                       </p>
                       <p className="text-xs text-slate-600">
-                        Invited by {invitation.createdBy.name} on {formatDate(invitation.createdAt)}, expires {formatDate(invitation.expiresAt)}
+                        Invited by {invitation.createdBy.name} <Time date={invitation.createdAt} />, expires <Time date={invitation.expiresAt} />
                       </p>
                     </div>
                     <RevokeInvitationButton teamSlug={slug} invitationId={invitation.id} />

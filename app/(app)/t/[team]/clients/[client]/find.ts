@@ -1,13 +1,15 @@
+import { cache } from "react";
 import { notFound } from "next/navigation";
 import { DomainError } from "@/lib/errors";
 import { findOAuthClient } from "@/lib/oauth/clients";
 
 /** The client of this team, or the 404 page: another team's id looks exactly like a missing one. */
-export async function findOAuthClientOr404(teamId: string, clientId: string) {
+// Cached per request: the page's title (generateMetadata) and the page itself ask for the same one.
+export const findOAuthClientOr404 = cache(async (teamId: string, clientId: string) => {
   try {
     return await findOAuthClient(teamId, clientId);
   } catch (error) {
     if (error instanceof DomainError && error.status === 404) notFound();
     throw error;
   }
-}
+});

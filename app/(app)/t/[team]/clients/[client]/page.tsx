@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import Link from "next/link";
-import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { CopyField } from "@/components/copy-button";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
@@ -13,7 +14,12 @@ import { ConnectionStatusBadge } from "../../connections/status-badge";
 import { findOAuthClientOr404 } from "./find";
 import { ClientActions } from "./client-actions";
 
-export const metadata: Metadata = { title: "OAuth client" };
+export async function generateMetadata({ params }: { params: Promise<{ team: string; client: string }> }): Promise<Metadata> {
+  const { team: slug, client: clientId } = await params;
+  const { team } = await requireMember(slug);
+  const client = await findOAuthClientOr404(team.id, clientId);
+  return { title: `${client.name} · OAuth clients` };
+}
 
 const TRAIL_LENGTH = 20;
 
@@ -41,6 +47,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
     <>
       <PageHeader
         title={client.name}
+        trail={[{ label: "OAuth clients", href: `/t/${slug}/clients` }]}
         description={
           <>
             {providerLabel(client.provider)} client <span className="font-mono">{client.clientId}</span>
@@ -99,10 +106,10 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
           <Card title="History">
             <dl className="divide-y divide-slate-100">
               <Row label="Registered">
-                {formatDateTime(client.createdAt)} by {client.createdByLabel}
+                <Time date={client.createdAt} /> by {client.createdByLabel}
               </Row>
-              <Row label="Secret last changed">{client.secretChangedAt ? formatDateTime(client.secretChangedAt) : "never set"}</Row>
-              <Row label="Last edited">{formatDateTime(client.updatedAt)}</Row>
+              <Row label="Secret last changed">{client.secretChangedAt ? <Time date={client.secretChangedAt} /> : "never set"}</Row>
+              <Row label="Last edited"><Time date={client.updatedAt} /></Row>
             </dl>
             {client.notes ? <p className="mt-3 whitespace-pre-wrap rounded-md bg-slate-50 p-3 text-sm text-slate-700">{client.notes}</p> : null}
           </Card>
@@ -118,7 +125,7 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
                         <span className="font-mono text-xs">{event.action}</span>
                         <span className="block text-xs text-slate-600">{event.actorLabel}</span>
                       </span>
-                      <span className="text-xs text-slate-600">{formatDateTime(event.createdAt)}</span>
+                      <Time date={event.createdAt} className="text-xs text-slate-600" />
                     </li>
                   ))}
                 </ol>

@@ -1,13 +1,15 @@
+import { cache } from "react";
 import { notFound } from "next/navigation";
 import { DomainError } from "@/lib/errors";
 import { findConnection } from "@/lib/connections";
 
 /** The connection of this team, or the 404 page: another team's id looks exactly like a missing one. */
-export async function findConnectionOr404(teamId: string, connectionId: string) {
+// Cached per request: the page's title (generateMetadata) and the page itself ask for the same one.
+export const findConnectionOr404 = cache(async (teamId: string, connectionId: string) => {
   try {
     return await findConnection(teamId, connectionId);
   } catch (error) {
     if (error instanceof DomainError && error.status === 404) notFound();
     throw error;
   }
-}
+});

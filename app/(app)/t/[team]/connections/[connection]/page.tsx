@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
+import { Time } from "@/components/time";
 import Link from "next/link";
 import { CopyField } from "@/components/copy-button";
 import { publicUrl } from "@/lib/config";
-import { Alert, Badge, Card, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { SignedAuthRows } from "./signed-auth-rows";
@@ -21,7 +22,12 @@ import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConn
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 
-export const metadata: Metadata = { title: "Connection" };
+export async function generateMetadata({ params }: { params: Promise<{ team: string; connection: string }> }): Promise<Metadata> {
+  const { team: slug, connection: connectionId } = await params;
+  const { team } = await requireMember(slug);
+  const connection = await findConnectionOr404(team.id, connectionId);
+  return { title: `${connection.name} · Connections` };
+}
 
 function secretText(hints: SecretHints, key: string): string {
   const hint = hints[key];
@@ -77,6 +83,7 @@ export default async function ConnectionPage({
     <>
       <PageHeader
         title={connection.name}
+        trail={[{ label: "Connections", href: `/t/${slug}/connections` }]}
         description={<span className="[overflow-wrap:anywhere] font-mono">{connection.baseUrl}</span>}
         actions={canEdit ? <ConnectionActions teamSlug={slug} connectionId={connection.id} name={connection.name} /> : null}
       />
@@ -107,8 +114,9 @@ export default async function ConnectionPage({
         </div>
       ) : null}
       {connectFirst && canEdit ? <ConnectCallout teamSlug={slug} connection={connection} providerName={providerName} /> : null}
+      {/* Two columns from lg; below, the columns dissolve (contents) into one, where "Use it from a service" moves after the test panel (order-last). */}
       <div className="grid gap-6 lg:grid-cols-[1fr_1.3fr]">
-        <div className="space-y-6">
+        <div className="contents lg:block lg:space-y-6">
           <Card title="Authentication">
             <dl className="divide-y divide-slate-100">
               <div className="flex justify-between gap-2 py-2">
@@ -121,7 +129,7 @@ export default async function ConnectionPage({
                 <dt className="text-sm text-slate-600">Status</dt>
                 <dd className="text-right text-sm">
                   <ConnectionStatusBadge connection={connection} />
-                  <span className="ml-2 text-slate-600">{connection.lastTestedAt ? `tested ${formatDateTime(connection.lastTestedAt)}` : "never tested"}</span>
+                  <span className="ml-2 text-slate-600">{connection.lastTestedAt ? <>tested <Time date={connection.lastTestedAt} /></> : "never tested"}</span>
                 </dd>
               </div>
               <div className="flex justify-between gap-2 py-2">
@@ -180,7 +188,7 @@ export default async function ConnectionPage({
           {connection.authType === "NONE" ? <WebhookUrlCard token={connection.webhookToken} /> : null}
 
           {connection.authType !== "NONE" ? (
-            <Card title="Use it from a service" description="Services call the API through Keyway's proxy with a team API key; they never see this connection's secrets.">
+            <Card className="order-last lg:order-none" title="Use it from a service" description="Services call the API through Keyway's proxy with a team API key; they never see this connection's secrets.">
               <CopyField label="Proxy URL" value={`${publicUrl()}/api/proxy/${connection.id}`} />
               <p className="mt-3 text-sm text-slate-600">
                 Add the API&apos;s path after it (<code className="font-mono">…/users?limit=10</code>) and send <code className="font-mono">Authorization: Bearer kw_…</code>.{" "}
@@ -210,7 +218,7 @@ export default async function ConnectionPage({
           ) : null}
         </div>
 
-        <div className="space-y-6">
+        <div className="contents lg:block lg:space-y-6">
           {canEdit ? (
             <TestPanel teamSlug={slug} connectionId={connection.id} baseUrl={connection.baseUrl} connectFirst={connectFirst ? providerName : undefined} />
           ) : (

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useActionState, useEffect, useState, type FormEvent } from "react";
+import { LiveTime } from "@/components/live-time";
 import { Field, SubmitButton } from "@/components/form";
 import { Alert, Badge, buttonStyles, cx, inputStyles, selectStyles } from "@/components/ui";
 import { pathUnderBase } from "@/lib/connections/request-path";
@@ -172,7 +173,7 @@ export function TestRunDetails({ run, baseUrl, editHref, open = false }: { run: 
           {pathUnderBase(run.url, baseUrl)}
         </span>
         <span className="text-xs text-slate-600">{run.durationMs} ms</span>
-        <span className="text-xs text-slate-500">{new Date(run.createdAt).toLocaleString()}</span>
+        <LiveTime date={run.createdAt} className="text-xs text-slate-500" />
       </summary>
       <div className="mt-3 space-y-3">
         <p className={cx("text-sm", run.ok ? "text-emerald-800" : "text-red-700")} data-testid="test-summary">
@@ -197,7 +198,7 @@ export function TestRunDetails({ run, baseUrl, editHref, open = false }: { run: 
             <h4 className="text-xs font-medium uppercase tracking-wide text-slate-600">
               Body{run.responseTruncated ? " (first 64 KB)" : ""}
             </h4>
-            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="test-body">
+            <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded-md bg-ink-900 p-3 font-mono text-xs text-ink-100" data-testid="test-body">
               {run.responseBody || "(empty)"}
             </pre>
           </div>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { CodeBlock } from "@/components/copy-button";
 import { Alert, Badge, cx } from "@/components/ui";
 import type { WebhookEventDetail, WebhookEventSummary, WebhookEventsPage } from "@/lib/webhooks/events";
 import { WEBHOOK_KEEP_COUNT, WEBHOOK_KEEP_DAYS, WEBHOOK_LIST_SIZE } from "@/lib/webhooks/limits";
@@ -197,9 +198,7 @@ function EventDetail({ event }: { event: WebhookEventDetail }) {
         ) : event.body.kind === "empty" ? (
           <p className="mt-1 rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">Empty body.</p>
         ) : (
-          <pre tabIndex={0} className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="webhook-event-body">
-            {event.body.text}
-          </pre>
+          <CodeBlock value={event.body.text} label="Copy body" wrap className="mt-1" data-testid="webhook-event-body" />
         )}
       </div>
     </article>

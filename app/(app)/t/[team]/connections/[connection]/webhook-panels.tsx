@@ -1,5 +1,5 @@
 import { Card } from "@/components/ui";
-import { CopyField } from "@/components/copy-button";
+import { CodeBlock, CopyField } from "@/components/copy-button";
 import { publicUrl } from "@/lib/config";
 import { findWebhookEvent, listWebhookEvents } from "@/lib/webhooks/events";
 import { MAX_WEBHOOK_BODY_BYTES } from "@/lib/webhooks/limits";
@@ -21,7 +21,7 @@ export function WebhookUrlCard({ token }: { token: string }) {
     <Card title="Webhook URL" description="Apps POST events to this address; Keyway stores them and lists them below.">
       <CopyField label="Webhook URL" value={url} />
       <p className="mt-3 text-sm font-medium text-slate-800">Try it</p>
-      <pre className="mt-1 whitespace-pre-wrap break-all rounded-md bg-slate-900 px-3 py-2 font-mono text-xs text-slate-100" data-testid="webhook-curl">{`curl -X POST -H 'Content-Type: application/json' -d '{"hello":"world"}' ${url}`}</pre>
+      <CodeBlock value={`curl -X POST -H 'Content-Type: application/json' -d '{"hello":"world"}' ${url}`} label="Copy command" wrap className="mt-1" data-testid="webhook-curl" />
       <p className="mt-3 text-xs text-slate-600">
         Bodies up to {MAX_WEBHOOK_BODY_BYTES / (1024 * 1024)} MB are accepted (202); larger ones get 413. Anyone with this URL can post to it: set a signing secret to accept only signed events.
       </p>

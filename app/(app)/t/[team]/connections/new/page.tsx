@@ -10,7 +10,7 @@ import { agentOptions } from "../agent-presence";
 import { saveConnectionAction } from "../actions";
 import { ConnectionForm } from "../connection-form";
 
-export const metadata: Metadata = { title: "New connection" };
+export const metadata: Metadata = { title: "New connection · Connections" };
 
 export default async function NewConnectionPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
@@ -18,7 +18,7 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
   const [oauthClients, agents] = await Promise.all([clientChoices(team.id), teamAgentChoices(team.id)]);
   return (
     <div className="max-w-3xl">
-      <PageHeader title="New connection" description="An API your team's software reaches, and how it authenticates. Secrets are encrypted when saved and never shown again." />
+      <PageHeader title="New connection" trail={[{ label: "Connections", href: `/t/${slug}/connections` }]} description="An API your team's software reaches, and how it authenticates. Secrets are encrypted when saved and never shown again." />
       <ConnectionForm
         teamSlug={slug}
         oauthClients={oauthClients}

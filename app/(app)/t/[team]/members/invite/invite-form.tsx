@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { LiveTime } from "@/components/live-time";
 import { useState } from "react";
 import { CopyField } from "@/components/copy-button";
 import { Field, SubmitButton, useSchemaForm } from "@/components/form";
@@ -15,12 +16,11 @@ export function InviteForm({ teamSlug, roles }: { teamSlug: string; roles: Array
   const [formKey, setFormKey] = useState(0);
 
   if (state.ok && state.result?.link && formKey === 0) {
-    const expires = new Date(state.result.expiresAt ?? "").toUTCString();
     return (
       <div className="space-y-4">
         <Alert tone="green" title="Invitation link created">
           Copy it now: for your security Keyway shows it only once. Whoever opens it{state.result.email ? ` signed in as ${state.result.email}` : ""} joins this team with the role{" "}
-          {LABELS[state.result.role as keyof typeof LABELS]}. It works once and expires {expires}.
+          {LABELS[state.result.role as keyof typeof LABELS]}. It works once and expires <LiveTime date={state.result.expiresAt ?? ""} />.
         </Alert>
         <CopyField label="Invitation link" value={state.result.link} />
         <div className="flex flex-wrap gap-2">

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { Card, PageHeader } from "@/components/ui";
 import { requireMember } from "@/lib/access";
 import { ROLE_DESCRIPTION } from "@/lib/access-rules";
 import { InviteForm } from "./invite-form";
 
-export const metadata: Metadata = { title: "Invite people" };
+export const metadata: Metadata = { title: "Invite people · Members" };
 
 export default async function InvitePage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
@@ -16,13 +15,9 @@ export default async function InvitePage({ params }: { params: Promise<{ team: s
   }));
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link href={`/t/${slug}/members`} className="text-brand-700 hover:underline">
-          ← Members
-        </Link>
-      </p>
       <PageHeader
         title={`Invite people to ${team.name}`}
+        trail={[{ label: "Members", href: `/t/${slug}/members` }]}
         description="Keyway makes a link that works once and expires in 7 days. Send it to the person you invite any way you like; Keyway does not send email."
       />
       <Card>

@@ -7,7 +7,12 @@ import { findOAuthClientOr404 } from "../find";
 import { saveClientAction } from "../../actions";
 import { ClientForm } from "../../client-form";
 
-export const metadata: Metadata = { title: "Edit OAuth client" };
+export async function generateMetadata({ params }: { params: Promise<{ team: string; client: string }> }): Promise<Metadata> {
+  const { team: slug, client: clientId } = await params;
+  const { team } = await requireMember(slug, "ADMIN");
+  const client = await findOAuthClientOr404(team.id, clientId);
+  return { title: `Edit ${client.name} · OAuth clients` };
+}
 
 export default async function EditClientPage({ params }: { params: Promise<{ team: string; client: string }> }) {
   const { team: slug, client: clientId } = await params;
@@ -15,7 +20,13 @@ export default async function EditClientPage({ params }: { params: Promise<{ tea
   const client = await findOAuthClientOr404(team.id, clientId);
   return (
     <div className="max-w-3xl">
-      <PageHeader title={`Edit ${client.name}`} description="The secret field is empty on purpose: a saved secret never comes back to the browser. Leave it empty to keep it." />
+      <PageHeader
+        title={`Edit ${client.name}`}
+        trail={[
+          { label: "OAuth clients", href: `/t/${slug}/clients` },
+          { label: client.name, href: `/t/${slug}/clients/${client.id}` },
+        ]}
+        description="The secret field is empty on purpose: a saved secret never comes back to the browser. Leave it empty to keep it." />
       <ClientForm
         teamSlug={slug}
         initial={draftFromClient(client)}

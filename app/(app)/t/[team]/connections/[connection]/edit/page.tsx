@@ -11,7 +11,12 @@ import { agentOptions } from "../../agent-presence";
 import { saveConnectionAction } from "../../actions";
 import { ConnectionForm } from "../../connection-form";
 
-export const metadata: Metadata = { title: "Edit connection" };
+export async function generateMetadata({ params }: { params: Promise<{ team: string; connection: string }> }): Promise<Metadata> {
+  const { team: slug, connection: connectionId } = await params;
+  const { team } = await requireMember(slug, "MEMBER");
+  const connection = await findConnectionOr404(team.id, connectionId);
+  return { title: `Edit ${connection.name} · Connections` };
+}
 
 export default async function EditConnectionPage({ params, searchParams }: { params: Promise<{ team: string; connection: string }>; searchParams: Promise<{ duplicated?: string }> }) {
   const { team: slug, connection: connectionId } = await params;
@@ -23,7 +28,13 @@ export default async function EditConnectionPage({ params, searchParams }: { par
   const choices = savedAgent && !agents.some((agent) => agent.id === savedAgent.id) ? [...agents, savedAgent] : agents;
   return (
     <div className="max-w-3xl">
-      <PageHeader title={`Edit ${connection.name}`} description="Secret fields are empty on purpose: saved secrets never come back to the browser. Leave them empty to keep them." />
+      <PageHeader
+        title={`Edit ${connection.name}`}
+        trail={[
+          { label: "Connections", href: `/t/${slug}/connections` },
+          { label: connection.name, href: `/t/${slug}/connections/${connection.id}` },
+        ]}
+        description="Secret fields are empty on purpose: saved secrets never come back to the browser. Leave them empty to keep them." />
       {duplicated ? (
         <div className="mb-4">
           <Alert tone="green">This is a copy, with the same secrets. Rename it and change what differs.</Alert>
