@@ -7,17 +7,10 @@ import { z } from "zod";
 import { defineJob } from "../jobs/engine";
 import { fanOut } from "./fan-out";
 
-export const TEAM_EVENT_TYPES = [
-  "connection.failing",
-  "connection.recovered",
-  "connection.needs_reauthorization",
-  "certificate.expiring",
-  "client_secret.aging",
-  "agent.offline",
-  "agent.online",
-] as const;
+// The list lives apart from the job so that forms in the browser can import it.
+import { TEAM_EVENT_TYPES } from "./event-types";
 
-export type TeamEventType = (typeof TEAM_EVENT_TYPES)[number];
+export { TEAM_EVENT_TYPES, TEAM_EVENT_LABEL, type TeamEventType } from "./event-types";
 
 export const teamEventSchema = z.object({
   /** Unique per event: the idempotency key of every delivery made for it (e.g. Standard Webhooks' webhook-id). */
