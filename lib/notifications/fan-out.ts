@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { log } from "../log";
 import { deliverToChannels } from "./deliver";
-import type { TeamEvent } from "./events";
+import type { TeamEvent } from "./event-types";
 
 /** Hands one team event to each of the team's channels that subscribed to its type (each delivery is its own job). */
 export async function fanOut(event: TeamEvent): Promise<void> {
