@@ -3,5 +3,6 @@
 // A feature with jobs adds its module here.
 import "../notifications/events";
 import "../notifications/deliver";
+import "../notifications/invitation-mail";
 
 export { startJobs, stopJobs } from "./engine";

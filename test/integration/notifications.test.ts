@@ -242,3 +242,24 @@ test("channels are refused with a field message for bad input, and another team'
   await expect(notifications.sendTestEvent(stranger.personalTeam.id, stranger.actor, mine.id)).rejects.toMatchObject({ status: 404 });
   expect(await notifications.listDeliveries(stranger.personalTeam.id, mine.id)).toEqual([]);
 });
+
+test("an invitation with an email address is emailed with its link when SMTP is configured; the link is the one that works", async () => {
+  const { createInvitation, findInvitation } = await import("@/lib/teams");
+  const { queueInvitationEmail } = await import("@/lib/notifications/invitation-mail");
+  const before = smtp.mails.length;
+  const acting = { userId: owner.id, role: "OWNER" as const, actor: owner.actor };
+  const { invitation, token } = await createInvitation(teamId(), acting, { role: "MEMBER", email: "newcomer@example.test" });
+  expect(await queueInvitationEmail(invitation.id, token)).toBe(true);
+  // The token travels sealed through the job table.
+  const pool = new pg.Pool({ connectionString: env.url, max: 1 });
+  const { rows } = await pool.query(`SELECT data::text AS data FROM pgboss.job WHERE name = 'invitation-email'`);
+  await pool.end();
+  expect(rows.map((r) => String(r.data)).join("")).not.toContain(token);
+
+  const mail = await until(() => smtp.mails[before], "the invitation email");
+  expect(mail.to).toEqual(["newcomer@example.test"]);
+  expect(mail.subject).toContain(`invited you to ${owner.personalTeam.name} on Keyway`);
+  const link = /Accept: (\S+)/.exec(mail.text)?.[1] ?? "";
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  expect(await findInvitation(link.split("/").pop()!)).toMatchObject({ teamName: owner.personalTeam.name, state: "pending" });
+});
