@@ -47,7 +47,8 @@ export function ChannelForm({ teamSlug, mailReady, channel }: { teamSlug: string
   const checked = new Set(state.values?.eventTypes !== undefined ? state.values.eventTypes.split(" ") : (channel?.eventTypes ?? ["connection.failing", "connection.recovered"]));
   const value = (name: string, fallback: string) => state.values?.[name] ?? fallback;
   return (
-    <form action={action} noValidate onSubmit={onSubmit} className="space-y-4" aria-label={channel ? `Edit ${channel.name}` : "Add a channel"}>
+    // A new key after each added channel: React resets the form's fields after the action, and the kind's radios must follow `kind` again.
+    <form key={state.result?.id ?? "form"} action={action} noValidate onSubmit={onSubmit} className="space-y-4" aria-label={channel ? `Edit ${channel.name}` : "Add a channel"}>
       {state.error ? <Alert>{state.error}</Alert> : null}
       {state.ok && !channel ? <Alert tone="green">Channel “{state.result?.name}” added.</Alert> : null}
       {state.ok && channel && state.message ? <Alert tone="green">{state.message}</Alert> : null}
