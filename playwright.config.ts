@@ -15,7 +15,7 @@ import { chromiumProject, TIME_SCALE } from "./e2e/support/chromium";
 
 const CI = Boolean(process.env.CI);
 // KEYWAY_E2E_PORT moves every port the browser tests use (base, base+1, base+90,
-// base+91), so two checkouts can run their browser tests on one machine at once.
+// base+91, base+92), so two checkouts can run their browser tests on one machine at once.
 const BASE_PORT = Number(process.env.KEYWAY_E2E_PORT ?? 3100);
 const PORTS = [BASE_PORT, BASE_PORT + 1];
 const OIDC_PORT = Number(process.env.KEYWAY_TEST_OIDC_PORT ?? BASE_PORT + 90);
@@ -43,6 +43,10 @@ process.env.KEYWAY_ENCRYPTION_KEYS ||= `e2e:${randomBytes(32).toString("base64")
 // The connection tests' upstreams listen on 127.0.0.1, which outbound safety otherwise refuses.
 // The rest of loopback stays refused: the private-network test's API (127.0.0.7) is reachable only through an agent.
 process.env.KEYWAY_OUTBOUND_ALLOW ||= "127.0.0.1/32,::1/128";
+// Email goes to the SMTP server e2e/notifications.spec.ts starts on this port while it runs (test/support/notification-sinks.ts);
+// mail sent while it does not listen (an invitation in another spec) is retried by the job engine, unseen.
+process.env.KEYWAY_SMTP_URL ||= `smtp://127.0.0.1:${Number(process.env.KEYWAY_TEST_SMTP_PORT ?? BASE_PORT + 92)}`;
+process.env.KEYWAY_MAIL_FROM ||= "Keyway E2E <keyway@e2e.test>";
 // Every test signs up from 127.0.0.1; the per-address sign-up limit has its own test.
 process.env.KEYWAY_SIGNUP_MAX_PER_IP ||= "1000";
 

@@ -19,7 +19,12 @@ function navFor(team: ShellTeam): NavItem[] {
     { href: `${base}/members`, label: "Members" },
   ];
   if (roleAtLeast(team.role, "ADMIN")) {
-    items.push({ href: `${base}/api-keys`, label: "API keys" }, { href: `${base}/agents`, label: "Agents" }, { href: `${base}/audit`, label: "Audit log" });
+    items.push(
+      { href: `${base}/api-keys`, label: "API keys" },
+      { href: `${base}/agents`, label: "Agents" },
+      { href: `${base}/notifications`, label: "Notifications" },
+      { href: `${base}/audit`, label: "Audit log" },
+    );
   }
   items.push({ href: `${base}/settings`, label: "Settings" });
   return items;

@@ -38,6 +38,11 @@ export const AUDIT_ACTIONS = [
   "agent.registered",
   "agent.revoked",
   "agent.deleted",
+  "notification_channel.created",
+  "notification_channel.updated",
+  "notification_channel.deleted",
+  "notification_channel.tested",
+  "notification_channel.redelivered",
   "account.password_changed",
   "account.password_reset",
   "account.sessions_revoked",
@@ -45,7 +50,7 @@ export const AUDIT_ACTIONS = [
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key", "agent", "account"] as const;
+export const AUDIT_OBJECT_TYPES = ["team", "member", "invitation", "connection", "oauth_client", "api_key", "agent", "account", "notification_channel"] as const;
 export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 
 export type AuditInput = {

@@ -53,6 +53,11 @@ const schema = z.object({
   KEYWAY_WEBHOOK_BODY_TIMEOUT_MS: positiveInt(30_000),
   // Requests one API key may make to /api/v1 per minute, counted in Postgres across instances.
   KEYWAY_API_MAX_PER_MINUTE: positiveInt(600),
+  // Email (lib/notifications/mail.ts): an SMTP URL for nodemailer, e.g. smtps://user:pass@mail.example.com:465.
+  // Without it no email is sent: email channels cannot be created and invitations are links only.
+  KEYWAY_SMTP_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  // The From of that email; without it, keyway@<the host of KEYWAY_PUBLIC_URL>.
+  KEYWAY_MAIL_FROM: z.string().optional().or(z.literal("").transform(() => undefined)),
 });
 
 export type Config = z.infer<typeof schema>;

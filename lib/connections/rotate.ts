@@ -5,9 +5,10 @@ import { clientSecretContext } from "../oauth/clients";
 import { tokenEnvelopeContext } from "../oauth/tokens";
 import { webhookSecretContext } from "../webhooks/receive";
 import { requestTokenSecretContext } from "./oauth1-flow";
+import { channelSecretContext } from "../notifications/channels";
 
 // Re-encrypts every stored secret that is not sealed with the newest key:
-// connection secrets, webhook signing secrets, OAuth client secrets, token
+// connection secrets, webhook signing secrets, notification channel secrets, OAuth client secrets, token
 // sets, and the PKCE verifiers and OAuth 1.0a temporary secrets of pending authorizations. Safe while the app serves: each row is rewritten
 // only if it still holds the envelope that was read (compare-and-set), so a
 // concurrent save is never overwritten with older secrets; such a row was
@@ -43,6 +44,13 @@ const TABLES: Table[] = [
       })),
     context: webhookSecretContext,
     swap: async (id, envelope, fresh) => (await db.connection.updateMany({ where: { id, webhookSecret: envelope }, data: { webhookSecret: fresh } })).count,
+  },
+  {
+    label: "Notification channels",
+    page: async (after, take) =>
+      (await db.notificationChannel.findMany({ where: { secret: { not: null }, id: { gt: after } }, select: { id: true, secret: true }, orderBy: { id: "asc" }, take })).map((r) => ({ key: r.id, envelope: r.secret! })),
+    context: channelSecretContext,
+    swap: async (id, envelope, fresh) => (await db.notificationChannel.updateMany({ where: { id, secret: envelope }, data: { secret: fresh } })).count,
   },
   {
     label: "OAuth clients",

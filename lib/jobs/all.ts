@@ -2,5 +2,7 @@
 // engine server.ts starts knows all of them before it starts its workers.
 // A feature with jobs adds its module here.
 import "../notifications/events";
+import "../notifications/deliver";
+import "../notifications/invitation-mail";
 
 export { startJobs, stopJobs } from "./engine";

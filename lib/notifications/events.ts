@@ -3,35 +3,13 @@
 // failed check; delivered to the team's channels (email, Slack, event
 // webhooks) by lib/notifications/fan-out.ts, through the job engine so a
 // delivery survives restarts and is retried.
-import { z } from "zod";
 import { defineJob } from "../jobs/engine";
 import { fanOut } from "./fan-out";
 
-export const TEAM_EVENT_TYPES = [
-  "connection.failing",
-  "connection.recovered",
-  "connection.needs_reauthorization",
-  "certificate.expiring",
-  "client_secret.aging",
-  "agent.offline",
-  "agent.online",
-] as const;
+// The types live apart from the job so that forms in the browser (and fan-out.ts) can import them.
+import { teamEventSchema, type TeamEvent } from "./event-types";
 
-export type TeamEventType = (typeof TEAM_EVENT_TYPES)[number];
-
-export const teamEventSchema = z.object({
-  /** Unique per event: the idempotency key of every delivery made for it (e.g. Standard Webhooks' webhook-id). */
-  id: z.string().min(1),
-  teamId: z.string().min(1),
-  type: z.enum(TEAM_EVENT_TYPES),
-  subject: z.object({ kind: z.enum(["connection", "agent", "oauth_client"]), id: z.string().min(1), name: z.string() }),
-  /** One sentence a person reads, e.g. "Echo API is failing: GET /health answered 500." Never a secret. */
-  summary: z.string(),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
-  occurredAt: z.iso.datetime(),
-});
-
-export type TeamEvent = z.infer<typeof teamEventSchema>;
+export { TEAM_EVENT_TYPES, TEAM_EVENT_LABEL, teamEventSchema, type TeamEvent, type TeamEventType } from "./event-types";
 
 const teamEventJob = defineJob<TeamEvent>({
   name: "team-event",
@@ -39,8 +17,8 @@ const teamEventJob = defineJob<TeamEvent>({
   handler: async (event) => fanOut(teamEventSchema.parse(event)),
 });
 
-/** Queues the event for the team's channels; the singleton key keeps a repeated emit of the same event id from being delivered twice. */
+/** Queues the event for the team's channels. A repeated emit of the same event id is not delivered twice: each channel logs one delivery per event id. */
 export async function emitTeamEvent(event: TeamEvent): Promise<void> {
   const parsed = teamEventSchema.parse(event);
-  await teamEventJob.send(parsed, { singletonKey: parsed.id });
+  await teamEventJob.send(parsed);
 }

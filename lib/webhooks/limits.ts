@@ -17,3 +17,19 @@ export type SignatureEncoding = (typeof SIGNATURE_ENCODINGS)[number];
 
 export const DEFAULT_SIGNATURE_HEADER = "X-Signature-256";
 export const DEFAULT_SIGNATURE_PREFIX = "sha256=";
+
+/** How the sender signs: a custom HMAC of the body, or one of the well-known schemes (lib/webhooks/presets.ts). */
+export const SIGNATURE_SCHEMES = ["custom", "standard", "github", "stripe", "slack"] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+export const SIGNATURE_SCHEME_LABEL: Record<SignatureScheme, string> = {
+  custom: "Custom HMAC-SHA256 of the body",
+  standard: "Standard Webhooks (webhook-signature)",
+  github: "GitHub (X-Hub-Signature-256)",
+  stripe: "Stripe (Stripe-Signature)",
+  slack: "Slack (X-Slack-Signature)",
+};
+
+/** The timestamped schemes, which refuse events signed outside the replay window. */
+export const TIMESTAMPED_SCHEMES: readonly SignatureScheme[] = ["standard", "stripe", "slack"];
+export const DEFAULT_TOLERANCE_SECONDS = 300;

@@ -3,8 +3,8 @@ import { db } from "../db";
 import { takeWebhookHit } from "../auth/rate-limit";
 import { decryptSecret } from "../crypto";
 import { clientIp } from "../request-ip";
-import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, type SignatureEncoding } from "./limits";
-import { verifySignature } from "./signature";
+import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES, type SignatureEncoding, type SignatureScheme } from "./limits";
+import { verifyPreset } from "./presets";
 import { countRefusal, storeEvent } from "./store";
 
 // The webhook receiver (SPEC.md, "Webhooks"): POST /api/hooks/<token> of a
@@ -101,6 +101,8 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
       webhookSignatureHeader: true,
       webhookSignatureEncoding: true,
       webhookSignaturePrefix: true,
+      webhookSignatureScheme: true,
+      webhookToleranceSeconds: true,
     },
   });
   if (!connection || connection.authType !== "NONE") return notFound();
@@ -125,12 +127,18 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
   if (connection.webhookSecret) {
     const secret = decryptSecret(connection.webhookSecret, webhookSecretContext(connection.id));
     const encoding: SignatureEncoding = (SIGNATURE_ENCODINGS as readonly string[]).includes(connection.webhookSignatureEncoding) ? (connection.webhookSignatureEncoding as SignatureEncoding) : "hex";
-    const presented = request.headers.get(connection.webhookSignatureHeader);
-    if (!verifySignature(secret, body, presented, { encoding, prefix: connection.webhookSignaturePrefix })) {
+    const scheme: SignatureScheme = (SIGNATURE_SCHEMES as readonly string[]).includes(connection.webhookSignatureScheme) ? (connection.webhookSignatureScheme as SignatureScheme) : "custom";
+    const verdict = verifyPreset({
+      scheme,
+      secret,
+      body,
+      headers: request.headers,
+      toleranceSeconds: connection.webhookToleranceSeconds,
+      custom: { header: connection.webhookSignatureHeader, encoding, prefix: connection.webhookSignaturePrefix },
+    });
+    if (!verdict.ok) {
       await countRefusal(connection.id);
-      return presented
-        ? refuse(401, "signature_mismatch", `The ${connection.webhookSignatureHeader} header does not match the body signed with this webhook's secret; nothing was stored.`)
-        : refuse(401, "signature_missing", `This webhook needs an HMAC-SHA256 signature in the ${connection.webhookSignatureHeader} header; nothing was stored.`);
+      return refuse(401, verdict.code, verdict.message);
     }
     signatureVerified = true;
   }

@@ -4,7 +4,8 @@ import { encryptSecret, lastFour } from "../crypto";
 import { DomainError } from "../errors";
 import { connectionNotFound } from "../connections";
 import { webhookSecretContext } from "./receive";
-import type { WebhookSigningInput } from "./schemas";
+import { DEFAULT_TOLERANCE_SECONDS } from "./limits";
+import type { WebhookSigningUpdate } from "./schemas";
 
 // A connection's webhook signing settings: the secret is sealed bound to
 // "webhook:<connection id>" and never read back to a page; the page sees
@@ -16,12 +17,22 @@ export type WebhookSigningView = {
   signatureHeader: string;
   encoding: string;
   prefix: string;
+  scheme: string;
+  toleranceSeconds: number;
 };
 
 export async function webhookSigning(teamId: string, connectionId: string): Promise<WebhookSigningView | null> {
   const row = await db.connection.findFirst({
     where: { id: connectionId, teamId, authType: "NONE" },
-    select: { webhookSecret: true, webhookSecretLastFour: true, webhookSignatureHeader: true, webhookSignatureEncoding: true, webhookSignaturePrefix: true },
+    select: {
+      webhookSecret: true,
+      webhookSecretLastFour: true,
+      webhookSignatureHeader: true,
+      webhookSignatureEncoding: true,
+      webhookSignaturePrefix: true,
+      webhookSignatureScheme: true,
+      webhookToleranceSeconds: true,
+    },
   });
   if (!row) return null;
   return {
@@ -30,10 +41,13 @@ export async function webhookSigning(teamId: string, connectionId: string): Prom
     signatureHeader: row.webhookSignatureHeader,
     encoding: row.webhookSignatureEncoding,
     prefix: row.webhookSignaturePrefix,
+    scheme: row.webhookSignatureScheme,
+    toleranceSeconds: row.webhookToleranceSeconds,
   };
 }
 
-export async function updateWebhookSigning(teamId: string, actor: AuditActor, connectionId: string, input: WebhookSigningInput): Promise<{ secret: "set" | "cleared" | "unchanged" }> {
+export async function updateWebhookSigning(teamId: string, actor: AuditActor, connectionId: string, request: WebhookSigningUpdate): Promise<{ secret: "set" | "cleared" | "unchanged" }> {
+  const input = { ...request, scheme: request.scheme ?? "custom", toleranceSeconds: request.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS };
   return db.$transaction(async (tx) => {
     const connection = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { id: true, name: true, authType: true, webhookSecret: true } });
     if (!connection) throw connectionNotFound();
@@ -45,6 +59,8 @@ export async function updateWebhookSigning(teamId: string, actor: AuditActor, co
         webhookSignatureHeader: input.signatureHeader,
         webhookSignatureEncoding: input.encoding,
         webhookSignaturePrefix: input.prefix,
+        webhookSignatureScheme: input.scheme,
+        webhookToleranceSeconds: input.toleranceSeconds,
         ...(secret === "set" ? { webhookSecret: encryptSecret(input.secret, webhookSecretContext(connection.id)), webhookSecretLastFour: lastFour(input.secret) } : {}),
         ...(secret === "cleared" ? { webhookSecret: null, webhookSecretLastFour: null } : {}),
       },
@@ -56,7 +72,7 @@ export async function updateWebhookSigning(teamId: string, actor: AuditActor, co
       objectType: "connection",
       objectId: connection.id,
       objectName: connection.name,
-      data: { signatureHeader: input.signatureHeader, encoding: input.encoding, prefix: input.prefix, secret },
+      data: { scheme: input.scheme, signatureHeader: input.signatureHeader, encoding: input.encoding, prefix: input.prefix, toleranceSeconds: input.toleranceSeconds, secret },
     });
     return { secret };
   });

@@ -162,7 +162,7 @@ describe("signatures", () => {
     expect(row.webhookSecret).not.toContain(SECRET);
     expect(row.webhookSecretLastFour).toBe("cdef");
     const audit = await env.db.auditEvent.findFirstOrThrow({ where: { objectId: id, action: "connection.webhook_signing_updated" } });
-    expect(audit.data).toEqual({ signatureHeader: "X-Hub-Signature-256", encoding: "hex", prefix: "sha256=", secret: "set" });
+    expect(audit.data).toEqual({ scheme: "custom", signatureHeader: "X-Hub-Signature-256", encoding: "hex", prefix: "sha256=", toleranceSeconds: 300, secret: "set" });
     expect(JSON.stringify({ ...audit, id: String(audit.id) })).not.toContain(SECRET);
 
     const body = JSON.stringify({ action: "opened", number: 7 });

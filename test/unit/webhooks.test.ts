@@ -59,7 +59,7 @@ describe("the signing settings schema", () => {
 
   it("keeps the secret as typed and allows an empty prefix", () => {
     const parsed = webhookSigningSchema.parse({ ...base, secret: " spaced secret ", prefix: "" });
-    expect(parsed).toEqual({ secret: " spaced secret ", clearSecret: false, signatureHeader: "X-Hub-Signature-256", encoding: "hex", prefix: "" });
+    expect(parsed).toEqual({ secret: " spaced secret ", clearSecret: false, signatureHeader: "X-Hub-Signature-256", encoding: "hex", prefix: "", scheme: "custom", toleranceSeconds: 300 });
     expect(webhookSigningSchema.parse({ ...base, clearSecret: "on" }).clearSecret).toBe(true);
   });
 

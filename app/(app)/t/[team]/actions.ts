@@ -5,6 +5,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { requireMember } from "@/lib/access";
 import { publicUrl } from "@/lib/config";
+import { queueInvitationEmail } from "@/lib/notifications/invitation-mail";
 import { fieldErrorsOf, formObject, refusalState as refusal, type FormState } from "@/lib/forms";
 import { deleteTeamSchema, invitationRefSchema, invitationSchema, membershipRefSchema, roleChangeSchema, teamNameSchema } from "@/lib/schemas/teams";
 import { changeRole, createInvitation, deleteTeam, removeMember, renameTeam, revokeInvitation } from "@/lib/teams";
@@ -20,6 +21,7 @@ export async function inviteAction(teamSlug: string, _previous: FormState, formD
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: input };
   try {
     const { invitation, token } = await createInvitation(team.id, { userId: user.id, role: membership.role, actor }, parsed.data);
+    const emailed = invitation.email ? await queueInvitationEmail(invitation.id, token) : false;
     revalidatePath(`/t/${teamSlug}/members`);
     return {
       ok: true,
@@ -28,6 +30,7 @@ export async function inviteAction(teamSlug: string, _previous: FormState, formD
         role: invitation.role,
         expiresAt: invitation.expiresAt.toISOString(),
         email: invitation.email ?? "",
+        emailed: emailed ? "yes" : "",
       },
     };
   } catch (error) {

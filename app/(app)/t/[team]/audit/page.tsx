@@ -20,6 +20,7 @@ const OBJECT_LABEL: Record<(typeof AUDIT_OBJECT_TYPES)[number], string> = {
   api_key: "API key",
   agent: "Agent",
   account: "Account",
+  notification_channel: "Notification channel",
 };
 
 type Search = Record<string, string | string[] | undefined>;
@@ -37,6 +38,7 @@ function objectHref(slug: string, event: AuditRow): string | null {
   if (event.objectType === "oauth_client") return `/t/${slug}/clients/${event.objectId}`;
   if (event.objectType === "api_key") return `/t/${slug}/api-keys`;
   if (event.objectType === "agent") return `/t/${slug}/agents`;
+  if (event.objectType === "notification_channel") return `/t/${slug}/notifications`;
   return null;
 }
 

@@ -1,8 +1,9 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { Field, SelectField, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert } from "@/components/ui";
+import { SIGNATURE_SCHEME_LABEL, SIGNATURE_SCHEMES, TIMESTAMPED_SCHEMES, type SignatureScheme } from "@/lib/webhooks/limits";
 import { webhookSigningSchema } from "@/lib/webhooks/schemas";
 import type { WebhookSigningView } from "@/lib/webhooks/signing";
 import { saveWebhookSigningAction } from "./webhook-actions";
@@ -16,10 +17,13 @@ function secretState(signing: WebhookSigningView): string {
 export function WebhookSigningForm({ teamSlug, connectionId, signing, canEdit }: { teamSlug: string; connectionId: string; signing: WebhookSigningView; canEdit: boolean }) {
   const { state, action, errors, onSubmit } = useSchemaForm(webhookSigningSchema, saveWebhookSigningAction.bind(null, teamSlug, connectionId));
   const values = state.values ?? {};
+  const [scheme, setScheme] = useState<SignatureScheme>(((values.scheme ?? signing.scheme) as SignatureScheme) || "custom");
   if (!canEdit) {
     return (
       <dl className="divide-y divide-slate-100 text-sm">
         <Row label="Secret">{secretState(signing)}</Row>
+        <Row label="Scheme">{SIGNATURE_SCHEME_LABEL[signing.scheme as SignatureScheme] ?? signing.scheme}</Row>
+        {TIMESTAMPED_SCHEMES.includes(signing.scheme as SignatureScheme) ? <Row label="Replay window">{signing.toleranceSeconds} s</Row> : null}
         <Row label="Header">
           <span className="font-mono">{signing.signatureHeader}</span>
         </Row>
@@ -50,21 +54,51 @@ export function WebhookSigningForm({ teamSlug, connectionId, signing, canEdit }:
           Remove the saved secret (stop checking)
         </label>
       ) : null}
-      <Field
-        label="Signature header"
-        name="signatureHeader"
-        defaultValue={values.signatureHeader ?? signing.signatureHeader}
-        error={errors.signatureHeader}
-        autoComplete="off"
-        spellCheck={false}
-        hint="GitHub sends X-Hub-Signature-256."
-      />
-      <div className="grid grid-cols-2 gap-4">
-        <SelectField label="Encoding" id="webhook-encoding" name="encoding" defaultValue={values.encoding ?? signing.encoding} error={errors.encoding} hint="Of the digest.">
-          <option value="hex">hex</option>
-          <option value="base64">base64</option>
-        </SelectField>
-        <Field label="Prefix" name="prefix" defaultValue={values.prefix ?? signing.prefix} error={errors.prefix} autoComplete="off" spellCheck={false} hint="May be empty." />
+      <SelectField
+        label="Signed by"
+        id="webhook-scheme"
+        name="scheme"
+        value={scheme}
+        onChange={(event) => setScheme(event.target.value as SignatureScheme)}
+        error={errors.scheme}
+        hint="A preset checks the sender's own headers; a timestamped one (Standard Webhooks, Stripe, Slack) also refuses replays."
+      >
+        {SIGNATURE_SCHEMES.map((option) => (
+          <option key={option} value={option}>
+            {SIGNATURE_SCHEME_LABEL[option]}
+          </option>
+        ))}
+      </SelectField>
+      {TIMESTAMPED_SCHEMES.includes(scheme) ? (
+        <Field
+          label="Replay window (seconds)"
+          name="toleranceSeconds"
+          inputMode="numeric"
+          defaultValue={values.toleranceSeconds ?? String(signing.toleranceSeconds)}
+          error={errors.toleranceSeconds}
+          hint="Events signed longer ago (or further ahead) than this are refused."
+        />
+      ) : (
+        <input type="hidden" name="toleranceSeconds" value={values.toleranceSeconds ?? String(signing.toleranceSeconds)} />
+      )}
+      {/* Kept in the form for every scheme (the saved custom settings stay), shown for the custom one. */}
+      <div className={scheme === "custom" ? "space-y-4" : "hidden"}>
+        <Field
+          label="Signature header"
+          name="signatureHeader"
+          defaultValue={values.signatureHeader ?? signing.signatureHeader}
+          error={errors.signatureHeader}
+          autoComplete="off"
+          spellCheck={false}
+          hint="GitHub sends X-Hub-Signature-256."
+        />
+        <div className="grid grid-cols-2 gap-4">
+          <SelectField label="Encoding" id="webhook-encoding" name="encoding" defaultValue={values.encoding ?? signing.encoding} error={errors.encoding} hint="Of the digest.">
+            <option value="hex">hex</option>
+            <option value="base64">base64</option>
+          </SelectField>
+          <Field label="Prefix" name="prefix" defaultValue={values.prefix ?? signing.prefix} error={errors.prefix} autoComplete="off" spellCheck={false} hint="May be empty." />
+        </div>
       </div>
       <SubmitButton pendingText="Saving…">Save signature settings</SubmitButton>
     </form>

@@ -21,6 +21,7 @@ export function InviteForm({ teamSlug, roles }: { teamSlug: string; roles: Array
         <Alert tone="green" title="Invitation link created">
           Copy it now: for your security Keyway shows it only once. Whoever opens it{state.result.email ? ` signed in as ${state.result.email}` : ""} joins this team with the role{" "}
           {LABELS[state.result.role as keyof typeof LABELS]}. It works once and expires <LiveTime date={state.result.expiresAt ?? ""} />.
+          {state.result.emailed ? ` Keyway also emails it to ${state.result.email}.` : ""}
         </Alert>
         <CopyField label="Invitation link" value={state.result.link} />
         <div className="flex flex-wrap gap-2">
