@@ -64,6 +64,11 @@ const SENTENCES: Record<AuditAction, (data: Data) => AuditSentence> = {
   "agent.deleted": () => ({ before: "deleted the agent", object: true }),
   "account.password_changed": () => ({ before: "changed their password", object: false }),
   "account.password_reset": () => ({ before: "reset their password", object: false }),
+  "notification_channel.created": () => ({ before: "added the notification channel", object: true }),
+  "notification_channel.updated": () => ({ before: "edited the notification channel", object: true }),
+  "notification_channel.deleted": () => ({ before: "deleted the notification channel", object: true }),
+  "notification_channel.tested": () => ({ before: "sent a test event to", object: true }),
+  "notification_channel.redelivered": () => ({ before: "redelivered an event to", object: true }),
   "account.sessions_revoked": (d) => ({ before: "signed out their other sessions", object: false, outcome: typeof d.count === "number" ? `${d.count} ended` : undefined }),
 };
 
