@@ -106,6 +106,12 @@ const CALLS: Record<string, Call> = {
   singleSignOnAction: { path: () => "/signin", params: ["form"], base: () => [form({ callbackUrl: "/" })], fields: { callbackUrl: "text" } },
   // Bases that the schema refuses already (no account is made, no sign-in attempt is counted against this address).
   signInAction: { path: () => "/signin", params: ["state", "form"], base: () => [{}, form({ email: "not-an-address", password: "x", callbackUrl: "/" })], fields: { email: "text", password: "text", callbackUrl: "text" } },
+  // Channel bases miss what a channel needs (an endpoint; a known id), so no variant can make one.
+  createChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ kind: "webhook", name: "Ops" })], fields: { kind: "text", name: "text" } },
+  updateChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, "cffffffffffffffffffffffff", {}, form({ kind: "webhook", name: "Ops" })], fields: { kind: "text", name: "text" } },
+  deleteChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff", confirm: "yes" })], fields: { channelId: "id", confirm: "text" } },
+  testChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff" })], fields: { channelId: "id" } },
+  redeliverAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff", deliveryId: "cffffffffffffffffffffffff" })], fields: { channelId: "id", deliveryId: "id" } },
   signUpAction: { path: () => "/signup", params: ["state", "form"], base: () => [{}, form({ name: "Sign-up", email: freshEmail("bad-signup"), password: "short", callbackUrl: "/" })], fields: { name: "text", email: "text", password: "text", callbackUrl: "text" } },
 };
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../schemas/ids";
 import { text } from "../schemas/text";
 import { TEAM_EVENT_TYPES } from "./event-types";
 
@@ -85,8 +86,8 @@ export const channelInputSchema = z
 
 export type ChannelInput = z.infer<typeof channelInputSchema>;
 
-export const channelRefSchema = z.object({ channelId: text().min(1, "Choose a channel.") });
-export const deliveryRefSchema = z.object({ channelId: text().min(1, "Choose a channel."), deliveryId: text().min(1, "Choose a delivery.") });
+export const channelRefSchema = z.object({ channelId: recordId("Choose a channel.") });
+export const deliveryRefSchema = z.object({ channelId: recordId("Choose a channel."), deliveryId: recordId("Choose a delivery.") });
 
 /** The form's fields: one checkbox per event type, so "eventTypes" repeats. */
 export function channelFormInput(formData: FormData): Record<string, unknown> {

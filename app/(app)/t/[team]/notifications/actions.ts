@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { createChannel, deleteChannel, redeliver, sendTestEvent, updateChannel } from "@/lib/notifications";
 import { channelFormInput, channelInputSchema, channelRefSchema, deliveryRefSchema } from "@/lib/notifications/schemas";
 import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/forms";
@@ -14,6 +15,7 @@ function echo(formData: FormData): Record<string, string> {
 }
 
 export async function createChannelAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = channelInputSchema.safeParse(channelFormInput(formData));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: echo(formData) };
@@ -28,6 +30,7 @@ export async function createChannelAction(teamSlug: string, _previous: FormState
 }
 
 export async function updateChannelAction(teamSlug: string, channelId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, channelId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = channelInputSchema.safeParse(channelFormInput(formData));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error), values: echo(formData) };
@@ -41,6 +44,7 @@ export async function updateChannelAction(teamSlug: string, channelId: string, _
 }
 
 export async function deleteChannelAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = channelRefSchema.safeParse(formObject(formData));
   if (!parsed.success || formData.get("confirm") !== "yes") return { error: "Confirm which channel to delete." };
@@ -54,6 +58,7 @@ export async function deleteChannelAction(teamSlug: string, _previous: FormState
 }
 
 export async function testChannelAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = channelRefSchema.safeParse(formObject(formData));
   if (!parsed.success) return { error: "Choose a channel." };
@@ -67,6 +72,7 @@ export async function testChannelAction(teamSlug: string, _previous: FormState, 
 }
 
 export async function redeliverAction(teamSlug: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, _previous, formData], [argument.teamSlug, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "ADMIN");
   const parsed = deliveryRefSchema.safeParse(formObject(formData));
   if (!parsed.success) return { error: "Choose a delivery." };
