@@ -20,6 +20,9 @@ import { TestPanel, TestRunDetails } from "./test-panel";
 import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
+import { ConnectLinksPanel } from "./connect-links";
+import { listConnectLinks } from "@/lib/connect-links";
+import { secretSlots } from "@/lib/connect-links/secret-slots";
 
 export const metadata: Metadata = { title: "Connection" };
 
@@ -68,6 +71,10 @@ export default async function ConnectionPage({
   const { config, secretHints: hints } = connection;
   const expiresAt = connection.clientCertExpiresAt;
   const expiry = expiresAt ? describeExpiry(expiresAt) : null;
+  const linkable = connection.authType === "OAUTH2_CODE" || secretSlots(connection.authType, config, hints).length > 0;
+  const connectLinks = linkable ? await listConnectLinks(team.id, connection.id) : [];
+  // The team hears of a link's completion here: the person who used it has no other way to tell them.
+  const recentlyCompleted = connectLinks.find((link) => link.usedAt && Date.now() - link.usedAt.getTime() < 7 * 24 * 60 * 60 * 1000);
 
   return (
     <>
@@ -86,6 +93,13 @@ export default async function ConnectionPage({
       {outcome ? (
         <div className="mb-4">
           <AuthorizationOutcome outcome={outcome} callbackUrl={callbackUrl()} consoleUrl={template?.consoleUrl} tokens={connection.tokenSet} provider={connection.oauthClient?.provider} />
+        </div>
+      ) : null}
+      {recentlyCompleted?.usedAt ? (
+        <div className="mb-4">
+          <Alert tone="brand" title="Completed through a connect link">
+            {connection.authType === "OAUTH2_CODE" ? "Authorized at the provider" : "Secrets entered"} {formatDateTime(recentlyCompleted.usedAt)} by the person the link was sent to (link from {recentlyCompleted.createdByLabel}).
+          </Alert>
         </div>
       ) : null}
       {disconnectedNote ? (
@@ -159,6 +173,27 @@ export default async function ConnectionPage({
                   <Alert tone={expiry.expiry === "expired" ? "red" : "amber"}>{expiry.expiry === "expired" ? "This certificate has expired: servers will refuse it. Upload a renewed one." : "This certificate expires soon. Upload a renewed one before it does."}</Alert>
                 </div>
               ) : null}
+            </Card>
+          ) : null}
+
+          {linkable ? (
+            <Card title="Connect links" description="Someone outside the team (the owner of the account) can complete this connection from a link you send them.">
+              <ConnectLinksPanel
+                teamSlug={slug}
+                connectionId={connection.id}
+                canEdit={canEdit}
+                oauth={connection.authType === "OAUTH2_CODE"}
+                links={connectLinks.map((link) => ({
+                  id: link.id,
+                  state: link.state,
+                  createdByLabel: link.createdByLabel,
+                  createdAt: link.createdAt.toISOString(),
+                  expiresAt: link.expiresAt.toISOString(),
+                  openedAt: link.openedAt?.toISOString() ?? null,
+                  usedAt: link.usedAt?.toISOString() ?? null,
+                  revokedAt: link.revokedAt?.toISOString() ?? null,
+                }))}
+              />
             </Card>
           ) : null}
 
