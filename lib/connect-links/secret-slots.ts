@@ -47,7 +47,7 @@ export function secretSlots(authType: string, config: StoredConfig, hints: Secre
 export function secretSlotsSchema(slots: SecretSlot[]) {
   return z.object(
     Object.fromEntries(
-      slots.map((slot) => [slot.key, z.string({ error: `Enter the ${slot.label.charAt(0).toLowerCase()}${slot.label.slice(1)}.` }).min(1, `Enter the ${slot.label.charAt(0).toLowerCase()}${slot.label.slice(1)}.`).max(65_536, "Use at most 64 KB.")]),
+      slots.map((slot) => [slot.key, z.string({ error: `Fill in “${slot.label}”.` }).min(1, `Fill in “${slot.label}”.`).max(65_536, "Use at most 64 KB.")]),
     ),
   );
 }
