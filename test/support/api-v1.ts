@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * Test history
-         * @description The connection's kept test runs (the newest 50), newest first.
+         * @description The connection's kept test runs (the newest 50), newest first, in pages.
          *
          *     Scope: `connections:read`.
          */
@@ -242,7 +242,7 @@ export interface paths {
         get: operations["getOAuthClient"];
         /**
          * Update an OAuth client
-         * @description An empty clientSecret keeps the saved one.
+         * @description Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.
          *
          *     Scope: `connections:write`.
          */
@@ -267,7 +267,7 @@ export interface paths {
         };
         /**
          * List a webhook connection's events
-         * @description The newest events received on a connection of type None, newest first (at most 50).
+         * @description The events kept for a connection of type None, newest first, in pages.
          *
          *     Scope: `connections:read`.
          */
@@ -1475,7 +1475,12 @@ export interface operations {
     };
     listConnectionTests: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1522,6 +1527,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2163,6 +2177,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2234,6 +2250,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2285,7 +2303,10 @@ export interface operations {
     updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2325,6 +2346,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2362,6 +2385,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is not valid: each problem names its field. */
             422: {
                 headers: {
@@ -2385,7 +2421,10 @@ export interface operations {
     deleteOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2448,6 +2487,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The key made too many requests this minute (Retry-After says when to retry). */
             429: {
                 headers: {
@@ -2461,7 +2513,12 @@ export interface operations {
     };
     listWebhookEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2508,6 +2565,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

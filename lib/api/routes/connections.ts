@@ -8,7 +8,7 @@ import { runTestRequest, testHistory, testRequestSchema } from "../../connection
 import { ConnectionStatus } from "../../generated/prisma/enums";
 import type { Prisma } from "../../generated/prisma/client";
 import { etagOf, ifMatch } from "../etag";
-import { cursorSchema, decodeCursor, encodeCursor, limitSchema, pageSchema } from "../pagination";
+import { afterCursor, cursorSchema, decodeCursor, encodeCursor, keysetPage, limitSchema, pageSchema } from "../pagination";
 import { ApiProblem } from "../problem";
 import { connectionBody, connectionSchema, credentialsSchema, testRunSchema } from "../schemas";
 import { route, type ApiAnswer } from "../route";
@@ -190,13 +190,16 @@ export const connectionRoutes = [
     path: "/connections/{id}/tests",
     operationId: "listConnectionTests",
     summary: "Test history",
-    description: "The connection's kept test runs (the newest 50), newest first.",
+    description: "The connection's kept test runs (the newest 50), newest first, in pages.",
     tag: TAG,
     scope: "connections:read",
+    query: z.object({ limit: limitSchema, cursor: cursorSchema }),
     responses: { 200: { description: "Test runs.", schema: pageSchema(testRunSchema, "TestRunPage") }, 404: notFound },
-    async handle({ caller, params }) {
+    async handle({ caller, params, query }) {
+      const before = afterCursor(query.cursor);
       await findConnection(caller.teamId, params.id!);
-      return { status: 200, body: { data: await testHistory(caller.teamId, params.id!), nextCursor: null } };
+      const runs = await testHistory(caller.teamId, params.id!, { limit: query.limit + 1, before: before && { createdAt: before.at, id: before.id } });
+      return { status: 200, body: keysetPage(runs, query.limit, (run) => [run.createdAt.toISOString(), run.id]) };
     },
   }),
   route({
