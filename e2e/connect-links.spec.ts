@@ -3,6 +3,7 @@ import pg from "pg";
 import { expect, test } from "./support/csp";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // Connect links in the browser: a member creates a link on the connection
 // page, and a person with no Keyway account, in a second browser context with
@@ -47,7 +48,7 @@ async function stranger(browser: Browser): Promise<Page> {
 }
 
 test("a signed-out person completes an OAuth2 connection from a connect link, once, and the team sees it", async ({ page, browser }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(240_000 * TIME_SCALE);
   const team = await signUp(page, "Lina Link", freshEmail("link"));
 
   await page.goto(`${team}/clients/new`);
@@ -122,7 +123,7 @@ test("a signed-out person completes an OAuth2 connection from a connect link, on
 });
 
 test("a signed-out person types a connection's secret from a connect link, once; a revoked link opens nothing", async ({ page, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(180_000 * TIME_SCALE);
   const team = await signUp(page, "Sam Secret", freshEmail("link-secret"));
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Billing API");

@@ -91,6 +91,11 @@ export async function listConnectLinks(teamId: string, connectionId: string, tak
   return rows.map(view);
 }
 
+/** The link completed in the last seven days, if any: the connection page announces it to the team. */
+export function recentlyCompletedLink(links: ConnectLinkView[], now = Date.now()): ConnectLinkView | undefined {
+  return links.find((link) => link.usedAt && now - link.usedAt.getTime() < 7 * 24 * 60 * 60 * 1000);
+}
+
 export async function revokeConnectLink(teamId: string, actor: AuditActor, connectionId: string, linkId: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const link = await tx.connectLink.findFirst({ where: { id: linkId, teamId, connectionId }, select: { ...LINK_VIEW, connection: { select: { name: true } } } });

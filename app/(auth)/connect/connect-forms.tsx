@@ -22,11 +22,7 @@ export function AuthorizeForm({ token, provider }: { token: string; provider: st
 export function SecretsForm({ token, slots }: { token: string; slots: SecretSlot[] }) {
   const [state, action] = useActionState<FormState, FormData>(submitConnectLinkSecretsAction.bind(null, token), {});
   if (state.ok) {
-    return (
-      <div role="status">
-        <Alert tone="green">{state.message}</Alert>
-      </div>
-    );
+    return <Alert tone="green">{state.message}</Alert>;
   }
   const errors = state.fieldErrors ?? {};
   return (

@@ -27,7 +27,7 @@ export default async function ConnectLinkDonePage({ searchParams }: { searchPara
     <Card>
       <p className="text-sm font-medium text-brand-700">{outcome.connection.team.name}</p>
       <h1 className="mb-3 mt-1 break-words text-xl font-semibold text-slate-900">{outcome.connection.name}</h1>
-      <div role="status">
+      <div>
         {connected ? (
           <Alert tone="green" title="Connected">
             Thank you. The team can use the connection now; you can close this page.

@@ -21,7 +21,7 @@ import { AuthorizationOutcome, ClientCredentialsPanel, OAuthCodePanel, OAuthSett
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 import { ConnectLinksPanel } from "./connect-links";
-import { listConnectLinks } from "@/lib/connect-links";
+import { listConnectLinks, recentlyCompletedLink } from "@/lib/connect-links";
 import { secretSlots } from "@/lib/connect-links/secret-slots";
 
 export const metadata: Metadata = { title: "Connection" };
@@ -74,7 +74,7 @@ export default async function ConnectionPage({
   const linkable = connection.authType === "OAUTH2_CODE" || secretSlots(connection.authType, config, hints).length > 0;
   const connectLinks = linkable ? await listConnectLinks(team.id, connection.id) : [];
   // The team hears of a link's completion here: the person who used it has no other way to tell them.
-  const recentlyCompleted = connectLinks.find((link) => link.usedAt && Date.now() - link.usedAt.getTime() < 7 * 24 * 60 * 60 * 1000);
+  const recentlyCompleted = recentlyCompletedLink(connectLinks);
 
   return (
     <>
