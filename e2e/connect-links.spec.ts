@@ -34,10 +34,14 @@ async function shoot(page: Page, name: string) {
 }
 
 async function createLink(page: Page): Promise<string> {
+  const shown = page.locator("[data-copy-source]").filter({ hasText: "/connect/" });
+  // The previous link's URL stays on the page until the new one replaces it.
+  const previous = (await shown.count()) > 0 ? ((await shown.textContent())?.trim() ?? "") : "";
   await page.getByLabel("Expires after").selectOption("24");
   await page.getByRole("button", { name: "Create connect link" }).click();
   await expect(page.getByText("Link created. Copy it now")).toBeVisible();
-  const url = (await page.locator("[data-copy-source]").filter({ hasText: "/connect/" }).textContent())?.trim() ?? "";
+  if (previous) await expect(shown).not.toHaveText(previous);
+  const url = (await shown.textContent())?.trim() ?? "";
   expect(url).toMatch(/\/connect\/kwl_[A-Za-z0-9_-]{43}$/);
   return url;
 }
