@@ -2,11 +2,15 @@ import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
 import { hasScope, type ApiKeyScope } from "../api-keys/scopes";
 import { findKey } from "../proxy/check";
+import { cachesKeptCurrent } from "../proxy/invalidation";
+import { cachedKey } from "../proxy/keys";
 import { ApiProblem } from "./problem";
 
 // /api/v1 is called with a team API key (Authorization: Bearer kw_…); what a
-// key may do is its scopes. The key is read on every request (one indexed
-// query), so a revocation or expiry holds from the next request on every instance.
+// key may do is its scopes. Keys come from the proxy's cache while the
+// database's change notifications keep it current (a revocation or a scope
+// change evicts the key on every instance when it commits), and are read on
+// every request otherwise; expiry is checked here on each request either way.
 
 export type ApiCaller = {
   keyId: string;
@@ -34,7 +38,8 @@ export async function authenticate(authorization: string | null, ip: string): Pr
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1] || !looksLikeApiKey(match[1])) throw unauthorized("invalid_api_key", "The Authorization header does not hold a Keyway API key (Bearer kw_…).");
-  const key = await findKey(hashApiKey(match[1]));
+  const hash = hashApiKey(match[1]);
+  const key = cachesKeptCurrent() ? await cachedKey(hash) : await findKey(hash);
   if (!key) throw unauthorized("invalid_api_key", "This API key is not known to Keyway. It may have been mistyped, or deleted with its team.");
   if (key.revoked) throw unauthorized("api_key_revoked", `The API key “${key.keyName}” (${key.keyPrefix}…) was revoked. Ask a team admin for a new one.`);
   if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) throw unauthorized("api_key_expired", `The API key “${key.keyName}” (${key.keyPrefix}…) has expired. Ask a team admin for a new one.`);

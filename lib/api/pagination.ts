@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApiProblem } from "./problem";
 
 // Cursor pagination: a page holds `limit` items and `nextCursor`, an opaque
 // string to pass as `cursor` for the next page (null on the last one). The
@@ -19,6 +20,23 @@ export function decodeCursor<T extends unknown[]>(cursor: string, shape: z.ZodTy
   } catch {
     return null;
   }
+}
+
+const timeAndId = z.tuple([z.iso.datetime(), z.string().max(100)]);
+
+/** The (time, id) a newest-first page ended on, from its cursor; a cursor this API did not give out is a 400. */
+export function afterCursor(cursor: string | undefined): { at: Date; id: string } | null {
+  if (!cursor) return null;
+  const decoded = decodeCursor(cursor, timeAndId);
+  if (!decoded) throw new ApiProblem(400, "invalid_cursor", "The cursor is not valid.", "Pass the nextCursor of a previous page unchanged.");
+  return { at: new Date(decoded[0]), id: decoded[1] };
+}
+
+/** A page from `limit + 1` rows read: the extra row only says there is a next page. */
+export function keysetPage<T>(rows: T[], limit: number, key: (row: T) => [string, string]): { data: T[]; nextCursor: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
 }
 
 export function pageSchema<T extends z.ZodType>(item: T, id: string) {

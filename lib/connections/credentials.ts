@@ -1,7 +1,10 @@
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { DomainError } from "../errors";
-import { currentAccessToken } from "../oauth/tokens";
+import { currentAccessToken, openTokens, type TokenRow } from "../oauth/tokens";
+import { queryRows } from "../proxy/check";
+import type { Prisma } from "../generated/prisma/client";
+import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { applyAuthHeaders, authQueryParams, type NameValue } from "./apply-auth";
 import { connectionNotFound, openSecrets } from "./index";
 import { isOAuthType } from "./schemas";
@@ -20,29 +23,64 @@ export type ConnectionCredentials =
   | { kind: "oauth2"; authType: string; accessToken: string; tokenType: string; expiresAt: Date | null; scope: string | null; headers: NameValue[] }
   | { kind: "static"; authType: string; headers: NameValue[]; query: NameValue[]; fields: Record<string, unknown> };
 
+// One statement reads the connection with its token set and, for the types
+// whose credentials are at hand (not OAuth2), writes the read's audit event
+// in the same round trip: the event is committed before the answer leaves.
+// OAuth2 reads are audited once the token is in hand, as a failed refresh
+// hands nothing out. Raw SQL on the proxy's pool (prepared once per
+// connection), since this is a hot path: Prisma would cost two queries more.
+const READ_SQL = `
+  WITH c AS (
+    SELECT c.id, c."teamId", c.name, c."authType"::text AS "authType", c."oauthClientId", c."agentId", c.config, c.secrets, c."clientCertPem", c."clientCaPem", c."credentialsReadable",
+           t."connectionId" IS NOT NULL AS "hasTokens", t.tokens, t."hasRefreshToken", t."tokenType", t.scope,
+           (extract(epoch FROM t."expiresAt" AT TIME ZONE 'UTC') * 1000)::float8 AS "expiresAtMs",
+           (extract(epoch FROM t."obtainedAt" AT TIME ZONE 'UTC') * 1000)::float8 AS "obtainedAtMs",
+           (extract(epoch FROM t."refreshedAt" AT TIME ZONE 'UTC') * 1000)::float8 AS "refreshedAtMs"
+    FROM "Connection" c LEFT JOIN "TokenSet" t ON t."connectionId" = c.id
+    WHERE c.id = $1 AND c."teamId" = $2
+  ), audited AS (
+    INSERT INTO "AuditEvent" ("teamId", "actorId", "actorLabel", ip, action, "objectType", "objectId", "objectName", data, "createdAt")
+    SELECT "teamId", $3, $4, $5, 'connection.credentials_read', 'connection', id, name, jsonb_build_object('kind', 'static', 'authType', "authType") || $6::jsonb, (now() AT TIME ZONE 'UTC')
+    FROM c WHERE "credentialsReadable" AND "authType" NOT IN ('OAUTH2_CODE', 'OAUTH2_CLIENT_CREDENTIALS')
+    RETURNING 1
+  )
+  SELECT c.*, (SELECT count(*) FROM audited)::int AS audited FROM c`;
+
+type ReadRow = {
+  id: string;
+  teamId: string;
+  name: string;
+  authType: StoredAuthType;
+  oauthClientId: string | null;
+  agentId: string | null;
+  config: Prisma.JsonValue;
+  secrets: string | null;
+  clientCertPem: string | null;
+  clientCaPem: string | null;
+  credentialsReadable: boolean;
+  hasTokens: boolean;
+  tokens: string | null;
+  hasRefreshToken: boolean | null;
+  tokenType: string | null;
+  scope: string | null;
+  expiresAtMs: number | null;
+  obtainedAtMs: number | null;
+  refreshedAtMs: number | null;
+  audited: number;
+};
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
 export async function readCredentials(teamId: string, actor: AuditActor, connectionId: string): Promise<ConnectionCredentials> {
-  const connection = await db.connection.findFirst({
-    where: { id: connectionId, teamId },
-    select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, clientCertPem: true, clientCaPem: true, credentialsReadable: true },
-  });
+  const auditData = actor.apiKeyId ? { apiKeyId: actor.apiKeyId } : {};
+  const rows = await queryRows<ReadRow>("keyway_credentials_read", READ_SQL, [connectionId, teamId, actor.id, actor.label, actor.ip ?? null, JSON.stringify(auditData)]);
+  const connection = rows[0];
   if (!connection) throw connectionNotFound();
   if (!connection.credentialsReadable) {
     throw new DomainError(`Reading the credentials of “${connection.name}” is not allowed. A team admin can allow it on the connection's page (“Allow services to read this connection's credentials”).`, 403);
   }
-  let credentials: ConnectionCredentials;
-  if (isOAuthType(connection.authType)) {
-    const token = await currentAccessToken(connection, actor);
-    const set = await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokenType: true, scope: true } });
-    credentials = {
-      kind: "oauth2",
-      authType: connection.authType,
-      accessToken: token.accessToken,
-      tokenType: set?.tokenType ?? "Bearer",
-      expiresAt: token.freshness.expiresAt,
-      scope: set?.scope ?? null,
-      headers: toList(applyAuthHeaders({ authType: "BEARER", accessToken: token.accessToken }, {})),
-    };
-  } else {
+  if (!isOAuthType(connection.authType)) {
+    // Audited by the statement above, before anything leaves.
     const config = storedConfigSchema.parse(connection.config ?? {});
     let stored: ReturnType<typeof resolveAuth>;
     try {
@@ -53,8 +91,23 @@ export async function readCredentials(teamId: string, actor: AuditActor, connect
     }
     const { authType, ...fields } = stored;
     const resolved = { authType, ...fields } as Parameters<typeof applyAuthHeaders>[0];
-    credentials = { kind: "static", authType, headers: toList(applyAuthHeaders(resolved, {})), query: authQueryParams(resolved), fields };
+    return { kind: "static", authType, headers: toList(applyAuthHeaders(resolved, {})), query: authQueryParams(resolved), fields };
   }
+  const known: TokenRow | null = connection.hasTokens
+    ? { tokens: connection.tokens!, hasRefreshToken: connection.hasRefreshToken ?? false, expiresAt: date(connection.expiresAtMs), obtainedAt: date(connection.obtainedAtMs)!, refreshedAt: date(connection.refreshedAtMs) }
+    : null;
+  const token = await currentAccessToken(connection, actor, { known });
+  // A refresh may have replaced the token set: its type and scope are then read again.
+  const set = token.accessToken === (known && openTokens(connection.id, known.tokens).accessToken) ? { tokenType: connection.tokenType, scope: connection.scope } : await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokenType: true, scope: true } });
+  const credentials: ConnectionCredentials = {
+    kind: "oauth2",
+    authType: connection.authType,
+    accessToken: token.accessToken,
+    tokenType: set?.tokenType ?? "Bearer",
+    expiresAt: token.freshness.expiresAt,
+    scope: set?.scope ?? null,
+    headers: toList(applyAuthHeaders({ authType: "BEARER", accessToken: token.accessToken }, {})),
+  };
   // Written before the credentials leave: a read that is not in the log does not happen.
   await writeAudit(db, {
     teamId,

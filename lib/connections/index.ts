@@ -158,7 +158,7 @@ export function openSecrets(connectionId: string, envelope: string | null): Secr
   return envelope ? decryptJson<SecretBlob>(envelope, connectionId) : {};
 }
 
-function sealSecrets(connectionId: string, blob: SecretBlob): string | null {
+export function sealSecrets(connectionId: string, blob: SecretBlob): string | null {
   const hasAny = Object.values(blob).some((v) => v !== undefined && v !== "" && !(typeof v === "object" && Object.keys(v).length === 0));
   return hasAny ? encryptJson(blob, connectionId) : null;
 }

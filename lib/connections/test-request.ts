@@ -317,11 +317,13 @@ function requestRecord(result: Awaited<ReturnType<typeof attempt>>, input: TestR
   };
 }
 
-export async function testHistory(teamId: string, connectionId: string): Promise<TestRunView[]> {
+/** Newest first; `page` continues after the run (createdAt, id) that ended the previous page (keyset, stable while runs are added). */
+export async function testHistory(teamId: string, connectionId: string, page?: { limit: number; before: { createdAt: Date; id: string } | null }): Promise<TestRunView[]> {
+  const before = page?.before;
   const runs = await db.testRun.findMany({
-    where: { connectionId, connection: { teamId } },
+    where: { connectionId, connection: { teamId }, ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: KEPT_RUNS,
+    take: page?.limit ?? KEPT_RUNS,
   });
   return runs.map((run) => ({
     id: run.id,

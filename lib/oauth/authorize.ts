@@ -22,7 +22,7 @@ import { forgetTokenFailures, tokenProblemFrom, tokenSetColumns, type TokenProbl
 
 export const PENDING_LIFETIME_MS = 10 * 60 * 1000;
 
-function hashState(state: string): string {
+export function hashState(state: string): string {
   return createHash("sha256").update(state).digest("base64url");
 }
 
@@ -40,7 +40,11 @@ export type StartedAuthorization = { url: string; pendingId: string };
  * on the connection page, instead of stranding the user on the provider's
  * error page. Such a refusal is recorded on the row and returned as `failed`.
  */
-export async function startAuthorization(teamId: string, userId: string, actor: AuditActor, connectionId: string): Promise<StartedAuthorization | { failed: string }> {
+/** Who an authorization is for: the member who clicked Connect, or a connect link opened in one browser (the SHA-256 of its cookie's nonce). */
+export type AuthorizationStarter = { userId: string } | { connectLinkId: string; browserHash: string };
+
+export async function startAuthorization(teamId: string, startedBy: string | AuthorizationStarter, actor: AuditActor, connectionId: string): Promise<StartedAuthorization | { failed: string }> {
+  const starter = typeof startedBy === "string" ? { userId: startedBy } : startedBy;
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
   if (!connection) throw connectionNotFound();
   if (connection.authType === "OAUTH1") return startOAuth1Authorization(connection, userId, actor);
@@ -62,7 +66,7 @@ export async function startAuthorization(teamId: string, userId: string, actor: 
         stateHash: hashState(state),
         teamId,
         connectionId,
-        userId,
+        ...starter,
         codeVerifier: verifier ? encryptSecret(verifier, verifierContext(pendingId)) : null,
         redirectUri,
         expiresAt: new Date(now + PENDING_LIFETIME_MS),
@@ -90,7 +94,7 @@ export async function startAuthorization(teamId: string, userId: string, actor: 
   }
 }
 
-async function recordFailure(pendingId: string, connection: { teamId: string; id: string; name: string }, actor: AuditActor, code: string, description: string | null) {
+export async function recordFailure(pendingId: string, connection: { teamId: string; id: string; name: string }, actor: AuditActor, code: string, description: string | null) {
   const errorCode = sanitizeErrorCode(code);
   const errorDescription = sanitizeDescription(description);
   await db.$transaction(async (tx) => {
@@ -107,7 +111,7 @@ async function recordFailure(pendingId: string, connection: { teamId: string; id
   });
 }
 
-export type CallbackRefusal = "missing-state" | "unknown-state" | "used-state" | "expired-state" | "other-user" | "no-access";
+export type CallbackRefusal = "missing-state" | "unknown-state" | "used-state" | "expired-state" | "other-user" | "other-browser" | "no-access";
 
 export type CallbackResult =
   /** `connection`: for the user's own used or expired authorization, the connection it was for (the page links back to it). */
@@ -151,12 +155,32 @@ export async function completeAuthorization(user: { id: string; email: string },
   // Removed from the team, or demoted to viewer, while at the provider.
   if (!connection || !membership || membership.role === "VIEWER" || connection.authType !== "OAUTH2_CODE") return { kind: "refused", reason: "no-access" };
   const actor: AuditActor = { id: user.id, label: user.email, ip };
-  const finished = { kind: "finished" as const, teamSlug: connection.team.slug, connectionId: connection.id, pendingId: pending.id };
+  await exchangeCode(pending, connection, actor, params, state);
+  return { kind: "finished", teamSlug: connection.team.slug, connectionId: connection.id, pendingId: pending.id };
+}
 
+type ClaimedPending = { id: string; redirectUri: string; codeVerifier: string | null };
+type ConnectionRow = Parameters<typeof connectionOAuthSettings>[0] & { id: string; teamId: string; name: string };
+
+/**
+ * The second half of a claimed authorization: the provider's answer becomes
+ * tokens (or a recorded failure). `alsoInTransaction` runs in the transaction
+ * that stores the tokens (a connect link is used up there); when it throws,
+ * nothing is stored. Returns whether the connection got tokens.
+ */
+export async function exchangeCode(
+  pending: ClaimedPending,
+  connection: ConnectionRow,
+  actor: AuditActor,
+  params: URLSearchParams,
+  state: string,
+  alsoInTransaction?: (tx: Parameters<Parameters<typeof db.$transaction>[0]>[0]) => Promise<void>,
+  auditData: Record<string, string> = {},
+): Promise<boolean> {
   const providerError = params.get("error");
   if (providerError) {
     await recordFailure(pending.id, connection, actor, providerError, params.get("error_description"));
-    return finished;
+    return false;
   }
 
   const settings = await connectionOAuthSettings(connection);
@@ -176,7 +200,7 @@ export async function completeAuthorization(user: { id: string; email: string },
     const problem = tokenProblemFrom(error, "Exchanging the authorization code", { tokenAuthMethod: settings.endpoints.tokenAuthMethod });
     const code = isIssuerMismatch(error) ? "issuer_mismatch" : (problem.code ?? "token_response_invalid");
     await recordFailure(pending.id, connection, actor, code, failureDescription(error, problem));
-    return finished;
+    return false;
   }
   forgetTokenFailures(connection.id);
 
@@ -190,6 +214,7 @@ export async function completeAuthorization(user: { id: string; email: string },
     // Connected, but not yet proven by a request: a test decides "working".
     await tx.connection.update({ where: { id: connection.id }, data: { status: "UNTESTED" } });
     await tx.pendingAuthorization.update({ where: { id: pending.id }, data: { outcome: "connected" } });
+    await alsoInTransaction?.(tx);
     await writeAudit(tx, {
       teamId: connection.teamId,
       actor,
@@ -197,10 +222,10 @@ export async function completeAuthorization(user: { id: string; email: string },
       objectType: "connection",
       objectId: connection.id,
       objectName: connection.name,
-      data: { scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null, refreshToken: columns.hasRefreshToken },
+      data: { scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null, refreshToken: columns.hasRefreshToken, ...auditData },
     });
   });
-  return finished;
+  return true;
 }
 
 /**

@@ -157,11 +157,19 @@ export async function createOAuthClient(teamId: string, actor: AuditActor, input
 }
 
 /** An empty secret keeps the saved one. Saving also records this instance's current callback URL as the one registered. */
-export async function updateOAuthClient(teamId: string, actor: AuditActor, id: string, input: OAuthClientInput, options: { redirectUriConfirmed?: boolean } = {}) {
+export async function updateOAuthClient(
+  teamId: string,
+  actor: AuditActor,
+  id: string,
+  input: OAuthClientInput,
+  /** `precondition`: refuses (throws) when the saved row is not the one the caller last read (the API's If-Match); checked under the row lock. */
+  options: { redirectUriConfirmed?: boolean; precondition?: (saved: { updatedAt: Date }) => void } = {},
+) {
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "OAuthClient" WHERE id = ${id} AND "teamId" = ${teamId} FOR UPDATE`;
     if (rows.length === 0) throw oauthClientNotFound();
     const saved = await tx.oAuthClient.findUniqueOrThrow({ where: { id } });
+    options.precondition?.(saved);
     const newSecret = requiresSecret(input) && input.clientSecret !== "";
     if (requiresSecret(input) && !newSecret && !saved.clientSecret) {
       throw new DomainError("Enter the client secret the provider showed you (or choose None for a public client).", 400, "clientSecret");
@@ -184,10 +192,13 @@ export async function updateOAuthClient(teamId: string, actor: AuditActor, id: s
   });
 }
 
-export async function deleteOAuthClient(teamId: string, actor: AuditActor, id: string) {
+export async function deleteOAuthClient(teamId: string, actor: AuditActor, id: string, precondition?: (saved: { updatedAt: Date }) => void) {
   await db.$transaction(async (tx) => {
-    const found = await tx.oAuthClient.findFirst({ where: { id, teamId }, select: { name: true, _count: { select: { connections: true } } } });
-    if (!found) throw oauthClientNotFound();
+    // Locked, so an If-Match checked here still holds when the row is deleted.
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "OAuthClient" WHERE id = ${id} AND "teamId" = ${teamId} FOR UPDATE`;
+    if (rows.length === 0) throw oauthClientNotFound();
+    const found = await tx.oAuthClient.findUniqueOrThrow({ where: { id }, select: { name: true, updatedAt: true, _count: { select: { connections: true } } } });
+    precondition?.(found);
     if (found._count.connections > 0) {
       const n = found._count.connections;
       throw new DomainError(`${n} connection${n === 1 ? " uses" : "s use"} this client. Move ${n === 1 ? "it" : "them"} to another client or delete ${n === 1 ? "it" : "them"} first.`, 409);

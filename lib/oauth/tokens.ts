@@ -12,7 +12,7 @@ import { isFresh, type Freshness } from "./freshness";
 import { noRefreshTokenHint } from "./no-refresh-token";
 import { connectionOAuthSettings } from "./settings";
 
-type TokenRow = Omit<Freshness, "renewable"> & { tokens: string; hasRefreshToken: boolean };
+export type TokenRow = Omit<Freshness, "renewable"> & { tokens: string; hasRefreshToken: boolean };
 
 /** A stored token set's freshness: renewable when it holds a refresh token, or when the grant needs no user (client credentials). */
 function freshnessOf(row: TokenRow, authType: string): Freshness {
@@ -261,8 +261,9 @@ export async function accessTokenFor(connection: ConnectionForTokens, actor: Aud
 }
 
 /** accessTokenFor, with the token's expiry, for callers that keep the token for a while (the proxy). */
-export async function currentAccessToken(connection: ConnectionForTokens, actor: AuditActor, options: { rejected?: string } = {}): Promise<CurrentToken> {
-  const row: TokenRow | null = await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokens: true, expiresAt: true, obtainedAt: true, refreshedAt: true, hasRefreshToken: true } });
+export async function currentAccessToken(connection: ConnectionForTokens, actor: AuditActor, options: { rejected?: string; /** The token set, when the caller read it with the connection (one query fewer); null: it has none. */ known?: TokenRow | null } = {}): Promise<CurrentToken> {
+  const row: TokenRow | null =
+    options.known !== undefined ? options.known : await db.tokenSet.findUnique({ where: { connectionId: connection.id }, select: { tokens: true, expiresAt: true, obtainedAt: true, refreshedAt: true, hasRefreshToken: true } });
   if (row && isFresh(freshnessOf(row, connection.authType))) {
     const { accessToken } = openTokens(connection.id, row.tokens);
     if (accessToken !== options.rejected) return { accessToken, freshness: freshnessOf(row, connection.authType) };

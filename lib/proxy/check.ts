@@ -35,7 +35,7 @@ const CHECK_SQL = `
 
 let preparedStatements = true;
 
-async function queryRows<T extends object>(name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function queryRows<T extends object>(name: string, text: string, values: unknown[]): Promise<T[]> {
   // A named (prepared) statement is parsed and planned once per connection, which more than
   // doubles the queries per second this can do. Behind a transaction-mode pooler, client
   // connections share server sessions, where a second PREPARE of the same name fails

@@ -74,6 +74,28 @@ export async function listWebhookEvents(teamId: string, connectionId: string, op
   };
 }
 
+/**
+ * Newest first, `limit` at a time, after the event (receivedAt, id) that
+ * ended the previous page: keyset pagination, so events arriving while a
+ * client pages through move nothing it has not read yet. Null: no such
+ * webhook connection in the team.
+ */
+export async function webhookEventsBefore(teamId: string, connectionId: string, limit: number, before: { receivedAt: Date; id: string } | null): Promise<WebhookEventSummary[] | null> {
+  const connection = await findWebhookConnection(teamId, connectionId);
+  if (!connection) return null;
+  const rows = await db.webhookEvent.findMany({
+    where: {
+      connectionId,
+      receivedAt: { gte: retentionCutoff() },
+      ...(before ? { OR: [{ receivedAt: { lt: before.receivedAt } }, { receivedAt: before.receivedAt, id: { lt: before.id } }] } : {}),
+    },
+    select: SUMMARY_FIELDS,
+    orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
+    take: limit,
+  });
+  return rows.map(summary);
+}
+
 /** One event in full: headers and the body made readable. */
 export async function findWebhookEvent(teamId: string, connectionId: string, eventId: string): Promise<WebhookEventDetail | null> {
   const row = await db.webhookEvent.findFirst({

@@ -212,6 +212,67 @@ describe("connections", () => {
     const history = await client.GET("/connections/{id}/tests", { params: { path: { id } } });
     expect(history.data!.data.map((r) => r.id)).toEqual([run.data!.id]);
   });
+
+  it("pages test history and webhook events by cursor, stable while new ones arrive", async () => {
+    const client = api.client(keys.all);
+    const id = (await client.POST("/connections", { body: basicConnection("paged history") })).data!.id;
+    // Five runs, two of them at the same instant: the id orders those.
+    const base = Date.now() - 60_000;
+    const times = [0, 1000, 1000, 2000, 3000];
+    for (const [index, offset] of times.entries()) {
+      await env.db.testRun.create({ data: { id: `run${index}`, connectionId: id, createdAt: new Date(base + offset), method: "GET", url: `${upstream.url}/${index}`, ok: true, status: 200, durationMs: 1 } });
+    }
+    const first = await client.GET("/connections/{id}/tests", { params: { path: { id }, query: { limit: 2 } } });
+    expect(first.data!.data.map((r) => r.id)).toEqual(["run4", "run3"]);
+    // A run arriving between pages is on no page of this walk, and nothing is read twice or skipped.
+    await env.db.testRun.create({ data: { connectionId: id, method: "GET", url: `${upstream.url}/new`, ok: true, status: 200, durationMs: 1 } });
+    const second = await client.GET("/connections/{id}/tests", { params: { path: { id }, query: { limit: 2, cursor: first.data!.nextCursor! } } });
+    expect(second.data!.data.map((r) => r.id)).toEqual(["run2", "run1"]);
+    const third = await client.GET("/connections/{id}/tests", { params: { path: { id }, query: { limit: 2, cursor: second.data!.nextCursor! } } });
+    expect(third.data!.data.map((r) => r.id)).toEqual(["run0"]);
+    expect(third.data!.nextCursor).toBeNull();
+    const forged = await client.GET("/connections/{id}/tests", { params: { path: { id }, query: { cursor: "not-a-cursor" } } });
+    expect(forged.response.status).toBe(400);
+    expect(forged.error).toMatchObject({ code: "invalid_cursor" });
+
+    const hook = (await client.POST("/connections", { body: { name: "paged hook", baseUrl: upstream.url, authType: "NONE" } })).data!.id;
+    const { storeEvent } = await import("@/lib/webhooks");
+    const stored: string[] = [];
+    for (let i = 0; i < 5; i++) stored.push((await storeEvent({ connectionId: hook, contentType: "text/plain", headers: {}, body: Buffer.from(`e${i}`), sourceIp: "127.0.0.1", signatureVerified: null })).id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.GET("/connections/{id}/webhook-events", { params: { path: { id: hook }, query: { limit: 2, ...(cursor ? { cursor } : {}) } } });
+      expect(page.response.status).toBe(200);
+      seen.push(...page.data!.data.map((e) => e.id));
+      if (seen.length === 2) await storeEvent({ connectionId: hook, contentType: "text/plain", headers: {}, body: Buffer.from("late"), sourceIp: "127.0.0.1", signatureVerified: null });
+      cursor = page.data!.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...stored].reverse());
+  });
+});
+
+describe("OAuth clients", () => {
+  it("answer their version as an ETag and refuse an update or delete from a stale read with 412", async () => {
+    const client = api.client(keys.all);
+    const body = { name: "Versioned", provider: "custom", issuer: "", authorizationUrl: `${as.issuer}/auth`, tokenUrl: `${as.issuer}/token`, revocationUrl: "", parUrl: "", clientId: "versioned", clientSecret: "versioned-secret", scopes: "read", scopeSeparator: " " as const, tokenAuthMethod: "client_secret_basic" as const, pkce: true, extraAuthParams: [], notes: "" };
+    const created = await client.POST("/oauth-clients", { body });
+    const id = created.data!.id;
+    const etag = created.response.headers.get("etag")!;
+    expect(etag).toMatch(/^".+"$/);
+    expect((await client.GET("/oauth-clients/{id}", { params: { path: { id } } })).response.headers.get("etag")).toBe(etag);
+
+    const renamed = await client.PUT("/oauth-clients/{id}", { params: { path: { id }, header: { "If-Match": etag } }, body: { ...body, name: "Versioned 2", clientSecret: "" } });
+    expect(renamed.response.status).toBe(200);
+    const newer = renamed.response.headers.get("etag")!;
+    expect(newer).not.toBe(etag);
+    const stale = await client.PUT("/oauth-clients/{id}", { params: { path: { id }, header: { "If-Match": etag } }, body: { ...body, name: "lost update", clientSecret: "" } });
+    expect(stale.response.status).toBe(412);
+    expect(stale.error).toMatchObject({ code: "precondition_failed" });
+    expect((await client.GET("/oauth-clients/{id}", { params: { path: { id } } })).data?.name).toBe("Versioned 2");
+    expect((await client.DELETE("/oauth-clients/{id}", { params: { path: { id }, header: { "If-Match": etag } } })).response.status).toBe(412);
+    expect((await client.DELETE("/oauth-clients/{id}", { params: { path: { id }, header: { "If-Match": newer } } })).response.status).toBe(204);
+  });
 });
 
 describe("Idempotency-Key", () => {
@@ -311,7 +372,9 @@ describe("the rest of the team", () => {
     expect(event.data?.body).toMatchObject({ kind: "json" });
 
     const audit = await api.client(keys["audit:read"]).GET("/audit-events", { params: { query: { action: "oauth_client.deleted" } } });
-    expect(audit.data!.data.map((e) => e.objectId)).toEqual([registered.data!.id]);
+    // The OAuth clients test deleted one too.
+    expect(audit.data!.data.map((e) => e.objectId)).toContain(registered.data!.id);
+    expect(new Set(audit.data!.data.map((e) => e.action))).toEqual(new Set(["oauth_client.deleted"]));
     const badFilter = await api.client(keys["audit:read"]).GET("/audit-events", { params: { query: { action: "nope" as never } } });
     expect(badFilter.response.status).toBe(422);
 

@@ -1,4 +1,7 @@
+import { cookies } from "next/headers";
 import { currentUser } from "@/lib/auth/session";
+import { completeConnectLinkAuthorization } from "@/lib/connect-links";
+import { CONNECT_LINK_COOKIE } from "@/lib/connect-links/cookie";
 import { completeAuthorization } from "@/lib/oauth/authorize";
 import { clientIp } from "@/lib/request-ip";
 
@@ -15,6 +18,10 @@ function seeOther(location: string): Response {
 
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  // A connect link's authorization belongs to the browser that opened the link, not to a session.
+  const linked = await completeConnectLinkAuthorization(url.searchParams, (await cookies()).get(CONNECT_LINK_COOKIE)?.value, clientIp(request.headers));
+  if (linked?.kind === "refused") return seeOther(`/oauth/refused?reason=${linked.reason}`);
+  if (linked) return seeOther(`/connect/done?attempt=${linked.pendingId}`);
   const user = await currentUser();
   if (!user) {
     // The session ended while the user was at the provider: sign in, then come back here with the same answer.

@@ -28,6 +28,10 @@ const REASONS: Record<CallbackRefusal, { title: string; body: string }> = {
     title: "Another person started this authorization",
     body: "Only the person who clicked Connect can complete the authorization, so that nobody can attach their own account at the provider to someone else's request. Nothing was changed. Ask them to finish it, or start your own from the connection's page.",
   },
+  "other-browser": {
+    title: "This authorization was started in another browser",
+    body: "An authorization started from a connect link can only be completed in the browser that opened the link, so that nobody can slip their own provider account into someone else's link. Nothing was changed. Open the link again in this browser and authorize from there.",
+  },
   "no-access": {
     title: "You can no longer change this connection",
     body: "Your access to the connection's team changed while you were at the provider (or the connection was deleted or changed type). Nothing was changed.",

@@ -8,11 +8,13 @@ import { runTestRequest, testHistory, testRequestSchema } from "../../connection
 import { ConnectionStatus } from "../../generated/prisma/enums";
 import type { Prisma } from "../../generated/prisma/client";
 import { etagOf, ifMatch } from "../etag";
-import { cursorSchema, decodeCursor, encodeCursor, limitSchema, pageSchema } from "../pagination";
+import { afterCursor, cursorSchema, decodeCursor, encodeCursor, keysetPage, limitSchema, pageSchema } from "../pagination";
 import { ApiProblem } from "../problem";
 import { connectionBody, connectionSchema, credentialsSchema, testRunSchema } from "../schemas";
 import { route, type ApiAnswer } from "../route";
 import { fieldProblems } from "../errors";
+import { createConnectLink, listConnectLinks, revokeConnectLink, type ConnectLinkView } from "../../connect-links";
+import { connectLinkCreateSchema } from "../../connect-links/schemas";
 
 // Connections: the same operations as the connection pages, through the same
 // lib functions, with the same schemas (a new authentication type in
@@ -41,6 +43,25 @@ const withEtag = { ETag: "The version to send back in If-Match." };
 async function answerWith(status: number, teamId: string, id: string): Promise<ApiAnswer> {
   const view = await findConnection(teamId, id);
   return { status, body: connectionBody(view), headers: { etag: etagOf(view.updatedAt) } };
+}
+
+const connectLinkSchema = z
+  .object({
+    id: z.string(),
+    connectionId: z.string(),
+    state: z.enum(["active", "used", "expired", "revoked"]).meta({ description: "active: usable; used: completed once; expired; revoked by the team." }),
+    createdByLabel: z.string(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    openedAt: z.iso.datetime().nullable(),
+    usedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    revokedByLabel: z.string().nullable(),
+  })
+  .meta({ id: "ConnectLink" });
+
+function linkBody(link: ConnectLinkView) {
+  return Object.fromEntries(Object.keys(connectLinkSchema.shape).map((key) => [key, link[key as keyof ConnectLinkView]]));
 }
 
 function chosenCertificate(input: z.infer<typeof connectionWriteSchema>, editing: boolean) {
@@ -169,13 +190,16 @@ export const connectionRoutes = [
     path: "/connections/{id}/tests",
     operationId: "listConnectionTests",
     summary: "Test history",
-    description: "The connection's kept test runs (the newest 50), newest first.",
+    description: "The connection's kept test runs (the newest 50), newest first, in pages.",
     tag: TAG,
     scope: "connections:read",
+    query: z.object({ limit: limitSchema, cursor: cursorSchema }),
     responses: { 200: { description: "Test runs.", schema: pageSchema(testRunSchema, "TestRunPage") }, 404: notFound },
-    async handle({ caller, params }) {
+    async handle({ caller, params, query }) {
+      const before = afterCursor(query.cursor);
       await findConnection(caller.teamId, params.id!);
-      return { status: 200, body: { data: await testHistory(caller.teamId, params.id!), nextCursor: null } };
+      const runs = await testHistory(caller.teamId, params.id!, { limit: query.limit + 1, before: before && { createdAt: before.at, id: before.id } });
+      return { status: 200, body: keysetPage(runs, query.limit, (run) => [run.createdAt.toISOString(), run.id]) };
     },
   }),
   route({
@@ -196,6 +220,55 @@ export const connectionRoutes = [
     },
     async handle({ caller, params }) {
       return { status: 200, body: await readCredentials(caller.teamId, caller.actor, params.id!), headers: { "cache-control": "no-store" } };
+    },
+  }),
+  route({
+    method: "POST",
+    path: "/connections/{id}/connect-links",
+    operationId: "createConnectLink",
+    summary: "Create a connect link",
+    description:
+      "A link for someone without a Keyway account (your customer, the owner of the provider account) to complete this connection once: authorize it at the provider (OAuth2 authorization code) or type its secret fields (the other types with secrets). The answer holds the URL, once: Keyway keeps only its token's hash. The link's page shows your team's name, the connection's name, the provider and the scopes, nothing else.",
+    tag: TAG,
+    scope: "connections:write",
+    body: connectLinkCreateSchema,
+    responses: {
+      201: { description: "Created; `url` is shown only in this answer.", schema: connectLinkSchema.extend({ url: z.string() }).meta({ id: "CreatedConnectLink" }) },
+      404: notFound,
+      409: { description: "The connection has nothing a link could complete (type None, or no secret fields)." },
+      422: invalid,
+    },
+    async handle({ caller, params, body }) {
+      const { link, url } = await createConnectLink(caller.teamId, caller.actor, params.id!, body);
+      return { status: 201, body: { ...linkBody(link), url } };
+    },
+  }),
+  route({
+    method: "GET",
+    path: "/connections/{id}/connect-links",
+    operationId: "listConnectLinks",
+    summary: "List a connection's connect links",
+    description: "The newest 100, newest first, with their state (never their URLs).",
+    tag: TAG,
+    scope: "connections:read",
+    responses: { 200: { description: "Connect links.", schema: pageSchema(connectLinkSchema, "ConnectLinkPage") }, 404: notFound },
+    async handle({ caller, params }) {
+      await findConnection(caller.teamId, params.id!);
+      return { status: 200, body: { data: (await listConnectLinks(caller.teamId, params.id!, 100)).map(linkBody), nextCursor: null } };
+    },
+  }),
+  route({
+    method: "DELETE",
+    path: "/connections/{id}/connect-links/{linkId}",
+    operationId: "revokeConnectLink",
+    summary: "Revoke a connect link",
+    description: "The link stops working at once. A used link cannot be revoked (409); revoking a revoked one changes nothing.",
+    tag: TAG,
+    scope: "connections:write",
+    responses: { 204: { description: "Revoked." }, 404: { description: "No such link on this connection in the key's team." }, 409: { description: "The link was already used." } },
+    async handle({ caller, params }) {
+      await revokeConnectLink(caller.teamId, caller.actor, params.id!, params.linkId!);
+      return { status: 204 };
     },
   }),
   route({

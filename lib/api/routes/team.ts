@@ -8,8 +8,9 @@ import { auditFilterSchema, listAuditEvents } from "../../audit-log";
 import { createOAuthClient, deleteOAuthClient, findOAuthClient, listOAuthClients, updateOAuthClient } from "../../oauth/clients";
 import { oauthClientInputSchema } from "../../oauth/schemas";
 import { membersOf } from "../../teams";
-import { findWebhookEvent, listWebhookEvents } from "../../webhooks";
-import { pageSchema } from "../pagination";
+import { findWebhookEvent, webhookEventsBefore } from "../../webhooks";
+import { etagOf, ifMatch } from "../etag";
+import { afterCursor, cursorSchema, keysetPage, limitSchema, pageSchema } from "../pagination";
 import { ApiProblem } from "../problem";
 import { route } from "../route";
 
@@ -19,6 +20,14 @@ import { route } from "../route";
 
 const timestamp = z.iso.datetime();
 const notFound = (what: string) => ({ description: `No such ${what} in the key's team.` });
+const withEtag = { ETag: "The version to send back in If-Match." };
+const changedSince = { description: "Changed since the ETag in If-Match." };
+
+/** A client as answered, with its version as the ETag (If-Match on PUT and DELETE refuses a stale one with 412). */
+async function clientAnswer(status: number, teamId: string, id: string, headers: Record<string, string> = {}) {
+  const client = await findOAuthClient(teamId, id);
+  return { status, body: clientBody(client), headers: { ...headers, etag: etagOf(client.updatedAt) } };
+}
 
 const oauthClientSchema = z
   .object({
@@ -139,10 +148,8 @@ export const teamRoutes = [
     summary: "Get an OAuth client",
     tag: "OAuth clients",
     scope: "connections:read",
-    responses: { 200: { description: "The client.", schema: oauthClientSchema }, 404: notFound("client") },
-    async handle({ caller, params }) {
-      return { status: 200, body: clientBody(await findOAuthClient(caller.teamId, params.id!)) };
-    },
+    responses: { 200: { description: "The client.", schema: oauthClientSchema, headers: withEtag }, 404: notFound("client") },
+    handle: ({ caller, params }) => clientAnswer(200, caller.teamId, params.id!),
   }),
   route({
     method: "POST",
@@ -153,10 +160,10 @@ export const teamRoutes = [
     tag: "OAuth clients",
     scope: "connections:write",
     body: oauthClientInputSchema,
-    responses: { 201: { description: "Registered.", schema: oauthClientSchema } },
+    responses: { 201: { description: "Registered.", schema: oauthClientSchema, headers: withEtag } },
     async handle({ caller, body }) {
       const created = await createOAuthClient(caller.teamId, caller.actor, body);
-      return { status: 201, body: clientBody(await findOAuthClient(caller.teamId, created.id)), headers: { location: `/api/v1/oauth-clients/${created.id}` } };
+      return clientAnswer(201, caller.teamId, created.id, { location: `/api/v1/oauth-clients/${created.id}` });
     },
   }),
   route({
@@ -164,14 +171,15 @@ export const teamRoutes = [
     path: "/oauth-clients/{id}",
     operationId: "updateOAuthClient",
     summary: "Update an OAuth client",
-    description: "An empty clientSecret keeps the saved one.",
+    description: "Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.",
     tag: "OAuth clients",
     scope: "connections:write",
     body: oauthClientInputSchema,
-    responses: { 200: { description: "Updated.", schema: oauthClientSchema }, 404: notFound("client") },
-    async handle({ caller, params, body }) {
-      await updateOAuthClient(caller.teamId, caller.actor, params.id!, body);
-      return { status: 200, body: clientBody(await findOAuthClient(caller.teamId, params.id!)) };
+    ifMatch: true,
+    responses: { 200: { description: "Updated.", schema: oauthClientSchema, headers: withEtag }, 404: notFound("client"), 412: changedSince },
+    async handle({ caller, params, body, headers }) {
+      await updateOAuthClient(caller.teamId, caller.actor, params.id!, body, { precondition: ifMatch(headers) });
+      return clientAnswer(200, caller.teamId, params.id!);
     },
   }),
   route({
@@ -181,9 +189,10 @@ export const teamRoutes = [
     summary: "Delete an OAuth client",
     tag: "OAuth clients",
     scope: "connections:write",
-    responses: { 204: { description: "Deleted." }, 404: notFound("client"), 409: { description: "Connections still use it." } },
-    async handle({ caller, params }) {
-      await deleteOAuthClient(caller.teamId, caller.actor, params.id!);
+    ifMatch: true,
+    responses: { 204: { description: "Deleted." }, 404: notFound("client"), 409: { description: "Connections still use it." }, 412: changedSince },
+    async handle({ caller, params, headers }) {
+      await deleteOAuthClient(caller.teamId, caller.actor, params.id!, ifMatch(headers));
       return { status: 204 };
     },
   }),
@@ -192,14 +201,16 @@ export const teamRoutes = [
     path: "/connections/{id}/webhook-events",
     operationId: "listWebhookEvents",
     summary: "List a webhook connection's events",
-    description: "The newest events received on a connection of type None, newest first (at most 50).",
+    description: "The events kept for a connection of type None, newest first, in pages.",
     tag: "Webhook events",
     scope: "connections:read",
+    query: z.object({ limit: limitSchema, cursor: cursorSchema }),
     responses: { 200: { description: "Events.", schema: pageSchema(webhookEventSchema, "WebhookEventPage") }, 404: notFound("webhook connection") },
-    async handle({ caller, params }) {
-      const page = await listWebhookEvents(caller.teamId, params.id!);
-      if (!page) throw new ApiProblem(404, "not_found", "Not found.", "No connection of type None with this id in the key's team.");
-      return { status: 200, body: { data: page.events, nextCursor: null } };
+    async handle({ caller, params, query }) {
+      const before = afterCursor(query.cursor);
+      const events = await webhookEventsBefore(caller.teamId, params.id!, query.limit + 1, before && { receivedAt: before.at, id: before.id });
+      if (!events) throw new ApiProblem(404, "not_found", "Not found.", "No connection of type None with this id in the key's team.");
+      return { status: 200, body: keysetPage(events, query.limit, (event) => [event.receivedAt, event.id]) };
     },
   }),
   route({

@@ -21,6 +21,9 @@ import { TestPanel, TestRunDetails } from "./test-panel";
 import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConnecting, OAuth1ConnectPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
+import { ConnectLinksPanel } from "./connect-links";
+import { listConnectLinks, recentlyCompletedLink } from "@/lib/connect-links";
+import { secretSlots } from "@/lib/connect-links/secret-slots";
 
 export async function generateMetadata({ params }: { params: Promise<{ team: string; connection: string }> }): Promise<Metadata> {
   const { team: slug, connection: connectionId } = await params;
@@ -78,6 +81,10 @@ export default async function ConnectionPage({
   // Before an authorization code connection is connected, connecting is the one thing to do: first on the page, and the test panel waits for it.
   const connectFirst = needsConnecting(connection);
   const providerName = template?.name ?? connection.oauthClient?.name ?? "the provider";
+  const linkable = connection.authType === "OAUTH2_CODE" || secretSlots(connection.authType, config, hints).length > 0;
+  const connectLinks = linkable ? await listConnectLinks(team.id, connection.id) : [];
+  // The team hears of a link's completion here: the person who used it has no other way to tell them.
+  const recentlyCompleted = recentlyCompletedLink(connectLinks);
 
   return (
     <>
@@ -106,6 +113,13 @@ export default async function ConnectionPage({
       {connect === "refused" ? (
         <div className="mb-4">
           <Alert tone="amber">Keyway could not start the authorization: only an OAuth2 authorization code connection whose client has an authorization URL can be connected. Edit the connection or its OAuth client.</Alert>
+        </div>
+      ) : null}
+      {recentlyCompleted?.usedAt ? (
+        <div className="mb-4">
+          <Alert tone="brand" title="Completed through a connect link">
+            {connection.authType === "OAUTH2_CODE" ? "Authorized at the provider" : "Secrets entered"} <Time date={recentlyCompleted.usedAt} /> by the person the link was sent to (link from {recentlyCompleted.createdByLabel}).
+          </Alert>
         </div>
       ) : null}
       {disconnectedNote ? (
@@ -182,6 +196,27 @@ export default async function ConnectionPage({
                   <Alert tone={expiry.expiry === "expired" ? "red" : "amber"}>{expiry.expiry === "expired" ? "This certificate has expired: servers will refuse it. Upload a renewed one." : "This certificate expires soon. Upload a renewed one before it does."}</Alert>
                 </div>
               ) : null}
+            </Card>
+          ) : null}
+
+          {linkable ? (
+            <Card title="Connect links" description="Someone outside the team (the owner of the account) can complete this connection from a link you send them.">
+              <ConnectLinksPanel
+                teamSlug={slug}
+                connectionId={connection.id}
+                canEdit={canEdit}
+                oauth={connection.authType === "OAUTH2_CODE"}
+                links={connectLinks.map((link) => ({
+                  id: link.id,
+                  state: link.state,
+                  createdByLabel: link.createdByLabel,
+                  createdAt: link.createdAt.toISOString(),
+                  expiresAt: link.expiresAt.toISOString(),
+                  openedAt: link.openedAt?.toISOString() ?? null,
+                  usedAt: link.usedAt?.toISOString() ?? null,
+                  revokedAt: link.revokedAt?.toISOString() ?? null,
+                }))}
+              />
             </Card>
           ) : null}
 
