@@ -112,6 +112,11 @@ const CALLS: Record<string, Call> = {
   deleteChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff", confirm: "yes" })], fields: { channelId: "id", confirm: "text" } },
   testChannelAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff" })], fields: { channelId: "id" } },
   redeliverAction: { path: (c) => `/t/${c.own.slug}/notifications`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ channelId: "cffffffffffffffffffffffff", deliveryId: "cffffffffffffffffffffffff" })], fields: { channelId: "id", deliveryId: "id" } },
+  // Bases that refuse already: an expiry outside 1–168 hours; a link token that names no link.
+  createConnectLinkAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, c.own.connection, {}, form({ expiresInHours: "0" })], fields: { expiresInHours: "text" }, idOf: "connection" },
+  revokeConnectLinkAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "id", "state"], base: (c) => [c.own.slug, c.own.connection, "cffffffffffffffffffffffff", {}], idOf: "connection" },
+  startConnectLinkAction: { path: () => "/connect/x", params: ["token", "state"], base: () => [`kwl_${"A".repeat(43)}`, {}] },
+  submitConnectLinkSecretsAction: { path: () => "/connect/x", params: ["token", "state", "form"], base: () => [`kwl_${"A".repeat(43)}`, {}, form({ secret: "value" })], fields: { secret: "text" } },
   signUpAction: { path: () => "/signup", params: ["state", "form"], base: () => [{}, form({ name: "Sign-up", email: freshEmail("bad-signup"), password: "short", callbackUrl: "/" })], fields: { name: "text", email: "text", password: "text", callbackUrl: "text" } },
 };
 

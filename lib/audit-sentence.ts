@@ -69,6 +69,10 @@ const SENTENCES: Record<AuditAction, (data: Data) => AuditSentence> = {
   "notification_channel.deleted": () => ({ before: "deleted the notification channel", object: true }),
   "notification_channel.tested": () => ({ before: "sent a test event to", object: true }),
   "notification_channel.redelivered": () => ({ before: "redelivered an event to", object: true }),
+  "connect_link.created": () => ({ before: "sent a connect link for", object: true }),
+  "connect_link.opened": () => ({ before: "opened a connect link for", object: true }),
+  "connect_link.completed": () => ({ before: "connected", object: true, after: "through a connect link" }),
+  "connect_link.revoked": () => ({ before: "revoked a connect link for", object: true }),
   "account.sessions_revoked": (d) => ({ before: "signed out their other sessions", object: false, outcome: typeof d.count === "number" ? `${d.count} ended` : undefined }),
 };
 

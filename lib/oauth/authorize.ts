@@ -47,7 +47,11 @@ export async function startAuthorization(teamId: string, startedBy: string | Aut
   const starter = typeof startedBy === "string" ? { userId: startedBy } : startedBy;
   const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
   if (!connection) throw connectionNotFound();
-  if (connection.authType === "OAUTH1") return startOAuth1Authorization(connection, userId, actor);
+  if (connection.authType === "OAUTH1") {
+    // An OAuth 1.0a flow is bound to the member who starts it; connect links hand out OAuth2 and typed-in secrets only.
+    if (!("userId" in starter)) throw new DomainError("Connect links cannot authorize OAuth 1.0a connections; a team member connects them from the connection page.", 400);
+    return startOAuth1Authorization(connection, starter.userId, actor);
+  }
   if (connection.authType !== "OAUTH2_CODE") throw new DomainError("Only OAuth2 authorization code and OAuth 1.0a connections are connected this way.", 400);
   const settings = await connectionOAuthSettings(connection);
   if (!settings.endpoints.authorizationUrl) throw new DomainError("This connection has no authorization URL; edit it and add one.", 400);

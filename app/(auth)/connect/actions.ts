@@ -2,6 +2,7 @@
 
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { publicUrl } from "@/lib/config";
 import { startConnectLinkAuthorization, submitConnectLinkSecrets } from "@/lib/connect-links";
 import { CONNECT_LINK_COOKIE, CONNECT_LINK_COOKIE_MAX_AGE_S } from "@/lib/connect-links/cookie";
@@ -14,6 +15,7 @@ import { clientIp } from "@/lib/request-ip";
 // compares Origin with Host), so another site cannot submit them for a visitor.
 
 export async function startConnectLinkAction(token: string, _previous: FormState): Promise<FormState> {
+  checkArguments([token], [argument.token]);
   let started: Awaited<ReturnType<typeof startConnectLinkAuthorization>>;
   try {
     started = await startConnectLinkAuthorization(token, clientIp(await headers()));
@@ -26,6 +28,7 @@ export async function startConnectLinkAction(token: string, _previous: FormState
 }
 
 export async function submitConnectLinkSecretsAction(token: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([token, _previous, formData], [argument.token, argument.previousState, argument.form]);
   try {
     const saved = await submitConnectLinkSecrets(token, formObject(formData), clientIp(await headers()));
     if ("fieldErrors" in saved) return { fieldErrors: saved.fieldErrors };

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { createConnectLink, revokeConnectLink } from "@/lib/connect-links";
 import { connectLinkCreateSchema } from "@/lib/connect-links/schemas";
 import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/forms";
@@ -10,6 +11,7 @@ import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/f
 // change a connection, and a link changes it by proxy). Checked again here.
 
 export async function createConnectLinkAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   const parsed = connectLinkCreateSchema.safeParse(formObject(formData));
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
@@ -25,6 +27,7 @@ export async function createConnectLinkAction(teamSlug: string, connectionId: st
 }
 
 export async function revokeConnectLinkAction(teamSlug: string, connectionId: string, linkId: string, _previous: FormState): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, linkId], [argument.teamSlug, argument.id, argument.id]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   try {
     await revokeConnectLink(team.id, actor, connectionId, linkId);
