@@ -2,5 +2,6 @@
 // engine server.ts starts knows all of them before it starts its workers.
 // A feature with jobs adds its module here.
 import "../notifications/events";
+import "../health/jobs";
 
 export { startJobs, stopJobs } from "./engine";
