@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   "connection.webhook_signing_updated",
   "connection.credentials_read",
   "connection.credentials_access_changed",
+  "connection.health_check_updated",
   "oauth_client.created",
   "oauth_client.updated",
   "oauth_client.deleted",

@@ -10,8 +10,6 @@ import { log, errorText } from "../log";
 import { emitTeamEvent, type TeamEvent, type TeamEventType } from "../notifications/events";
 import { CERTIFICATE_WARNING_DAYS, CLIENT_SECRET_AGING_DAYS, DEFAULT_INTERVAL_MINUTES, daysUntil, parseExpectedStatuses, type CheckState } from "./state";
 
-type Tx = Prisma.TransactionClient;
-
 export type CheckOutcome = { state: CheckState; summary: string; httpStatus: number | null; durationMs: number };
 
 /** A random point within the first interval, so that connections created together are not checked together. */

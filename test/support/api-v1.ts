@@ -552,8 +552,22 @@ export interface components {
             baseUrl: string;
             /** @enum {string} */
             authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
-            /** @enum {string} */
+            /**
+             * @description The health check's last outcome (UNTESTED before any); `health` adds the live signals.
+             * @enum {string}
+             */
             status: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
+            /** @description The connection's status: its health check with agent presence, certificate expiry and authorization (ad-hoc tests never change it). */
+            health: {
+                /** @enum {string} */
+                state: "NOT_CHECKED" | "WORKING" | "FAILING" | "NEEDS_REAUTH" | "AGENT_OFFLINE" | "CERT_EXPIRING";
+                /** @description The state in words, as the pages show it. */
+                label: string;
+                since: string | null;
+                /** @description The last check's outcome in words (secrets removed). */
+                summary: string | null;
+                checkedAt: string | null;
+            };
             /** @enum {string} */
             network: "public" | "private";
             agent: {
@@ -2254,7 +2268,7 @@ export interface operations {
         parameters: {
             query?: {
                 actor?: string;
-                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
+                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
                 objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account";
                 objectId?: string;
                 from?: string;

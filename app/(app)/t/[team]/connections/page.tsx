@@ -6,6 +6,7 @@ import { requireMember, roleAtLeast } from "@/lib/access";
 import { listConnections } from "@/lib/connections";
 import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
 import { ConnectionStatusBadge } from "./status-badge";
+import { NeedsAttention } from "./needs-attention";
 
 export const metadata: Metadata = { title: "Connections" };
 
@@ -15,11 +16,13 @@ export default async function ConnectionsPage({ params, searchParams }: { params
   const { joined, deleted } = await searchParams;
   const canEdit = roleAtLeast(membership.role, "MEMBER");
   const connections = await listConnections(team.id);
+  const loadedAt = new Date().getTime();
   const newButton = canEdit ? <LinkButton href={`/t/${slug}/connections/new`}>New connection</LinkButton> : null;
 
   return (
     <>
       <PageHeader title="Connections" description="The APIs your team's software reaches: base URL, credentials, and proof that each one works." actions={connections.length > 0 ? newButton : null} />
+      <NeedsAttention teamSlug={slug} connections={connections} now={loadedAt} />
       {joined ? (
         <div className="mb-4">
           <Alert tone="green">Welcome to {team.name}. You are now a member of this team.</Alert>

@@ -12,7 +12,8 @@ import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
 import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
 import { testHistory } from "@/lib/connections/test-request";
-import { ConnectionStatusBadge } from "../status-badge";
+import { ConnectionStatusBadge, stateOfConnection } from "../status-badge";
+import { HealthCard } from "./health-card";
 import { AgentPresenceBadge } from "../agent-presence";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
@@ -79,7 +80,7 @@ export default async function ConnectionPage({
       {saved ? (
         <div className="mb-4">
           <Alert tone="green">
-            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? "Connection saved. Click Connect to authorize it at the provider." : "Connection saved. Send a test request to check that it works."}
+            {connection.authType === "OAUTH2_CODE" && !connection.tokenSet ? "Connection saved. Click Connect to authorize it at the provider." : "Connection saved. Send a test request to check that it works: the first successful one becomes its health check."}
           </Alert>
         </div>
       ) : null}
@@ -196,6 +197,7 @@ export default async function ConnectionPage({
         </div>
 
         <div className="space-y-6">
+          <HealthCard teamId={team.id} teamSlug={slug} connectionId={connection.id} state={stateOfConnection(connection)} canEdit={canEdit} />
           {canEdit ? (
             <TestPanel teamSlug={slug} connectionId={connection.id} />
           ) : (
