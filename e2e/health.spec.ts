@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { expect, test } from "./support/csp";
 import { freshEmail, signUp } from "./support/journeys";
 
-// A connection's status follows its health check, not the last test: an API
-// that starts failing shows "Failing since…" (on the page and in "Needs
+// A connection's status follows its health check, not the last test. "Save
+// and test" checks the form's settings before saving. An API that starts failing shows "Failing since…" (on the page and in "Needs
 // attention" above the list) once its check runs, and "Working" again after it
 // recovers, with both changes in the status history.
 
@@ -29,26 +29,27 @@ test("a connection whose API starts failing shows Failing since…, then Working
   await page.locator("label", { hasText: /^Basic$/ }).click();
   await page.getByLabel("Username").fill("svc");
   await page.getByLabel("Password or API key").fill("health-secret-1");
-  await page.getByRole("button", { name: "Create connection" }).click();
-  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  // "Save and test" against an API that fails: nothing is saved, the result is shown in the form.
+  answer = 503;
+  await page.getByRole("button", { name: "Save and test" }).click();
+  await expect(page.getByTestId("save-test-result")).toContainText("answered 503", { timeout: 20_000 });
+  await expect(page).toHaveURL(/\/connections\/new$/);
+  // The API answers: saved, and that check was the first.
+  answer = 200;
+  await page.getByLabel("Password or API key").fill("health-secret-1");
+  await page.getByRole("button", { name: "Save and test" }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/, { timeout: 30_000 });
   const connectionPath = new URL(page.url()).pathname;
   const status = page.getByTestId("connection-status").first();
-  await expect(status).toHaveText("Not checked yet");
+  await expect(status).toHaveText("Working");
+  await expect(page.getByTestId("health-card")).toContainText("GET / every 15 min");
 
   // A failing ad-hoc test is history only.
   await page.getByLabel("Path").first().fill("/broken");
   await page.getByRole("button", { name: "Send test request" }).click();
   await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("500", { timeout: 20_000 });
   await page.reload();
-  await expect(status).toHaveText("Not checked yet");
-
-  // The first successful test becomes the check and its first run.
-  await page.getByLabel("Path").first().fill("/health");
-  await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 });
-  await page.reload();
   await expect(status).toHaveText("Working");
-  await expect(page.getByTestId("health-card")).toContainText("GET /health every 15 min");
 
   // The API fails: the next check says so.
   answer = 503;

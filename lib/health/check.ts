@@ -5,7 +5,7 @@
 import type { AuditActor } from "../audit";
 import { db } from "../db";
 import { DomainError } from "../errors";
-import { sendTestRequest } from "../connections/test-request";
+import { sendTestRequest, type SentTest } from "../connections/test-request";
 import { isOAuthType } from "../connections/schemas";
 import { accessTokenFor, TokenProblem } from "../oauth/tokens";
 import { recordCheck, type CheckOutcome } from "./record";
@@ -40,14 +40,19 @@ export async function performCheck(connectionId: string, teamId?: string): Promi
     if (error instanceof DomainError) return { state: "FAILING", summary: error.message, httpStatus: null, durationMs: 0 };
     throw error;
   }
+  return outcomeOf(sent, health.method, health.path ?? "", expected);
+}
+
+/** What a sent check request means: the agent down, a refused authorization, an expected status, or a failure. */
+export function outcomeOf(sent: SentTest, method: string, path: string, expected: string): CheckOutcome {
   const { view, needsReauth } = sent;
   const base = { httpStatus: view.status, durationMs: view.durationMs };
   if (view.errorKind === "agent") return { ...base, state: "AGENT_OFFLINE", summary: view.summary };
   if (needsReauth) return { ...base, state: "NEEDS_REAUTH", summary: view.summary };
   if (view.status !== null && parseExpectedStatuses(expected)(view.status)) {
-    return { ...base, state: "WORKING", summary: `${health.method} ${health.path || "/"} answered ${view.status}.` };
+    return { ...base, state: "WORKING", summary: `${method} ${path || "/"} answered ${view.status}.` };
   }
-  const summary = view.status === null ? view.summary : `${health.method} ${health.path || "/"} answered ${view.status}, expected ${expected}. ${view.summary}`;
+  const summary = view.status === null ? view.summary : `${method} ${path || "/"} answered ${view.status}, expected ${expected}. ${view.summary}`;
   return { ...base, state: "FAILING", summary };
 }
 

@@ -184,3 +184,16 @@ export async function adoptTestAsFirstCheck(connection: { id: string; teamId: st
   if (!parseExpectedStatuses(health.expectedStatuses)(view.status)) return;
   await recordCheck(connection.id, { state: "WORKING", summary: view.summary, httpStatus: view.status, durationMs: view.durationMs }, null);
 }
+
+/** After a save: the check runs within a minute rather than at the end of its interval (the settings it proved have changed). */
+export async function checkSoon(connectionId: string, teamId: string): Promise<void> {
+  await ensureHealth(connectionId, teamId);
+  await db.connectionHealth.updateMany({ where: { connectionId, enabled: true }, data: { nextCheckAt: firstCheckAt(1) } });
+}
+
+/** "Save and test" passed: that check is the saved connection's latest (a new connection's check request is the one it sent, GET of the base URL). */
+export async function keepDraftCheck(connectionId: string, teamId: string, outcome: CheckOutcome): Promise<void> {
+  await ensureHealth(connectionId, teamId);
+  await db.connectionHealth.updateMany({ where: { connectionId, method: null }, data: { method: "GET", path: "" } });
+  await recordCheck(connectionId, outcome, null);
+}

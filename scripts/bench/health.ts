@@ -77,7 +77,7 @@ async function main() {
       // Paused until phase 2; the proxied connection is never checked.
       await db.connectionHealth.createMany({ data: [proxied.id, ...ids].map((connectionId) => ({ connectionId, teamId: team.id, enabled: false, method: "GET", path: "", intervalMinutes: 1, nextCheckAt: new Date() })) });
 
-      const env = { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url") };
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url") };
       const keyway = await startKeyway(env, KEYWAY_PORT);
       children.push(keyway);
       children.push(await startWorker(env));
@@ -100,8 +100,9 @@ async function main() {
       // Drain: every enqueued check done.
       const deadline = Date.now() + 5 * 60_000;
       for (;;) {
-        const [{ open }] = await db.$queryRaw<{ open: bigint }[]>`SELECT count(*) AS open FROM pgboss.job WHERE name = 'health-check' AND state < 'completed'`;
-        if (Number(open) === 0) break;
+        const [row] = await db.$queryRaw<{ open: bigint }[]>`SELECT count(*) AS open FROM pgboss.job WHERE name = 'health-check' AND state < 'completed'`;
+        const open = Number(row?.open ?? 0);
+        if (open === 0) break;
         if (Date.now() > deadline) throw new Error(`${open} checks still queued after 5 minutes`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }

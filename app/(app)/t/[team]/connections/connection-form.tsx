@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useState, type ChangeEvent } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
+import { isOAuthType } from "@/lib/connections/schemas";
 import { buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseDraft, type ConnectionDraft, type EntryDraft } from "@/lib/connections/form-payload";
@@ -57,7 +58,15 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
-    <DraftForm draft={draft} parse={parseDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref}>
+    <DraftForm
+      draft={draft}
+      parse={parseDraft}
+      action={action}
+      submitLabel={submitLabel}
+      cancelHref={cancelHref}
+      // OAuth2 types are proven by Connect: they have no token before they are saved.
+      secondary={isOAuthType(draft.authType) ? undefined : { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" }}
+    >
       {(errors) => (
         <>
           <FormSection title="Connection">
