@@ -45,7 +45,7 @@ test("a connection whose API starts failing shows Failing since…, then Working
   await expect(page.getByTestId("health-card")).toContainText("GET / every 15 min");
 
   // A failing ad-hoc test is history only.
-  await page.getByLabel("Path").first().fill("/broken");
+  await page.locator("#test-path").fill("/broken");
   await page.getByRole("button", { name: "Send test request" }).click();
   await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("500", { timeout: 20_000 });
   await page.reload();
