@@ -101,6 +101,7 @@ export function DraftForm<T>({
   cancelHref,
   children,
   stillApplies,
+  secondary,
 }: {
   draft: T;
   parse: (draft: T) => { success: true } | { success: false; fieldErrors: Record<string, string> };
@@ -110,6 +111,8 @@ export function DraftForm<T>({
   submitLabel: string;
   cancelHref: string;
   children: (errors: Record<string, string>) => ReactNode;
+  /** A second submit button, sent as `name=value` (e.g. "Save and test"); the action's `result.outcome` is shown above the buttons. */
+  secondary?: { label: string; name: string; value: string; pendingText: string };
 }) {
   const [state, formAction] = useActionState(action, {});
   const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
@@ -136,8 +139,20 @@ export function DraftForm<T>({
       {state.error ? <Alert>{state.error}</Alert> : null}
       {Object.keys(errors).length > 0 ? <Alert>Some fields need your attention; see the messages below them.</Alert> : null}
       {children(errors)}
+      {state.result?.outcome ? (
+        <div data-testid="save-test-result">
+          <Alert tone={state.ok ? "green" : "amber"} title={state.message}>
+            {state.result.outcome}
+          </Alert>
+        </div>
+      ) : null}
       <div className="flex flex-wrap gap-2">
         <SubmitButton pendingText="Saving…">{submitLabel}</SubmitButton>
+        {secondary ? (
+          <SubmitButton pendingText={secondary.pendingText} name={secondary.name} value={secondary.value} variant="secondary">
+            {secondary.label}
+          </SubmitButton>
+        ) : null}
         <Link href={cancelHref} className={buttonStyles.ghost}>
           Cancel
         </Link>

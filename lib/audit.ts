@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   "connect_link.opened",
   "connect_link.completed",
   "connect_link.revoked",
+  "connection.health_check_updated",
   "oauth_client.created",
   "oauth_client.updated",
   "oauth_client.deleted",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectionState, stateLabel } from "../health/state";
 import { AUTH_TYPES, NETWORKS } from "../connections/schemas";
 import { storedConfigSchema } from "../connections/stored";
 import { ConnectionStatus } from "../generated/prisma/enums";
@@ -33,7 +34,16 @@ export const connectionSchema = z
     name: z.string(),
     baseUrl: z.string(),
     authType: z.enum(AUTH_TYPES),
-    status: z.enum(ConnectionStatus),
+    status: z.enum(ConnectionStatus).meta({ description: "The health check's last outcome (UNTESTED before any); `health` adds the live signals." }),
+    health: z
+      .object({
+        state: z.enum(["NOT_CHECKED", "WORKING", "FAILING", "NEEDS_REAUTH", "AGENT_OFFLINE", "CERT_EXPIRING"]),
+        label: z.string().meta({ description: "The state in words, as the pages show it." }),
+        since: timestamp.nullable(),
+        summary: z.string().nullable().meta({ description: "The last check's outcome in words (secrets removed)." }),
+        checkedAt: timestamp.nullable(),
+      })
+      .meta({ description: "The connection's status: its health check with agent presence, certificate expiry and authorization (ad-hoc tests never change it)." }),
     network: z.enum(NETWORKS),
     agent: z.object({ id: z.string(), name: z.string(), state: z.string() }).nullable(),
     oauthClient: z.object({ id: z.string(), name: z.string(), provider: z.string() }).nullable(),
@@ -59,6 +69,17 @@ export const connectionSchema = z
   })
   .meta({ id: "Connection" });
 
+function healthBody(view: ConnectionView) {
+  const state = connectionState(view);
+  return {
+    state: state.kind,
+    label: stateLabel(state).label,
+    since: "since" in state ? state.since : null,
+    summary: view.health?.summary ?? null,
+    checkedAt: view.health?.checkedAt ?? null,
+  };
+}
+
 export function connectionBody(view: ConnectionView) {
   return {
     id: view.id,
@@ -66,6 +87,7 @@ export function connectionBody(view: ConnectionView) {
     baseUrl: view.baseUrl,
     authType: view.authType,
     status: view.status,
+    health: healthBody(view),
     network: view.agentId ? "private" : "public",
     agent: view.agent ? { id: view.agent.id, name: view.agent.name, state: view.agent.presence.state } : null,
     oauthClient: view.oauthClient ? { id: view.oauthClient.id, name: view.oauthClient.name, provider: view.oauthClient.provider } : null,

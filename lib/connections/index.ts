@@ -43,9 +43,12 @@ const LIST_FIELDS = {
   updatedAt: true,
   oauthClientId: true,
   agentId: true,
-  agent: { select: { name: true } },
+  agent: { select: { name: true, revokedAt: true, instanceId: true, connectedAt: true, lastSeenAt: true, disconnectedAt: true } },
   oauthClient: { select: { provider: true } },
   tokenSet: { select: { expiresAt: true, hasRefreshToken: true, obtainedAt: true, refreshedAt: true, scope: true, tokenType: true, connectedBy: true } },
+  // The status's inputs (lib/health/state.ts): the check's outcome, the certificate's end, the agent's presence.
+  health: { select: { state: true, stateSince: true, summary: true, checkedAt: true } },
+  clientCertExpiresAt: true,
 } as const;
 
 /** The team's connections, narrowed and ordered as the Connections page's URL says (lib/connections/list-query.ts). */

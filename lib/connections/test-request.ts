@@ -3,7 +3,6 @@ import { metrics } from "../ops/metrics";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { DomainError } from "../errors";
-import type { ConnectionStatus } from "../generated/prisma/enums";
 import { OutboundError, sendRequest } from "../outbound";
 import { accessTokenFor, TokenProblem } from "../oauth/tokens";
 import { DEFAULT_EXPIRED_RULE, describeExpiry, meansExpired } from "../oauth/expired-signal";
@@ -20,6 +19,7 @@ import { connectionTunnel } from "../agents/tunnel";
 import { sendAuthenticated } from "./signed-send";
 import { DigestProblem } from "./digest";
 import { text } from "../schemas/text";
+import { adoptTestAsFirstCheck } from "../health/record";
 
 
 export const testRequestSchema = z.object({
@@ -93,8 +93,8 @@ function credentialNames(auth: ResolvedAuth): { headers: string[]; params: strin
   return { headers: [...Object.keys(applyAuthHeaders(auth, {})), ...signed], params: authQueryParams(auth).map((param) => param.name) };
 }
 
-type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>>>;
-type Outcome = Omit<TestRunView, "id" | "createdAt">;
+export type Connection = NonNullable<Awaited<ReturnType<typeof db.connection.findFirst>>>;
+export type Outcome = Omit<TestRunView, "id" | "createdAt">;
 
 /** One attempt: the request with the given auth, and what came back (or why nothing did), secrets redacted. */
 async function attempt(connection: Connection, input: TestRequestInput, url: URL, auth: ResolvedAuth, hidden: string[], secrets: ReturnType<typeof openSecrets>, signal?: AbortSignal) {
@@ -193,16 +193,17 @@ function tokenFailure(input: TestRequestInput, url: URL, problem: TokenProblem):
   };
 }
 
+/** A sent test request, secrets redacted, before anything is stored. */
+export type SentTest = { view: Outcome; recorded: { headers: Record<string, string>; body: string | null }; needsReauth: boolean };
+
 /**
- * Sends a test request with the connection's authentication, keeps it (with
- * every secret redacted) in the connection's history, and sets the
- * connection's status from the outcome. For OAuth2 connections the access
- * token is refreshed first when it is about to expire, and once more (with
- * one retry) when the API answers 401.
+ * Sends a request with the connection's authentication, the one way a test
+ * request and a health check (lib/health) reach the API: outbound safety,
+ * agents, client certificates and redaction all apply. For OAuth2
+ * connections the access token is refreshed first when it is about to
+ * expire, and once more (with one retry) when the API answers 401.
  */
-export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<TestRunView> {
-  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
-  if (!connection) throw connectionNotFound();
+export async function sendTestRequest(connection: Connection, actor: AuditActor, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<SentTest> {
   const config = storedConfigSchema.parse(connection.config ?? {});
   const secrets = openSecrets(connection.id, connection.secrets);
   let url: URL;
@@ -262,12 +263,24 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     view = result.view;
     recorded = requestRecord(result, input, hidden);
   }
-
   // Token errors are added to the summary above: the whole view goes through the redaction once more.
-  view = redactOutcome(view, hidden);
-  // A cancelled run proves nothing either way: it is kept in the history, and the connection's state stays as it was.
+  return { view: redactOutcome(view, hidden), recorded, needsReauth };
+}
+
+/**
+ * Sends a test request and keeps it (with every secret redacted) in the
+ * connection's history. It does not set the connection's status: that is the
+ * health check's (lib/health), so one test of a path that fails does not
+ * turn a working connection "Failing". Only while the connection is "Not
+ * checked yet" does a successful test count as its check's first run (and,
+ * when the check has no request yet, become its request).
+ */
+export async function runTestRequest(teamId: string, actor: AuditActor, connectionId: string, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<TestRunView> {
+  const connection = await db.connection.findFirst({ where: { id: connectionId, teamId } });
+  if (!connection) throw connectionNotFound();
+  const { view, recorded } = await sendTestRequest(connection, actor, input, options);
+  // A cancelled run proves nothing either way: it is kept in the history, and the connection stays as it was.
   const cancelled = view.errorKind === "cancelled";
-  const status: ConnectionStatus = view.ok ? "WORKING" : needsReauth ? "NEEDS_REAUTH" : "FAILING";
   const run = await db.$transaction(async (tx) => {
     const created = await tx.testRun.create({
       data: {
@@ -293,7 +306,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
       DELETE FROM "TestRun" WHERE "connectionId" = ${connectionId} AND id NOT IN (
         SELECT id FROM "TestRun" WHERE "connectionId" = ${connectionId} ORDER BY "createdAt" DESC, id DESC LIMIT ${KEPT_RUNS}
       )`;
-    if (!cancelled) await tx.connection.update({ where: { id: connectionId }, data: { status, lastTestedAt: created.createdAt } });
+    if (!cancelled) await tx.connection.update({ where: { id: connectionId }, data: { lastTestedAt: created.createdAt } });
     await writeAudit(tx, {
       teamId,
       actor,
@@ -306,6 +319,7 @@ export async function runTestRequest(teamId: string, actor: AuditActor, connecti
     return created;
   });
   metrics.testRequests.inc({ outcome: view.ok ? "ok" : cancelled ? "cancelled" : view.errorKind ? "failed" : "error_status" });
+  if (view.ok) await adoptTestAsFirstCheck(connection, input, view);
   return { ...view, id: run.id, createdAt: run.createdAt };
 }
 

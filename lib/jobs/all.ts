@@ -4,5 +4,6 @@
 import "../notifications/events";
 import "../notifications/deliver";
 import "../notifications/invitation-mail";
+import "../health/jobs";
 
 export { startJobs, stopJobs } from "./engine";

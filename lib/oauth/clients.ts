@@ -93,7 +93,7 @@ export async function listOAuthClients(teamId: string) {
 export async function findOAuthClient(teamId: string, id: string) {
   const row = await db.oAuthClient.findFirst({
     where: { id, teamId },
-    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true, tokenSet: { select: { expiresAt: true, hasRefreshToken: true } } }, orderBy: { name: "asc" } } },
+    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true, clientCertExpiresAt: true, health: { select: { state: true, stateSince: true, summary: true } }, tokenSet: { select: { expiresAt: true, hasRefreshToken: true } } }, orderBy: { name: "asc" } } },
   });
   if (!row) throw oauthClientNotFound();
   return viewOf(row);

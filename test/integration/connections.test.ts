@@ -191,12 +191,13 @@ describe("editing and keeping secrets", () => {
 });
 
 describe("test runs", () => {
-  it("explain a refused or blocked request, set the status, and keep the newest 50", async () => {
+  it("explain a refused or blocked request, leave the status to the health check, and keep the newest 50", async () => {
     const { id } = await connections.createConnection(teamId(), owner.actor, { name: "closed", baseUrl: "http://127.0.0.1:9", authType: "NONE" }, null);
     const refused = await testing.runTestRequest(teamId(), owner.actor, id, GET);
     expect(refused).toMatchObject({ ok: false, errorKind: "refused", status: null });
     expect(refused.summary).toMatch(/refused/);
-    expect((await connections.findConnection(teamId(), id)).status).toBe("FAILING");
+    // A failed ad-hoc test is history, not status (lib/health): the connection is still not checked.
+    expect((await connections.findConnection(teamId(), id)).status).toBe("UNTESTED");
 
     const blockedTeamConnection = await connections.createConnection(teamId(), owner.actor, { name: "metadata", baseUrl: "http://169.254.169.254/latest", authType: "NONE" }, null);
     const blocked = await testing.runTestRequest(teamId(), owner.actor, blockedTeamConnection.id, GET);
@@ -209,6 +210,7 @@ describe("test runs", () => {
     expect(history).toHaveLength(50);
     expect(history[0]!.url).toMatch(/\/run-51$/);
     expect(history[49]!.url).toMatch(/\/run-2$/);
+    // The first successful test was the health check's first run.
     expect((await connections.findConnection(teamId(), many)).status).toBe("WORKING");
   });
 });

@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * Test history
-         * @description The connection's kept test runs (the newest 50), newest first, in pages.
+         * @description The connection's kept test runs (the newest 50), newest first.
          *
          *     Scope: `connections:read`.
          */
@@ -125,56 +125,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/connections/{id}/connect-links": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a connection's connect links
-         * @description The newest 100, newest first, with their state (never their URLs).
-         *
-         *     Scope: `connections:read`.
-         */
-        get: operations["listConnectLinks"];
-        put?: never;
-        /**
-         * Create a connect link
-         * @description A link for someone without a Keyway account (your customer, the owner of the provider account) to complete this connection once: authorize it at the provider (OAuth2 authorization code) or type its secret fields (the other types with secrets). The answer holds the URL, once: Keyway keeps only its token's hash. The link's page shows your team's name, the connection's name, the provider and the scopes, nothing else.
-         *
-         *     Scope: `connections:write`.
-         */
-        post: operations["createConnectLink"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/connections/{id}/connect-links/{linkId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Revoke a connect link
-         * @description The link stops working at once. A used link cannot be revoked (409); revoking a revoked one changes nothing.
-         *
-         *     Scope: `connections:write`.
-         */
-        delete: operations["revokeConnectLink"];
         options?: never;
         head?: never;
         patch?: never;
@@ -242,7 +192,7 @@ export interface paths {
         get: operations["getOAuthClient"];
         /**
          * Update an OAuth client
-         * @description Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.
+         * @description An empty clientSecret keeps the saved one.
          *
          *     Scope: `connections:write`.
          */
@@ -267,7 +217,7 @@ export interface paths {
         };
         /**
          * List a webhook connection's events
-         * @description The events kept for a connection of type None, newest first, in pages.
+         * @description The newest events received on a connection of type None, newest first (at most 50).
          *
          *     Scope: `connections:read`.
          */
@@ -591,13 +541,6 @@ export interface components {
                 caPem: string;
             };
         };
-        ConnectLinkInput: {
-            /**
-             * @description Hours until the link expires, 1 to 168 (7 days). Default 72.
-             * @default 72
-             */
-            expiresInHours: number;
-        };
         ConnectionPage: {
             data: components["schemas"]["Connection"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -609,8 +552,22 @@ export interface components {
             baseUrl: string;
             /** @enum {string} */
             authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
-            /** @enum {string} */
+            /**
+             * @description The health check's last outcome (UNTESTED before any); `health` adds the live signals.
+             * @enum {string}
+             */
             status: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
+            /** @description The connection's status: its health check with agent presence, certificate expiry and authorization (ad-hoc tests never change it). */
+            health: {
+                /** @enum {string} */
+                state: "NOT_CHECKED" | "WORKING" | "FAILING" | "NEEDS_REAUTH" | "AGENT_OFFLINE" | "CERT_EXPIRING";
+                /** @description The state in words, as the pages show it. */
+                label: string;
+                since: string | null;
+                /** @description The last check's outcome in words (secrets removed). */
+                summary: string | null;
+                checkedAt: string | null;
+            };
             /** @enum {string} */
             network: "public" | "private";
             agent: {
@@ -770,48 +727,6 @@ export interface components {
             fields: {
                 [key: string]: unknown;
             };
-        };
-        CreatedConnectLink: {
-            id: string;
-            connectionId: string;
-            /**
-             * @description active: usable; used: completed once; expired; revoked by the team.
-             * @enum {string}
-             */
-            state: "active" | "used" | "expired" | "revoked";
-            createdByLabel: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt: string;
-            openedAt: string | null;
-            usedAt: string | null;
-            revokedAt: string | null;
-            revokedByLabel: string | null;
-            url: string;
-        };
-        ConnectLinkPage: {
-            data: components["schemas"]["ConnectLink"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        ConnectLink: {
-            id: string;
-            connectionId: string;
-            /**
-             * @description active: usable; used: completed once; expired; revoked by the team.
-             * @enum {string}
-             */
-            state: "active" | "used" | "expired" | "revoked";
-            createdByLabel: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt: string;
-            openedAt: string | null;
-            usedAt: string | null;
-            revokedAt: string | null;
-            revokedByLabel: string | null;
         };
         OAuthClientPage: {
             data: components["schemas"]["OAuthClient"][];
@@ -1475,12 +1390,7 @@ export interface operations {
     };
     listConnectionTests: {
         parameters: {
-            query?: {
-                /** @description Items per page (1 to 200). */
-                limit?: number;
-                /** @description The nextCursor of the previous page. */
-                cursor?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -1527,15 +1437,6 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request is not valid: each problem names its field. */
-            422: {
-                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,249 +1657,6 @@ export interface operations {
             };
         };
     };
-    listConnectLinks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Connect links. */
-            200: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConnectLinkPage"];
-                };
-            };
-            /** @description No key, an unknown key, or a revoked or expired one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key lacks the scope “connections:read”. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such connection in the key's team (also for another team's). */
-            404: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key made too many requests this minute (Retry-After says when to retry). */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createConnectLink: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key and body within 24 hours gets the first answer again, and changes nothing. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConnectLinkInput"];
-            };
-        };
-        responses: {
-            /** @description Created; `url` is shown only in this answer. */
-            201: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedConnectLink"];
-                };
-            };
-            /** @description No key, an unknown key, or a revoked or expired one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key lacks the scope “connections:write”. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such connection in the key's team (also for another team's). */
-            404: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The connection has nothing a link could complete (type None, or no secret fields). */
-            409: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request is not valid: each problem names its field. */
-            422: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key made too many requests this minute (Retry-After says when to retry). */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revokeConnectLink: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                linkId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked. */
-            204: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No key, an unknown key, or a revoked or expired one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key lacks the scope “connections:write”. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such link on this connection in the key's team. */
-            404: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The link was already used. */
-            409: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key made too many requests this minute (Retry-After says when to retry). */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     setConnectionCredentialsAccess: {
         parameters: {
             query?: never;
@@ -2177,8 +1835,6 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
-                    /** @description The version to send back in If-Match. */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2250,8 +1906,6 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
-                    /** @description The version to send back in If-Match. */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2303,10 +1957,7 @@ export interface operations {
     updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
@@ -2346,8 +1997,6 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
-                    /** @description The version to send back in If-Match. */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2385,19 +2034,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Changed since the ETag in If-Match. */
-            412: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The request is not valid: each problem names its field. */
             422: {
                 headers: {
@@ -2421,10 +2057,7 @@ export interface operations {
     deleteOAuthClient: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
@@ -2487,19 +2120,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Changed since the ETag in If-Match. */
-            412: {
-                headers: {
-                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
-                    RateLimit?: string;
-                    /** @description The key's quota (q) per window of w seconds. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The key made too many requests this minute (Retry-After says when to retry). */
             429: {
                 headers: {
@@ -2513,12 +2133,7 @@ export interface operations {
     };
     listWebhookEvents: {
         parameters: {
-            query?: {
-                /** @description Items per page (1 to 200). */
-                limit?: number;
-                /** @description The nextCursor of the previous page. */
-                cursor?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -2565,15 +2180,6 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request is not valid: each problem names its field. */
-            422: {
-                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2662,7 +2268,7 @@ export interface operations {
         parameters: {
             query?: {
                 actor?: string;
-                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connect_link.created" | "connect_link.opened" | "connect_link.completed" | "connect_link.revoked" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
+                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
                 objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account";
                 objectId?: string;
                 from?: string;

@@ -13,6 +13,8 @@ import { StoredAuthError } from "@/lib/connections/stored";
 import { runTestRequest, testRequestSchema, type TestRunView } from "@/lib/connections/test-request";
 import { runTokenSchema, startCancellableRun } from "@/lib/connections/test-cancel";
 import { startAuthorization } from "@/lib/oauth/authorize";
+import { checkDraft } from "@/lib/health/draft-check";
+import { checkSoon, keepDraftCheck, type CheckOutcome } from "@/lib/health/record";
 import { disconnectConnection, findConnectionForTokens } from "@/lib/oauth/tokens";
 
 // Members create, edit and test connections; viewers only read. Each action
@@ -45,6 +47,19 @@ export async function saveConnectionAction(teamSlug: string, connectionId: strin
   if (!chosen.ok) return { fieldErrors: chosen.fieldErrors };
   const certificate = chosen.certificate;
 
+  // "Save and test": the settings are checked first; a failing check saves nothing, and the result is shown in the form, where the plain save button saves anyway.
+  let checked: CheckOutcome | null = null;
+  if (formData.get("intent") === "test") {
+    try {
+      checked = await checkDraft(team.id, actor, connectionId, parsed.input, certificate);
+    } catch (error) {
+      return refusal(error);
+    }
+    if (checked && checked.state !== "WORKING") {
+      return { ok: false, message: "The check failed, so nothing was saved. Fix the settings and try again, or save anyway.", result: { outcome: checked.summary } };
+    }
+  }
+
   let savedId: string;
   try {
     const saved = connectionId
@@ -54,6 +69,9 @@ export async function saveConnectionAction(teamSlug: string, connectionId: strin
   } catch (error) {
     return refusal(error);
   }
+  // The check that passed before the save is the connection's first (a new connection's check is that request); changed settings are checked again soon.
+  if (checked) await keepDraftCheck(savedId, team.id, checked);
+  else await checkSoon(savedId, team.id);
   revalidatePath(`/t/${teamSlug}/connections`);
   redirect(`/t/${teamSlug}/connections/${savedId}?saved=1`);
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { LiveTime } from "@/components/live-time";
 import { useMemo, useState, type ChangeEvent } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
+import { isOAuthType } from "@/lib/connections/schemas";
 import { buttonStyles, cx, FormSection } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseAllowList, refusalForUrl, type AllowList } from "@/lib/outbound/address-policy";
@@ -158,7 +159,16 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
-    <DraftForm draft={draft} parse={parseDraft} action={action} submitLabel={submitLabel} cancelHref={cancelHref} stillApplies={authErrorStillApplies}>
+    <DraftForm
+      draft={draft}
+      parse={parseDraft}
+      action={action}
+      submitLabel={submitLabel}
+      cancelHref={cancelHref}
+      stillApplies={authErrorStillApplies}
+      // OAuth2 types are proven by Connect: they have no token before they are saved.
+      secondary={isOAuthType(draft.authType) ? undefined : { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" }}
+    >
       {(errors) => (
         <>
           <FormSection title="Connection">

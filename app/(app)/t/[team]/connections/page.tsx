@@ -8,6 +8,7 @@ import { hasConnections, listConnections } from "@/lib/connections";
 import { CONNECTION_SORTS, isFiltered, parseConnectionListQuery, type ConnectionListQuery } from "@/lib/connections/list-query";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
 import { ConnectionStatusBadge, STATUS_LABEL } from "./status-badge";
+import { NeedsAttention } from "./needs-attention";
 
 export const metadata: Metadata = { title: "Connections" };
 
@@ -22,11 +23,15 @@ export default async function ConnectionsPage({ params, searchParams }: { params
   const connections = await listConnections(team.id, query);
   const filtered = isFiltered(query);
   const anyAtAll = connections.length > 0 || (filtered && (await hasConnections(team.id)));
+  // The team's overview: what needs attention is shown whatever the list is narrowed to.
+  const everyConnection = filtered ? await listConnections(team.id) : connections;
+  const loadedAt = new Date().getTime();
   const newButton = canEdit ? <LinkButton href={`/t/${slug}/connections/new`}>New connection</LinkButton> : null;
 
   return (
     <>
       <PageHeader title="Connections" description="The APIs your team's software reaches: base URL, credentials, and proof that each one works." actions={anyAtAll ? newButton : null} />
+      <NeedsAttention teamSlug={slug} connections={everyConnection} now={loadedAt} />
       {raw.joined ? (
         <div className="mb-4">
           <Alert tone="green">Welcome to {team.name}. You are now a member of this team.</Alert>

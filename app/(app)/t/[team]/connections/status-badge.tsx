@@ -1,28 +1,22 @@
 import { Badge } from "@/components/ui";
 import type { ConnectionStatus } from "@/lib/generated/prisma/enums";
-import { oauthState, type TokenSetSummary } from "@/lib/oauth/state";
+import { agentPresence, type AgentPresence, type AgentPresenceRow } from "@/lib/agents/presence";
+import { connectionState, stateLabel, type ConnectionState, type StateInput } from "@/lib/health/state";
 
-const STATUS: Record<ConnectionStatus, { label: string; tone: "slate" | "green" | "red" | "amber" }> = {
-  UNTESTED: { label: "Untested", tone: "slate" },
-  WORKING: { label: "Working", tone: "green" },
-  FAILING: { label: "Failing", tone: "red" },
-  NEEDS_REAUTH: { label: "Needs re-authorization", tone: "amber" },
-};
+type BadgeInput = Omit<StateInput, "agent"> & { agent?: ({ name: string } & ({ presence: AgentPresence } | AgentPresenceRow)) | null };
 
-/** The stored states by name, for filters. */
-export const STATUS_LABEL: Record<ConnectionStatus, string> = Object.fromEntries(Object.entries(STATUS).map(([status, { label }]) => [status, label])) as Record<ConnectionStatus, string>;
+/** The stored check results by name, for the list's status filter (lib/connections/list-query.ts). */
+export const STATUS_LABEL: Record<ConnectionStatus, string> = { UNTESTED: "Not checked yet", WORKING: "Working", FAILING: "Failing", NEEDS_REAUTH: "Needs re-authorization" };
 
-/** The badge of a connection's state: for an authorization code connection, lib/oauth/state.ts's, the one the authorization card shows too. */
-export function ConnectionStatusBadge({ connection }: { connection: { authType: string; status: ConnectionStatus; tokenSet?: TokenSetSummary } }) {
-  const state = oauthState(connection);
-  const { label, tone } =
-    state.kind === "not-connected"
-      ? { label: "Not connected", tone: "amber" as const }
-      : state.kind === "expired"
-        ? { label: "Token expired", tone: "amber" as const }
-        : state.kind === "needs-reauth"
-          ? STATUS.NEEDS_REAUTH
-          : STATUS[connection.status];
+/** lib/health/state.ts's one state for a connection, from a page's row (which may carry the agent's presence row rather than its presence). */
+export function stateOfConnection(connection: BadgeInput, now = Date.now()): ConnectionState {
+  const agent = connection.agent ? { name: connection.agent.name, presence: "presence" in connection.agent ? connection.agent.presence : agentPresence(connection.agent, now) } : null;
+  return connectionState({ ...connection, agent }, now);
+}
+
+/** The badge of a connection's status: the health check's state with the live signals (agent, certificate, authorization). */
+export function ConnectionStatusBadge({ connection }: { connection: BadgeInput }) {
+  const { label, tone } = stateLabel(stateOfConnection(connection));
   return (
     <span data-testid="connection-status">
       <Badge tone={tone}>{label}</Badge>

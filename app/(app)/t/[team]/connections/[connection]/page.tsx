@@ -13,7 +13,8 @@ import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
 import { entryHintKey, type SecretHints, type StoredEntry } from "@/lib/connections/stored";
 import { testHistory } from "@/lib/connections/test-request";
-import { ConnectionStatusBadge } from "../status-badge";
+import { ConnectionStatusBadge, stateOfConnection } from "../status-badge";
+import { HealthCard } from "./health-card";
 import { AgentPresenceBadge } from "../agent-presence";
 import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
@@ -101,7 +102,7 @@ export default async function ConnectionPage({
               ? `Connection saved. Next, connect it to ${providerName}.`
               : threeLegged && !connection.tokenSet
                 ? "Connection saved. Click Connect to authorize it at the provider."
-                : "Connection saved. Send a test request to check that it works."}
+                : "Connection saved. Send a test request to check that it works: the first successful one becomes its health check."}
           </Alert>
         </div>
       ) : null}
@@ -254,6 +255,7 @@ export default async function ConnectionPage({
         </div>
 
         <div className="contents lg:block lg:space-y-6">
+          <HealthCard teamId={team.id} teamSlug={slug} connectionId={connection.id} state={stateOfConnection(connection)} canEdit={canEdit} />
           {canEdit ? (
             <TestPanel teamSlug={slug} connectionId={connection.id} baseUrl={connection.baseUrl} connectFirst={connectFirst ? providerName : undefined} />
           ) : (
