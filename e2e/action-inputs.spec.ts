@@ -117,6 +117,9 @@ const CALLS: Record<string, Call> = {
   revokeConnectLinkAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "id", "state"], base: (c) => [c.own.slug, c.own.connection, "cffffffffffffffffffffffff", {}], idOf: "connection" },
   startConnectLinkAction: { path: () => "/connect/x", params: ["token", "state"], base: () => [`kwl_${"A".repeat(43)}`, {}] },
   submitConnectLinkSecretsAction: { path: () => "/connect/x", params: ["token", "state", "form"], base: () => [`kwl_${"A".repeat(43)}`, {}, form({ secret: "value" })], fields: { secret: "text" } },
+  // An interval of 0 minutes is refused, so no variant saves; "Run check now" is only ever called with one bad argument.
+  saveHealthSettingsAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, c.own.connection, {}, form({ method: "GET", path: "/", expectedStatuses: "200", intervalMinutes: "0" })], fields: { method: "text", path: "text", expectedStatuses: "text", intervalMinutes: "text" }, idOf: "connection" },
+  runCheckNowAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state"], base: (c) => [c.own.slug, c.own.connection, {}], idOf: "connection" },
   signUpAction: { path: () => "/signup", params: ["state", "form"], base: () => [{}, form({ name: "Sign-up", email: freshEmail("bad-signup"), password: "short", callbackUrl: "/" })], fields: { name: "text", email: "text", password: "text", callbackUrl: "text" } },
 };
 

@@ -69,6 +69,7 @@ const SENTENCES: Record<AuditAction, (data: Data) => AuditSentence> = {
   "notification_channel.deleted": () => ({ before: "deleted the notification channel", object: true }),
   "notification_channel.tested": () => ({ before: "sent a test event to", object: true }),
   "notification_channel.redelivered": () => ({ before: "redelivered an event to", object: true }),
+  "connection.health_check_updated": () => ({ before: "changed the health check of", object: true }),
   "connect_link.created": () => ({ before: "sent a connect link for", object: true }),
   "connect_link.opened": () => ({ before: "opened a connect link for", object: true }),
   "connect_link.completed": () => ({ before: "connected", object: true, after: "through a connect link" }),

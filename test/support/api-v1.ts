@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * Test history
-         * @description The connection's kept test runs (the newest 50), newest first.
+         * @description The connection's kept test runs (the newest 50), newest first, in pages.
          *
          *     Scope: `connections:read`.
          */
@@ -125,6 +125,56 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}/connect-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a connection's connect links
+         * @description The newest 100, newest first, with their state (never their URLs).
+         *
+         *     Scope: `connections:read`.
+         */
+        get: operations["listConnectLinks"];
+        put?: never;
+        /**
+         * Create a connect link
+         * @description A link for someone without a Keyway account (your customer, the owner of the provider account) to complete this connection once: authorize it at the provider (OAuth2 authorization code) or type its secret fields (the other types with secrets). The answer holds the URL, once: Keyway keeps only its token's hash. The link's page shows your team's name, the connection's name, the provider and the scopes, nothing else.
+         *
+         *     Scope: `connections:write`.
+         */
+        post: operations["createConnectLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{id}/connect-links/{linkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a connect link
+         * @description The link stops working at once. A used link cannot be revoked (409); revoking a revoked one changes nothing.
+         *
+         *     Scope: `connections:write`.
+         */
+        delete: operations["revokeConnectLink"];
         options?: never;
         head?: never;
         patch?: never;
@@ -192,7 +242,7 @@ export interface paths {
         get: operations["getOAuthClient"];
         /**
          * Update an OAuth client
-         * @description An empty clientSecret keeps the saved one.
+         * @description Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.
          *
          *     Scope: `connections:write`.
          */
@@ -217,7 +267,7 @@ export interface paths {
         };
         /**
          * List a webhook connection's events
-         * @description The newest events received on a connection of type None, newest first (at most 50).
+         * @description The events kept for a connection of type None, newest first, in pages.
          *
          *     Scope: `connections:read`.
          */
@@ -493,6 +543,11 @@ export interface components {
             token: string;
             tokenSecret: string;
             realm: string;
+            /** @enum {string} */
+            tokenSource?: "none" | "pasted" | "connect";
+            requestTokenUrl?: "" | string;
+            authorizeUrl?: "" | string;
+            accessTokenUrl?: "" | string;
         } | {
             /** @constant */
             authType: "OAUTH2_CODE";
@@ -503,13 +558,21 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             pkce: boolean;
             scopes: string;
             extraParams: {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         } | {
             /** @constant */
             authType: "OAUTH2_CLIENT_CREDENTIALS";
@@ -518,13 +581,21 @@ export interface components {
             clientId: string;
             clientSecret: string;
             /** @enum {string} */
-            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+            clientPrivateKeyPem?: string;
+            /** @enum {string} */
+            clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+            clientAssertionKid?: string;
             scopes: string;
             audience: string;
             extraParams: {
                 name: string;
                 value: string;
             }[];
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         }) & {
             certificate?: {
                 /** @constant */
@@ -540,6 +611,13 @@ export interface components {
                 passphrase: string;
                 caPem: string;
             };
+        };
+        ConnectLinkInput: {
+            /**
+             * @description Hours until the link expires, 1 to 168 (7 days). Default 72.
+             * @default 72
+             */
+            expiresInHours: number;
         };
         ConnectionPage: {
             data: components["schemas"]["Connection"][];
@@ -601,7 +679,10 @@ export interface components {
                     revocationUrl?: string;
                     clientId?: string;
                     /** @enum {string} */
-                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none";
+                    tokenAuthMethod?: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+                    /** @enum {string} */
+                    assertionAlg?: "RS256" | "PS256" | "ES256";
+                    assertionKid?: string;
                     pkce?: boolean;
                     scopes?: string[];
                     /** @default [] */
@@ -610,6 +691,12 @@ export interface components {
                         value: string;
                     }[];
                     audience?: string;
+                    tokenExpired?: {
+                        statuses: number[];
+                        jsonPointer?: string;
+                        jsonValue?: string;
+                        bodyContains?: string;
+                    };
                 };
                 aws?: {
                     accessKeyId: string;
@@ -624,6 +711,11 @@ export interface components {
                     signatureMethod: "HMAC-SHA1" | "HMAC-SHA256" | "RSA-SHA1" | "PLAINTEXT";
                     token?: string;
                     realm?: string;
+                    flow?: {
+                        requestTokenUrl: string;
+                        authorizeUrl: string;
+                        accessTokenUrl: string;
+                    };
                 };
             };
             /** @description Which secret fields are set (never their values). */
@@ -638,8 +730,9 @@ export interface components {
                 subject: string | null;
                 expiresAt: string | null;
             } | null;
-            /** @description OAuth2: the state of the stored token (never the token). */
+            /** @description OAuth2 and three-legged OAuth 1.0a: the state of the stored token (never the token or its secret). */
             token: {
+                /** @description Bearer or DPoP (OAuth2), OAuth1 (three-legged OAuth 1.0a). */
                 tokenType: string;
                 scope: string | null;
                 expiresAt: string | null;
@@ -647,6 +740,8 @@ export interface components {
                 obtainedAt: string;
                 refreshedAt: string | null;
                 hasRefreshToken: boolean;
+                /** @description The email of the user who approved access at the provider (recorded for OAuth 1.0a Connect). */
+                connectedBy: string | null;
             } | null;
             /** @description Whether services may read this connection's credentials (GET …/credentials). */
             credentialsReadable: boolean;
@@ -727,6 +822,48 @@ export interface components {
             fields: {
                 [key: string]: unknown;
             };
+        };
+        CreatedConnectLink: {
+            id: string;
+            connectionId: string;
+            /**
+             * @description active: usable; used: completed once; expired; revoked by the team.
+             * @enum {string}
+             */
+            state: "active" | "used" | "expired" | "revoked";
+            createdByLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            openedAt: string | null;
+            usedAt: string | null;
+            revokedAt: string | null;
+            revokedByLabel: string | null;
+            url: string;
+        };
+        ConnectLinkPage: {
+            data: components["schemas"]["ConnectLink"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        ConnectLink: {
+            id: string;
+            connectionId: string;
+            /**
+             * @description active: usable; used: completed once; expired; revoked by the team.
+             * @enum {string}
+             */
+            state: "active" | "used" | "expired" | "revoked";
+            createdByLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            openedAt: string | null;
+            usedAt: string | null;
+            revokedAt: string | null;
+            revokedByLabel: string | null;
         };
         OAuthClientPage: {
             data: components["schemas"]["OAuthClient"][];
@@ -1390,7 +1527,12 @@ export interface operations {
     };
     listConnectionTests: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1437,6 +1579,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1657,6 +1808,249 @@ export interface operations {
             };
         };
     };
+    listConnectLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Connect links. */
+            200: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectLinkPage"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “connections:read”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createConnectLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and body within 24 hours gets the first answer again, and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectLinkInput"];
+            };
+        };
+        responses: {
+            /** @description Created; `url` is shown only in this answer. */
+            201: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedConnectLink"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “connections:write”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The connection has nothing a link could complete (type None, or no secret fields). */
+            409: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeConnectLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                linkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “connections:write”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such link on this connection in the key's team. */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link was already used. */
+            409: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     setConnectionCredentialsAccess: {
         parameters: {
             query?: never;
@@ -1835,6 +2229,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1906,6 +2302,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1957,7 +2355,10 @@ export interface operations {
     updateOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1997,6 +2398,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2034,6 +2437,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is not valid: each problem names its field. */
             422: {
                 headers: {
@@ -2057,7 +2473,10 @@ export interface operations {
     deleteOAuthClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2120,6 +2539,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The key made too many requests this minute (Retry-After says when to retry). */
             429: {
                 headers: {
@@ -2133,7 +2565,12 @@ export interface operations {
     };
     listWebhookEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2180,6 +2617,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2268,8 +2714,8 @@ export interface operations {
         parameters: {
             query?: {
                 actor?: string;
-                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
-                objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account";
+                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connect_link.created" | "connect_link.opened" | "connect_link.completed" | "connect_link.revoked" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "notification_channel.created" | "notification_channel.updated" | "notification_channel.deleted" | "notification_channel.tested" | "notification_channel.redelivered" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
+                objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account" | "notification_channel";
                 objectId?: string;
                 from?: string;
                 to?: string;

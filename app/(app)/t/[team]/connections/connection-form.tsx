@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { LiveTime } from "@/components/live-time";
-import { useMemo, useState, type ChangeEvent } from "react";
+import { useMemo, useState } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
 import { isOAuthType } from "@/lib/connections/schemas";
 import { buttonStyles, cx, FormSection } from "@/components/ui";

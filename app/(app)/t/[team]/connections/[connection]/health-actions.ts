@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { requireMember } from "@/lib/access";
+import { argument, checkArguments } from "@/lib/action-arguments";
 import { fieldErrorsOf, formObject, refusalState, type FormState } from "@/lib/forms";
 import { runHealthCheck } from "@/lib/health/check";
 import { healthSettingsSchema, saveHealthSettings } from "@/lib/health/settings";
@@ -9,6 +10,7 @@ import { healthSettingsSchema, saveHealthSettings } from "@/lib/health/settings"
 // Members set up and run a connection's health check (as they test it); viewers only read. Checked again here.
 
 export async function saveHealthSettingsAction(teamSlug: string, connectionId: string, _previous: FormState, formData: FormData): Promise<FormState> {
+  checkArguments([teamSlug, connectionId, _previous, formData], [argument.teamSlug, argument.id, argument.previousState, argument.form]);
   const { team, actor } = await requireMember(teamSlug, "MEMBER");
   const raw = formObject(formData);
   const parsed = healthSettingsSchema.safeParse({ ...raw, enabled: raw.enabled === "on" });
@@ -23,6 +25,7 @@ export async function saveHealthSettingsAction(teamSlug: string, connectionId: s
 }
 
 export async function runCheckNowAction(teamSlug: string, connectionId: string, _previous: FormState): Promise<FormState> {
+  checkArguments([teamSlug, connectionId], [argument.teamSlug, argument.id]);
   const { team } = await requireMember(teamSlug, "MEMBER");
   try {
     const outcome = await runHealthCheck(connectionId, null, team.id);
