@@ -70,7 +70,7 @@ test("a signed-out person completes an OAuth2 connection from a connect link, on
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Customer CRM");
   await page.getByLabel("Base URL").fill(`${ISSUER}/resource/v1`);
-  await page.locator("label", { hasText: /^OAuth2 \(authorization code\)$/ }).click();
+  await page.getByRole("radio", { name: "OAuth2 (authorization code)", exact: true }).check();
   const option = await page.locator("#field-oauthClientRef option", { hasText: "Customer IdP (" }).getAttribute("value");
   await page.getByLabel("OAuth client").selectOption(option!);
   await page.getByRole("button", { name: "Create connection" }).click();
@@ -132,7 +132,7 @@ test("a signed-out person types a connection's secret from a connect link, once;
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Billing API");
   await page.getByLabel("Base URL").fill("https://billing.example.test/v1");
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.getByLabel("Header name").fill("X-Api-Key");
   await page.getByLabel("Value").fill("placeholder-value");
   await page.getByRole("button", { name: "Create connection" }).click();

@@ -26,7 +26,7 @@ test("a connection whose API starts failing shows Failing since…, then Working
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Status API");
   await page.getByLabel("Base URL").fill(baseUrl);
-  await page.locator("label", { hasText: /^Basic$/ }).click();
+  await page.getByRole("radio", { name: "Basic", exact: true }).check();
   await page.getByLabel("Username").fill("svc");
   await page.getByLabel("Password or API key").fill("health-secret-1");
   // "Save and test" against an API that fails: nothing is saved, the result is shown in the form.

@@ -30,7 +30,7 @@ test("private_key_jwt: the key is checked against the algorithm, saved write-onl
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Signed assertions");
   await page.getByLabel("Base URL").fill(`${ISSUER}/resource/v1`);
-  await page.locator("label", { hasText: /^OAuth2 \(client credentials\)$/ }).click();
+  await page.getByRole("radio", { name: "OAuth2 (client credentials)", exact: true }).check();
   await page.getByLabel("Token URL").fill(`${ISSUER}/token`);
   await page.getByLabel("Client ID").fill("keyway-pkjwt");
 

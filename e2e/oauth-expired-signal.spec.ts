@@ -40,7 +40,7 @@ test("the token-expired statuses and body rule: checked on the field, saved, sho
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Forbidden when expired");
   await page.getByLabel("Base URL").fill(`${ISSUER}/resource/refuse-as/403`);
-  await page.locator("label", { hasText: /^OAuth2 \(client credentials\)$/ }).click();
+  await page.getByRole("radio", { name: "OAuth2 (client credentials)", exact: true }).check();
   await page.getByLabel("Token URL").fill(`${ISSUER}/token`);
   await page.getByLabel("Client ID").fill("keyway-cc");
   await page.getByLabel("Client secret").fill("keyway-cc-secret");

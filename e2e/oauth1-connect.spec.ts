@@ -49,7 +49,7 @@ test("a member connects a three-legged OAuth 1.0a connection at the provider and
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Photos API");
   await page.getByLabel("Base URL").fill(`${provider.url}/api`);
-  await page.locator("label", { hasText: /^OAuth 1\.0a$/ }).click();
+  await page.getByRole("radio", { name: "OAuth 1.0a", exact: true }).check();
   await page.getByLabel("Consumer key", { exact: true }).fill("e2e-printer");
   await page.getByLabel("Consumer secret", { exact: true }).fill(CONSUMER_SECRET);
   await page.getByLabel("Access token", { exact: true }).selectOption("connect");

@@ -30,7 +30,7 @@ test("titles, breadcrumbs, kept navigation, relative dates, copy buttons and 403
   await expect(page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Connections" })).toHaveAttribute("href", `${team}/connections`);
   await page.getByLabel("Name", { exact: true }).fill("Echo API");
   await page.getByLabel("Base URL").fill(upstream.baseUrl);
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.getByLabel("Header name").fill("X-Api-Key");
   await page.getByLabel("Value").fill("orientation-secret-0001");
   await page.getByRole("button", { name: "Create connection" }).click();

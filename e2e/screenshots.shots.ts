@@ -47,7 +47,7 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Echo API");
   await page.getByLabel("Base URL").fill(`${upstream.baseUrl}/v1`);
-  await page.locator("label", { hasText: /^Header auth$/ }).click();
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
   await page.getByLabel("Header name").fill("X-Api-Key");
   await page.getByLabel("Value").fill("shots-secret-value-0001");
   await page.getByRole("button", { name: "Create connection" }).click();
@@ -59,7 +59,7 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Inbound hooks");
   await page.getByLabel("Base URL").fill(`${upstream.baseUrl}`);
-  await page.locator("label", { hasText: /^None$/ }).click();
+  await page.getByRole("radio", { name: "None", exact: true }).check();
   await page.getByRole("button", { name: "Create connection" }).click();
   await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
   const webhook = new URL(page.url()).pathname;

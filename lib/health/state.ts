@@ -20,7 +20,8 @@ export type ConnectionState =
   | { kind: "NOT_CHECKED" }
   | { kind: "WORKING"; since: Date | null }
   | { kind: "FAILING"; since: Date | null; summary: string | null }
-  | { kind: "NEEDS_REAUTH"; since: Date | null; summary: string | null }
+  /** `authorization` says why a person is needed, when the token state says so: never connected, or a token that ran out with nothing to refresh it. */
+  | { kind: "NEEDS_REAUTH"; since: Date | null; summary: string | null; authorization?: "not-connected" | "expired" }
   | { kind: "AGENT_OFFLINE"; since: Date | null; agentName: string | null }
   | { kind: "CERT_EXPIRING"; days: number; expiresAt: Date };
 
@@ -56,7 +57,8 @@ export function connectionState(connection: StateInput, now = Date.now()): Conne
   const oauth = oauthState(connection, now);
   // The token signals come from the refresh itself (lib/oauth/tokens.ts sets NEEDS_REAUTH when the provider refuses), not only from a check.
   if (oauth.kind === "needs-reauth" || oauth.kind === "not-connected" || oauth.kind === "expired" || health?.state === "NEEDS_REAUTH") {
-    return { kind: "NEEDS_REAUTH", since: health?.state === "NEEDS_REAUTH" ? health.stateSince : null, summary: health?.state === "NEEDS_REAUTH" ? health.summary : null };
+    const authorization = oauth.kind === "not-connected" || oauth.kind === "expired" ? oauth.kind : undefined;
+    return { kind: "NEEDS_REAUTH", since: health?.state === "NEEDS_REAUTH" ? health.stateSince : null, summary: health?.state === "NEEDS_REAUTH" ? health.summary : null, authorization };
   }
   if (health?.state === "FAILING") return { kind: "FAILING", since: health.stateSince, summary: health.summary };
   if (connection.clientCertExpiresAt) {
@@ -92,6 +94,9 @@ export function stateLabel(state: ConnectionState, now = Date.now()): { label: s
     case "FAILING":
       return { label: state.since ? `Failing since ${ago(state.since, now)}` : "Failing", tone: "red" };
     case "NEEDS_REAUTH":
+      // Worded as the authorization card words it (lib/oauth/state.ts), so the badge and the card agree.
+      if (state.authorization === "not-connected") return { label: "Not connected", tone: "amber" };
+      if (state.authorization === "expired") return { label: "Token expired", tone: "amber" };
       return { label: "Needs re-authorization", tone: "amber" };
     case "AGENT_OFFLINE":
       return { label: "Agent offline", tone: "red" };
