@@ -6,7 +6,7 @@ import type { Role } from "./generated/prisma/enums";
 // test/unit/page-roles.test.ts reads every team page and checks this list
 // against the role it asks for, so the two cannot drift apart.
 const RULES: Array<[RegExp, Role]> = [
-  [/^\/t\/[^/]+\/(api-keys|agents|audit)(\/|$)/, "ADMIN"],
+  [/^\/t\/[^/]+\/(api-keys|agents|audit|notifications)(\/|$)/, "ADMIN"],
   [/^\/t\/[^/]+\/members\/invite(\/|$)/, "ADMIN"],
   [/^\/t\/[^/]+\/clients\/(new|[^/]+\/edit)(\/|$)/, "ADMIN"],
   [/^\/t\/[^/]+\/connections\/(new|[^/]+\/edit)(\/|$)/, "MEMBER"],
