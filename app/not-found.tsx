@@ -1,4 +1,7 @@
+import type { Metadata } from "next";
 import { StatusPage } from "@/components/status-page";
+
+export const metadata: Metadata = { title: "Page not found" };
 
 export default function NotFound() {
   return (

@@ -17,7 +17,8 @@ export async function startEchoUpstream(host = "127.0.0.1"): Promise<{ baseUrl: 
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const entry = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
-      received.push(entry);
+      // Health checks that the app schedules on its own (lib/health, User-Agent Keyway-Health-Check) are answered but not counted: a test counts what it sent.
+      if (!String(request.headers["user-agent"] ?? "").startsWith("Keyway-Health-Check")) received.push(entry);
       if (request.url?.startsWith("/slow/")) {
         const timer = setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(entry)), Number(request.url.split("/")[2]) || 0);
         response.on("close", () => {

@@ -15,6 +15,9 @@ import { parseExpectedStatuses } from "./state";
 export const HEALTH_CHECK_ACTOR: AuditActor = { id: null, label: "Health check" };
 
 /** What the check finds, without keeping it; null when there is nothing to check (no request, no token). */
+/** Scheduled checks name themselves, as monitors do, so an API's owner can tell them from real traffic in their logs. */
+export const HEALTH_CHECK_USER_AGENT = "Keyway-Health-Check/1";
+
 export async function performCheck(connectionId: string, teamId?: string): Promise<CheckOutcome | null> {
   const connection = await db.connection.findFirst({ where: { id: connectionId, ...(teamId ? { teamId } : {}) } });
   if (!connection) return null;
@@ -34,7 +37,7 @@ export async function performCheck(connectionId: string, teamId?: string): Promi
   const expected = health.expectedStatuses;
   let sent;
   try {
-    sent = await sendTestRequest(connection, HEALTH_CHECK_ACTOR, { method: health.method as "GET", path: health.path ?? "", headers: [], body: "" });
+    sent = await sendTestRequest(connection, HEALTH_CHECK_ACTOR, { method: health.method as "GET", path: health.path ?? "", headers: [{ name: "User-Agent", value: HEALTH_CHECK_USER_AGENT }], body: "" });
   } catch (error) {
     // A saved path that no longer fits the base URL: the check fails, in words.
     if (error instanceof DomainError) return { state: "FAILING", summary: error.message, httpStatus: null, durationMs: 0 };

@@ -183,6 +183,8 @@ export async function adoptTestAsFirstCheck(connection: { id: string; teamId: st
   }
   if (!parseExpectedStatuses(health.expectedStatuses)(view.status)) return;
   await recordCheck(connection.id, { state: "WORKING", summary: view.summary, httpStatus: view.status, durationMs: view.durationMs }, null);
+  // That test was the check's run: the next one is a whole interval away, not the minute a save asked for.
+  await db.connectionHealth.updateMany({ where: { connectionId: connection.id, enabled: true }, data: { nextCheckAt: new Date(Date.now() + health.intervalMinutes * 60_000) } });
 }
 
 /** After a save: the check runs within a minute rather than at the end of its interval (the settings it proved have changed). */

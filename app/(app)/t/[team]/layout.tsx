@@ -5,7 +5,10 @@ import { teamsOf } from "@/lib/teams";
 
 export async function generateMetadata({ params }: { params: Promise<{ team: string }> }): Promise<Metadata> {
   const { team: slug } = await params;
-  const { team } = await requireMember(slug);
+  // A team the user cannot see: the layout itself answers (404, or the way to sign in); the title falls back to the not-found page's.
+  const member = await requireMember(slug).catch(() => null);
+  if (!member) return {};
+  const { team } = member;
   return { title: { template: `%s · ${team.name} — Keyway`, default: `${team.name} — Keyway` } };
 }
 
