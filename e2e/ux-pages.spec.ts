@@ -88,7 +88,7 @@ test("a test request shows its progress, can be cancelled down to the API, and i
   });
 
   // A first, quick result: 401, with the way to fix it.
-  await page.getByLabel("Path").fill("/status/401");
+  await page.locator("#test-path").fill("/status/401");
   await page.getByRole("button", { name: "Send test request" }).click();
   const result = page.getByTestId("test-result");
   await expect(result.getByTestId("test-summary")).toContainText("401 Unauthorized", { timeout: 30_000 });
@@ -97,7 +97,7 @@ test("a test request shows its progress, can be cancelled down to the API, and i
 
   // A slow one: the previous result dims, the elapsed time counts up, Cancel stops it at the API too
   // (well within KEYWAY_OUTBOUND_TIMEOUT_MS, 15 s, after which it would fail as timed out).
-  await page.getByLabel("Path").fill("/slow/60000");
+  await page.locator("#test-path").fill("/slow/60000");
   await page.getByRole("button", { name: "Send test request" }).click();
   const sending = page.getByTestId("test-sending");
   await expect(sending).toContainText("Sending GET /slow/60000…", { timeout: 20_000 });
