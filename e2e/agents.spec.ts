@@ -71,7 +71,9 @@ test("an admin registers an agent, sees its token and command once, watches it c
   // And goes away cleanly: offline, since when.
   await query(`UPDATE "Agent" SET "instanceId" = NULL, "sessionId" = NULL, "disconnectedAt" = now() WHERE "tokenPrefix" = $1`, [prefix]);
   await expect(row.getByText("Offline", { exact: true })).toBeVisible({ timeout: 15_000 });
-  await expect(row).toContainText(/since \w{3} \d{1,2}, \d{4}/);
+  // Relative, with the exact UTC time on hover (one date language).
+  await expect(row).toContainText(/since (just now|\d+ \w+ ago)/);
+  await expect(row.locator("time").first()).toHaveAttribute("title", /UTC/);
 
   // A member cannot open the page, and the team menu does not offer it.
   const invite = await createInvitationLink(page, team, "Member");
