@@ -13,7 +13,9 @@
 // BENCH_SECONDS and BENCH_CONNECTIONS change the load.
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
+import pg from "pg";
 import { clientCredentialsInput, startOAuthServer } from "../../test/support/oauth-server";
 import { withThrowawayDatabase } from "./throwaway-db";
 import { ensureBuild, startKeyway, startPeer } from "./servers";
@@ -24,16 +26,41 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const KEYWAY_PORT = Number(process.env.BENCH_KEYWAY_PORT ?? 3150);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
+type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number; cpuMicrosPerRequest: number | null; queriesPerRequest: number | null };
 
-async function load(label: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+// Transactions the bench database committed, from every client: a warm proxy should add none per request.
+let databaseCommits: () => Promise<number | null> = async () => null;
+
+// The CPU time a process has used (user + system, all its threads), from /proc: unlike
+// requests per second, CPU per request hardly moves when other work shares the machine.
+function cpuMillis(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null; // not Linux
+  }
+}
+const TICKS_PER_SECOND = 100;
+
+async function load(label: string, url: string, headers: Record<string, string> = {}, server?: ChildProcess): Promise<Result> {
   // A short warm-up: JIT, pooled sockets, Keyway's connection cache.
   await autocannon({ url, connections: CONNECTIONS, duration: 3, headers });
+  const cpuBefore = cpuMillis(server?.pid);
+  const commitsBefore = await databaseCommits();
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  return { label, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const cpuAfter = cpuMillis(server?.pid);
+  const commitsAfter = await databaseCommits();
+  const total = result.requests.total;
+  const cpuMicrosPerRequest = cpuBefore === null || cpuAfter === null || total === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / total;
+  const queriesPerRequest = commitsBefore === null || commitsAfter === null || total === 0 ? null : (commitsAfter - commitsBefore) / total;
+  return { label, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, cpuMicrosPerRequest, queriesPerRequest };
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+const micros = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(0)} µs`);
+const perRequest = (value: number | null) => (value === null ? "n/a" : value.toFixed(3));
 
 async function main() {
   ensureBuild();
@@ -49,6 +76,14 @@ async function main() {
   let quietLogBytes = 0;
   try {
     await withThrowawayDatabase("proxy", async (databaseUrl) => {
+      const stats = new pg.Client({ connectionString: databaseUrl });
+      await stats.connect();
+      databaseCommits = async () => {
+        // The statistics collector lags; a snapshot cleared first reads what is there now.
+        await stats.query("SELECT pg_stat_clear_snapshot()");
+        const { rows } = await stats.query<{ commits: string }>("SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()");
+        return Number(rows[0]!.commits);
+      };
       const { createUserWithPersonalTeam } = await import("../../lib/teams");
       const { createConnection } = await import("../../lib/connections");
       const { createApiKey } = await import("../../lib/api-keys");
@@ -86,16 +121,16 @@ async function main() {
       // Keyway was started a moment ago: let V8 optimise its hot path (and Next settle) before anything is measured.
       for (const id of [header.id, oauth.id]) await autocannon({ url: `${base}/${id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
       const results: Result[] = [];
-      results.push(await load("direct to the upstream", `${upstream.url}/items`));
-      results.push(await load("floor: minimal Node proxy", `${floor.url}/items`));
-      results.push(await load("Keyway, Header auth", `${base}/${header.id}/items`, auth));
-      results.push(await load("Keyway, OAuth2 (client credentials)", `${base}/${oauth.id}/items`, auth));
+      results.push(await load("direct to the upstream", `${upstream.url}/items`, {}, upstream.process));
+      results.push(await load("floor: minimal Node proxy", `${floor.url}/items`, {}, floor.process));
+      results.push(await load("Keyway, Header auth", `${base}/${header.id}/items`, auth, keyway));
+      results.push(await load("Keyway, OAuth2 (client credentials)", `${base}/${oauth.id}/items`, auth, keyway));
 
       const floorResult = results[1]!;
-      console.log(`${"".padEnd(38)} ${"req/s".padStart(9)} ${"p50".padStart(9)} ${"p99".padStart(9)} ${"errors".padStart(7)}  vs floor`);
+      console.log(`${"".padEnd(38)} ${"req/s".padStart(9)} ${"p50".padStart(9)} ${"p99".padStart(9)} ${"errors".padStart(7)} ${"CPU/req".padStart(9)} ${"db tx/req".padStart(9)}  vs floor`);
       for (const r of results) {
         const ratio = r === floorResult || r === results[0] ? "" : `${((r.requestsPerSecond / floorResult.requestsPerSecond) * 100).toFixed(0)}% of its req/s, p50 ${r.p50 - floorResult.p50 >= 0 ? "+" : ""}${ms(r.p50 - floorResult.p50)}`;
-        console.log(`${r.label.padEnd(38)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${ms(r.p50).padStart(9)} ${ms(r.p99).padStart(9)} ${String(r.errors + r.non2xx).padStart(7)}  ${ratio}`);
+        console.log(`${r.label.padEnd(38)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${ms(r.p50).padStart(9)} ${ms(r.p99).padStart(9)} ${String(r.errors + r.non2xx).padStart(7)} ${micros(r.cpuMicrosPerRequest).padStart(9)} ${perRequest(r.queriesPerRequest).padStart(9)}  ${ratio}`);
       }
       console.log(`\nTarget: Keyway at least 60% of the floor's req/s, and p50 within 2 ms of the floor's.`);
       for (const r of results.slice(2)) {
@@ -116,14 +151,14 @@ async function main() {
       await autocannon({ url: `${quietBase}/${header.id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
       const rounds: { on: Result; off: Result }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const on = await load("on", `${base}/${header.id}/items`, auth);
-        const off = await load("off", `${quietBase}/${header.id}/items`, auth);
+        const on = await load("on", `${base}/${header.id}/items`, auth, keyway);
+        const off = await load("off", `${quietBase}/${header.id}/items`, auth, quiet);
         rounds.push({ on, off });
       }
       console.log(`\nMetrics and logging on vs off (Header auth, ${ROUNDS} alternating rounds; log read through a pipe):`);
-      console.log(`${"round".padEnd(8)} ${"on req/s".padStart(9)} ${"off req/s".padStart(10)} ${"on/off".padStart(7)} ${"on p50".padStart(9)} ${"off p50".padStart(9)}`);
+      console.log(`${"round".padEnd(8)} ${"on req/s".padStart(9)} ${"off req/s".padStart(10)} ${"on/off".padStart(7)} ${"on p50".padStart(9)} ${"off p50".padStart(9)} ${"on CPU/req".padStart(11)} ${"off CPU/req".padStart(12)} ${"off db tx/req".padStart(14)}`);
       rounds.forEach(({ on, off }, index) =>
-        console.log(`${String(index + 1).padEnd(8)} ${on.requestsPerSecond.toFixed(0).padStart(9)} ${off.requestsPerSecond.toFixed(0).padStart(10)} ${`${((on.requestsPerSecond / off.requestsPerSecond) * 100).toFixed(0)}%`.padStart(7)} ${ms(on.p50).padStart(9)} ${ms(off.p50).padStart(9)}`),
+        console.log(`${String(index + 1).padEnd(8)} ${on.requestsPerSecond.toFixed(0).padStart(9)} ${off.requestsPerSecond.toFixed(0).padStart(10)} ${`${((on.requestsPerSecond / off.requestsPerSecond) * 100).toFixed(0)}%`.padStart(7)} ${ms(on.p50).padStart(9)} ${ms(off.p50).padStart(9)} ${micros(on.cpuMicrosPerRequest).padStart(11)} ${micros(off.cpuMicrosPerRequest).padStart(12)} ${perRequest(off.queriesPerRequest).padStart(14)}`),
       );
       const ratios = rounds.map(({ on, off }) => on.requestsPerSecond / off.requestsPerSecond).sort((a, b) => a - b);
       console.log(`median on/off: ${(ratios[Math.floor(ratios.length / 2)]! * 100).toFixed(0)}% of the req/s; log written: on ${(logBytes / 1e6).toFixed(1)} MB, off ${(quietLogBytes / 1e6).toFixed(1)} MB.`);
@@ -131,6 +166,7 @@ async function main() {
       quiet.kill("SIGTERM");
       await quietStopped;
       // Let go of the database before it is dropped.
+      await stats.end();
       const stopped = new Promise((resolve) => keyway!.once("exit", resolve));
       keyway.kill("SIGTERM");
       await stopped;

@@ -25,7 +25,9 @@ export function ensureBuild() {
 /** Keyway's production server (server.ts), as `npm start` runs it, once it answers. */
 export async function startKeyway(env: NodeJS.ProcessEnv, port: number, onLog?: (chunk: Buffer) => void): Promise<ChildProcess> {
   // With onLog, the log goes through a pipe as in production (a supervisor reading it), not to /dev/null.
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", onLog ? "pipe" : "ignore", "inherit"] });
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each Keyway process, written there when it stops (open in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "server.ts"], { env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" }, stdio: ["ignore", onLog ? "pipe" : "ignore", "inherit"] });
   if (onLog) child.stdout!.on("data", onLog);
   const deadline = Date.now() + 60_000;
   for (;;) {
