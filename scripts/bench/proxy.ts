@@ -77,6 +77,7 @@ async function main() {
   try {
     await withThrowawayDatabase("proxy", async (databaseUrl) => {
       const stats = new pg.Client({ connectionString: databaseUrl });
+      stats.on("error", () => undefined); // a database dropped under it at the end, or by a failed start
       await stats.connect();
       databaseCommits = async () => {
         // The statistics collector lags; a snapshot cleared first reads what is there now.
@@ -110,6 +111,15 @@ async function main() {
         KEYWAY_PORT,
         (chunk) => (logBytes += chunk.length),
       );
+      // The instance with metrics and logging off starts now too: a Next server spends its first
+      // tens of seconds loading every page in the background, so one started later would be
+      // measured while still busy with that (it looked slower than the instance logging everything).
+      quiet = await startKeyway(
+        { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url"), KEYWAY_LOG_LEVEL: "warn", KEYWAY_METRICS_TOKEN: "" },
+        KEYWAY_PORT + 1,
+        (chunk) => (quietLogBytes += chunk.length),
+      );
+      const quietBase = `http://127.0.0.1:${KEYWAY_PORT + 1}/api/proxy`;
       const auth = { authorization: `Bearer ${key}` };
       const base = `http://127.0.0.1:${KEYWAY_PORT}/api/proxy`;
       for (const id of [header.id, oauth.id]) {
@@ -120,6 +130,13 @@ async function main() {
       console.log(`Load: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, GET of a 1 KB JSON response; Node ${process.version}.\n`);
       // Keyway was started a moment ago: let V8 optimise its hot path (and Next settle) before anything is measured.
       for (const id of [header.id, oauth.id]) await autocannon({ url: `${base}/${id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
+      await autocannon({ url: `${quietBase}/${header.id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
+      // BENCH_HOLD=<file>: for comparing two builds under the same load (each from its own checkout),
+      // write what a load generator needs to the file and wait for SIGUSR2 before measuring.
+      if (process.env.BENCH_HOLD) {
+        (await import("node:fs")).writeFileSync(process.env.BENCH_HOLD, JSON.stringify({ keys: process.env.KEYWAY_ENCRYPTION_KEYS, databaseUrl, base, key, header: header.id, oauth: oauth.id, pid: keyway!.pid, upstream: upstream.url, floor: floor.url, floorPid: floor.process.pid }));
+        await new Promise((resolve) => process.once("SIGUSR2", resolve));
+      }
       const results: Result[] = [];
       results.push(await load("direct to the upstream", `${upstream.url}/items`, {}, upstream.process));
       results.push(await load("floor: minimal Node proxy", `${floor.url}/items`, {}, floor.process));
@@ -142,13 +159,6 @@ async function main() {
       // What metrics and logging cost: the instance above runs with both on (metrics token set, a log
       // line per request read through a pipe); a second one with both off. Runs alternate, so a
       // machine busy with other work slows both alike, and each round is compared with its neighbour.
-      quiet = await startKeyway(
-        { ...process.env, NODE_ENV: "production", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url"), KEYWAY_LOG_LEVEL: "warn", KEYWAY_METRICS_TOKEN: "" },
-        KEYWAY_PORT + 1,
-        (chunk) => (quietLogBytes += chunk.length),
-      );
-      const quietBase = `http://127.0.0.1:${KEYWAY_PORT + 1}/api/proxy`;
-      await autocannon({ url: `${quietBase}/${header.id}/items`, connections: CONNECTIONS, duration: 5, headers: auth });
       const rounds: { on: Result; off: Result }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const on = await load("on", `${base}/${header.id}/items`, auth, keyway);
