@@ -31,7 +31,8 @@ const MEMORY_ADAPTER_MODULE: string = "oidc-provider/lib/adapters/memory_adapter
 
 type Issued = Map<string, { sub: string; scope: string; expiresAt: number }>;
 
-function api(issued: Issued, req: IncomingMessage, res: ServerResponse) {
+function api(issued: Issued, req: IncomingMessage, res: ServerResponse, received?: string[]) {
+  received?.push(req.headers.authorization ?? "");
   const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
   const found = token ? issued.get(token) : undefined;
   const ok = found && found.expiresAt > Date.now();
@@ -164,6 +165,8 @@ export type GoogleTokenServer = {
   requests(): { form: Record<string, string>; header: Record<string, unknown>; claims: Record<string, unknown>; problems: string[] }[];
   /** Users a delegated service account may act as; another subject is refused as Google refuses it. */
   delegatedUsers: Set<string>;
+  /** The Authorization header of every request to /api. */
+  apiReceived: string[];
   close(): Promise<void>;
 };
 
@@ -175,17 +178,18 @@ export type GoogleTokenServer = {
  * apart, and sub only to impersonate. It answers
  * { access_token, expires_in: 3599, token_type: "Bearer" }.
  */
-export async function startGoogleTokenServer(): Promise<GoogleTokenServer> {
+export async function startGoogleTokenServer(host = "127.0.0.1"): Promise<GoogleTokenServer> {
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const privateKeyId = randomBytes(20).toString("hex");
   const clientEmail = "reporting@keyway-test.iam.gserviceaccount.com";
   const issued: Issued = new Map();
   const requests: ReturnType<GoogleTokenServer["requests"]> = [];
   const delegatedUsers = new Set<string>();
+  const apiReceived: string[] = [];
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    if (url.pathname.startsWith("/api")) return api(issued, req, res);
+    if (url.pathname.startsWith("/api")) return api(issued, req, res, apiReceived);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -234,8 +238,8 @@ export async function startGoogleTokenServer(): Promise<GoogleTokenServer> {
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
   const tokenUri = `${origin}/token`;
   return {
     tokenUri,
@@ -260,6 +264,7 @@ export async function startGoogleTokenServer(): Promise<GoogleTokenServer> {
       ),
     requests: () => [...requests],
     delegatedUsers,
+    apiReceived,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
