@@ -5,7 +5,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createTeam, freshEmail, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
-import { startGoogleTokenServer, type GoogleTokenServer } from "../test/support/jwt-bearer-servers";
+import { ASSERTION_CLIENT, ASSERTION_ISSUER, ASSERTION_KID, startGoogleTokenServer, startOidcJwtBearerServer, type GoogleTokenServer, type OidcJwtBearerServer } from "../test/support/jwt-bearer-servers";
 
 // Service accounts (issue 16, item 10) in the browser: a Google service
 // account's JSON key is pasted (a wrong file is named on its field), saved
@@ -23,12 +23,13 @@ test.describe.configure({ timeout: 180_000 });
 
 let google: GoogleTokenServer;
 let inside: GoogleTokenServer;
+let oidc: OidcJwtBearerServer;
 let workdir: string;
 let agentProcess: ChildProcess | undefined;
 const agentLog: string[] = [];
 
 test.beforeAll(async () => {
-  [google, inside] = await Promise.all([startGoogleTokenServer(), startGoogleTokenServer(INSIDE_HOST)]);
+  [google, inside, oidc] = await Promise.all([startGoogleTokenServer(), startGoogleTokenServer(INSIDE_HOST), startOidcJwtBearerServer()]);
   workdir = mkdtempSync(path.join(tmpdir(), "keyway-agent-"));
 });
 test.afterEach(async ({}, testInfo) => {
@@ -37,7 +38,7 @@ test.afterEach(async ({}, testInfo) => {
 test.afterAll(async () => {
   const child = agentProcess;
   if (child && child.exitCode === null) await new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.kill("SIGTERM")));
-  await Promise.all([google?.close(), inside?.close()]);
+  await Promise.all([google?.close(), inside?.close(), oidc?.close()]);
   rmSync(workdir, { recursive: true, force: true });
 });
 
@@ -160,4 +161,45 @@ test("a Google service account through an agent: the token request and the API c
   // Keyway itself may not reach 127.0.0.7: both requests were the agent's.
   expect(agentLog.some((line) => line.includes(`POST ${inside.tokenUri} → 200`))).toBe(true);
   expect(agentLog.some((line) => line.includes(`GET ${inside.apiUrl} → 200`))).toBe(true);
+});
+
+test("a generic JWT bearer connection: the key is checked against the algorithm on its field, and oidc-provider's token reaches the API", async ({ page }) => {
+  const responses = collectResponses(page);
+  const team = await signUp(page, "Jo Bearer", freshEmail("jwt-bearer"));
+  await page.goto(`${team}/connections/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Reporting API");
+  await page.getByLabel("Base URL").fill(oidc.apiUrl);
+  await page.getByRole("radio", { name: "JWT bearer (service account)", exact: true }).check();
+  const fields = page.getByTestId("jwt-bearer-fields");
+  await fields.getByLabel("Token URL").fill(oidc.tokenUrl);
+  await fields.getByLabel("Issuer (iss)").fill(ASSERTION_ISSUER);
+  await fields.getByLabel("Subject (sub, optional)").fill("reporting-bot");
+  await fields.getByLabel("Client ID (optional)").fill(ASSERTION_CLIENT);
+  await fields.getByLabel("Private key (PEM)").fill(oidc.ecKeyPem);
+  await fields.getByLabel("Key ID (kid, optional)").fill(`${ASSERTION_KID}-ec`);
+  await fields.getByLabel("Scopes").fill("read");
+  // RS256 is the default; this key is an EC key: said on the key's field by the server, nothing saved.
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(fields.getByText("RS256 needs an RSA key; this is an EC key: choose ES256")).toBeVisible();
+  await shoot(page, "jwt-bearer-error");
+
+  await fields.getByLabel("Signing algorithm").selectOption("ES256");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  const connectionPath = new URL(page.url()).pathname;
+  await expect(await sendTest(page)).toContainText("200", { timeout: 30_000 });
+  await expect(page.getByTestId("test-result")).toContainText("reporting-bot");
+  expect(oidc.refusals()).toEqual([]);
+
+  await page.goto(`${connectionPath}/edit`);
+  await expect(fields.getByLabel("Private key (PEM)")).toHaveValue("");
+  await expect(fields.getByText("Saved. Leave empty to keep it")).toBeVisible();
+  await expect(fields.getByLabel("Signing algorithm")).toHaveValue("ES256");
+  await expect(fields.getByLabel("Issuer (iss)")).toHaveValue(ASSERTION_ISSUER);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  await expect(await sendTest(page)).toContainText("200", { timeout: 30_000 });
+
+  const seen = responses.join("\n");
+  for (const line of oidc.ecKeyPem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))) expect(seen).not.toContain(line);
 });
