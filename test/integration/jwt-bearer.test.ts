@@ -3,6 +3,7 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
+import { startApiServer } from "../support/api-server";
 import { ASSERTION_CLIENT, ASSERTION_ISSUER, ASSERTION_KID, JWT_BEARER, startGoogleTokenServer, startOidcJwtBearerServer, type GoogleTokenServer, type OidcJwtBearerServer } from "../support/jwt-bearer-servers";
 import type { TestRequestInput } from "@/lib/connections/test-request";
 
@@ -28,6 +29,8 @@ let schemas: typeof import("@/lib/connections/schemas");
 let route: typeof import("@/app/api/proxy/[connection]/[[...path]]/route");
 let owner: Awaited<ReturnType<typeof makeUser>>;
 let apiKey: string;
+let allScopesKey: string;
+let apiServer: Awaited<ReturnType<typeof startApiServer>>;
 
 beforeAll(async () => {
   env = await useFreshAppDatabase("jwt_bearer");
@@ -42,11 +45,17 @@ beforeAll(async () => {
   owner = await makeUser("jwt-bearer-owner");
   const apiKeys = await import("@/lib/api-keys");
   apiKey = (await apiKeys.createApiKey(teamId(), owner.actor, { name: "jwt bearer service", expiresIn: "never" })).key;
+  const { API_KEY_SCOPES } = await import("@/lib/api-keys/scopes");
+  allScopesKey = (await apiKeys.createApiKey(teamId(), owner.actor, { name: "jwt bearer admin", expiresIn: "never", scopes: [...API_KEY_SCOPES] })).key;
+  apiServer = await startApiServer();
 });
 afterAll(async () => {
   const { stopListening } = await import("@/lib/db/notifications");
   await stopListening();
   await targets?.clearProxyTargets();
+  await apiServer?.close();
+  const { closePool } = await import("@/lib/db/pool");
+  await closePool();
   await Promise.all([oidc?.close(), google?.close()]);
   await env?.close();
 });
@@ -261,5 +270,24 @@ describe("a Google service account", () => {
     expect(fieldError({ scopes: "" }, "scopes")).toMatch(/Enter at least one scope/);
     expect(fieldError({ subject: "not an email" }, "subject")).toMatch(/email address/);
     expect(fieldError({})).toBeUndefined();
+  });
+});
+
+describe("the management API", () => {
+  it("takes the same fields, refuses a wrong key file at its path, and never returns the key", async () => {
+    const client = apiServer.client(allScopesKey);
+    const wrong = await client.POST("/connections", { body: { ...googleInput(), serviceAccountKey: JSON.stringify({ installed: { client_id: "x" } }) } });
+    expect(wrong.response.status).toBe(422);
+    expect((wrong.error as { errors: { pointer: string; message: string }[] }).errors).toEqual([expect.objectContaining({ pointer: "/serviceAccountKey", message: expect.stringMatching(/OAuth client file/) })]);
+
+    const keyFile = JSON.parse(google.keyFile()) as Record<string, string>;
+    const created = await client.POST("/connections", { body: googleInput({ subject: "" }) });
+    expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+    expect(created.data).toMatchObject({ authType: "GOOGLE_SERVICE_ACCOUNT", config: { oauth: { issuer: keyFile.client_email, tokenUrl: keyFile.token_uri } }, secrets: { serviceAccountKey: { set: true } } });
+    expect(JSON.stringify(created.data)).not.toContain(keyFile.private_key!.split("\n")[1]!);
+
+    const misfit = await client.POST("/connections", { body: generic({ assertionAlg: "ES256" }) });
+    expect(misfit.response.status).toBe(422);
+    expect((misfit.error as { errors: { pointer: string }[] }).errors.map((e) => e.pointer)).toEqual(["/assertionKeyPem"]);
   });
 });
