@@ -41,7 +41,7 @@ const READ_SQL = `
   ), audited AS (
     INSERT INTO "AuditEvent" ("teamId", "actorId", "actorLabel", ip, action, "objectType", "objectId", "objectName", data, "createdAt")
     SELECT "teamId", $3, $4, $5, 'connection.credentials_read', 'connection', id, name, jsonb_build_object('kind', 'static', 'authType', "authType") || $6::jsonb, (now() AT TIME ZONE 'UTC')
-    FROM c WHERE "credentialsReadable" AND "authType" NOT IN ('OAUTH2_CODE', 'OAUTH2_CLIENT_CREDENTIALS')
+    FROM c WHERE "credentialsReadable" AND "authType" NOT IN ('OAUTH2_CODE', 'OAUTH2_CLIENT_CREDENTIALS', 'GOOGLE_SERVICE_ACCOUNT', 'OAUTH2_JWT_BEARER')
     RETURNING 1
   )
   SELECT c.*, (SELECT count(*) FROM audited)::int AS audited FROM c`;

@@ -41,6 +41,26 @@ export type OAuthDraft = {
   expiredBodyContains: string;
 };
 
+/**
+ * The service account types' own fields (scopes and the expired-token rule
+ * are the OAuth draft's). Secrets are empty until typed; `savedKey` only
+ * names the saved Google key for the form (never submitted as such).
+ */
+export type JwtDraft = {
+  serviceAccountKey: string;
+  savedKey: string;
+  subject: string;
+  tokenUrl: string;
+  issuer: string;
+  audience: string;
+  clientId: string;
+  assertionKeyPem: string;
+  assertionAlg: AssertionAlg;
+  assertionKid: string;
+};
+
+export const emptyJwtDraft = (): JwtDraft => ({ serviceAccountKey: "", savedKey: "", subject: "", tokenUrl: "", issuer: "", audience: "", clientId: "", assertionKeyPem: "", assertionAlg: "RS256", assertionKid: "" });
+
 /** AWS Signature V4's fields; the secrets are empty until typed (the saved ones never come back). */
 export type AwsDraft = { accessKeyId: string; secretAccessKey: string; useSessionToken: boolean; sessionToken: string; region: string; service: string; proxyPayload: SigV4PayloadMode };
 export type OAuth1Draft = {
@@ -99,6 +119,7 @@ export type ConnectionDraft = {
   bearerToken: string;
   aws: AwsDraft;
   oauth1: OAuth1Draft;
+  jwt: JwtDraft;
   /** "Is this app in a private network?"; the chosen agent is kept while the user switches back and forth. */
   network: Network;
   agentId: string;
@@ -135,6 +156,7 @@ export const emptyDraft = (): ConnectionDraft => ({
   bearerToken: "",
   aws: emptyAwsDraft(),
   oauth1: emptyOAuth1Draft(),
+  jwt: emptyJwtDraft(),
   network: "public",
   agentId: "",
 });
@@ -160,8 +182,26 @@ export function draftFromConnection(connection: ConnectionView): ConnectionDraft
       ? { ...emptyAwsDraft(), ...connection.config.aws, useSessionToken: Boolean(connection.secretHints.sessionToken) }
       : emptyAwsDraft(),
     oauth1: oauth1DraftFrom(connection.config.oauth1),
+    jwt: jwtDraftFrom(connection),
     network: connection.agentId ? "private" : "public",
     agentId: connection.agentId ?? "",
+  };
+}
+
+function jwtDraftFrom(connection: ConnectionView): JwtDraft {
+  const saved = connection.config.oauth;
+  if (!saved || (connection.authType !== "GOOGLE_SERVICE_ACCOUNT" && connection.authType !== "OAUTH2_JWT_BEARER")) return emptyJwtDraft();
+  const google = connection.authType === "GOOGLE_SERVICE_ACCOUNT";
+  return {
+    ...emptyJwtDraft(),
+    savedKey: google && saved.issuer ? `${saved.issuer}${saved.assertionKid ? ` (key ID ${saved.assertionKid.slice(0, 8)}…)` : ""}` : "",
+    subject: saved.subject ?? "",
+    tokenUrl: google ? "" : (saved.tokenUrl ?? ""),
+    issuer: google ? "" : (saved.issuer ?? ""),
+    audience: saved.assertionAudience ?? "",
+    clientId: google ? "" : (saved.clientId ?? ""),
+    assertionAlg: saved.assertionAlg ?? "RS256",
+    assertionKid: google ? "" : (saved.assertionKid ?? ""),
   };
 }
 
@@ -218,6 +258,14 @@ export function inputFromDraft(draft: ConnectionDraft): unknown {
       // Both grants get every OAuth field; each schema keeps the ones of its grant.
       const { clientRef, extraParams, ...fields } = draft.oauth;
       return { ...base, authType: draft.authType, oauthClientRef: clientRef, ...fields, extraParams: filled(extraParams) };
+    }
+    case "GOOGLE_SERVICE_ACCOUNT":
+    case "OAUTH2_JWT_BEARER": {
+      const { scopes, expiredStatuses, expiredJsonPointer, expiredJsonValue, expiredBodyContains } = draft.oauth;
+      const shared = { scopes, expiredStatuses, expiredJsonPointer, expiredJsonValue, expiredBodyContains, subject: draft.jwt.subject };
+      if (draft.authType === "GOOGLE_SERVICE_ACCOUNT") return { ...base, authType: draft.authType, serviceAccountKey: draft.jwt.serviceAccountKey, ...shared };
+      const { tokenUrl, issuer, audience, clientId, assertionKeyPem, assertionAlg, assertionKid } = draft.jwt;
+      return { ...base, authType: draft.authType, tokenUrl, issuer, audience, clientId, assertionKeyPem, assertionAlg, assertionKid, ...shared };
     }
   }
 }
@@ -339,6 +387,20 @@ export const connectionDraftSchema = z.object({
     })
     .transform((draft): OAuth1Draft => ({ ...draft, tokenSource: draft.tokenSource ?? (draft.token !== "" ? "pasted" : "none") }))
     .default(emptyOAuth1Draft),
+  jwt: z
+    .object({
+      serviceAccountKey: text(),
+      savedKey: text(),
+      subject: text(),
+      tokenUrl: text(),
+      issuer: text(),
+      audience: text(),
+      clientId: text(),
+      assertionKeyPem: text(),
+      assertionAlg: z.enum(ASSERTION_ALGS),
+      assertionKid: text(),
+    })
+    .default(emptyJwtDraft),
   network: z.enum(NETWORKS).default("public"),
   agentId: text().max(200).default(""),
 });

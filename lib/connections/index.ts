@@ -6,7 +6,7 @@ import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { agentPresence } from "../agents/presence";
 import { CONNECTION_SORTS, connectionListWhere, type ConnectionListQuery } from "./list-query";
-import { chosenAgentId, isOAuthType, type ConnectionInput } from "./schemas";
+import { chosenAgentId, isOAuthType, isServiceAccountType, type ConnectionInput } from "./schemas";
 import { StoredAuthError, storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
 import { isTlsClientAuth } from "../oauth/schemas";
 
@@ -107,6 +107,8 @@ function grantIdentity(authType: string, oauthClientId: string | null, config: S
   const oauth = config.oauth;
   const base = [authType, oauthClientId, oauth?.clientId, oauth?.tokenUrl, oauth?.authorizationUrl];
   if (authType === "OAUTH2_CLIENT_CREDENTIALS") base.push(JSON.stringify(oauth?.scopes ?? null), oauth?.audience, JSON.stringify(oauth?.extraParams ?? []));
+  // A service account's token is whom the assertion names, for which scopes and audience.
+  if (isServiceAccountType(authType)) base.push(oauth?.issuer, oauth?.subject, oauth?.assertionAudience, oauth?.assertionKid, JSON.stringify(oauth?.scopes ?? null));
   return JSON.stringify(base);
 }
 

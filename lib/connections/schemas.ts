@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { oauthClientCredentialsAuthSchema, oauthCodeAuthSchema } from "../oauth/schemas";
+import { googleServiceAccountAuthSchema, jwtBearerAuthSchema, oauthClientCredentialsAuthSchema, oauthCodeAuthSchema } from "../oauth/schemas";
 import { text } from "../schemas/text";
 import { awsSigV4AuthSchema, bearerAuthSchema, digestAuthSchema, oauth1AuthSchema } from "./signed-auth-schemas";
 
@@ -10,9 +10,12 @@ import { awsSigV4AuthSchema, bearerAuthSchema, digestAuthSchema, oauth1AuthSchem
 // back to the browser), so these schemas accept an empty secret and the code
 // that merges with the saved record decides whether one is required.
 
-export const AUTH_TYPES = ["NONE", "BASIC", "BEARER", "HEADER", "QUERY", "CUSTOM", "DIGEST", "AWS_SIGV4", "OAUTH1", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS"] as const;
+export const AUTH_TYPES = ["NONE", "BASIC", "BEARER", "HEADER", "QUERY", "CUSTOM", "DIGEST", "AWS_SIGV4", "OAUTH1", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT", "OAUTH2_JWT_BEARER"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
-export type OAuthAuthType = "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+/** The types whose bearer token Keyway obtains and refreshes at a token endpoint (lib/oauth/tokens.ts). */
+export type OAuthAuthType = "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | ServiceAccountAuthType;
+/** The JWT bearer grant (RFC 7523 2.1): a service account's signed assertion, no user and no client secret. */
+export type ServiceAccountAuthType = "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER";
 
 export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   NONE: "None",
@@ -26,10 +29,16 @@ export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   OAUTH1: "OAuth 1.0a",
   OAUTH2_CODE: "OAuth2 (authorization code)",
   OAUTH2_CLIENT_CREDENTIALS: "OAuth2 (client credentials)",
+  GOOGLE_SERVICE_ACCOUNT: "Google service account",
+  OAUTH2_JWT_BEARER: "JWT bearer (service account)",
 };
 
 export function isOAuthType(type: string): type is OAuthAuthType {
-  return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS";
+  return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS" || isServiceAccountType(type);
+}
+
+export function isServiceAccountType(type: string): type is ServiceAccountAuthType {
+  return type === "GOOGLE_SERVICE_ACCOUNT" || type === "OAUTH2_JWT_BEARER";
 }
 
 // RFC 9110 5.1: a field name is a token.
@@ -166,6 +175,8 @@ export const authSchema = z.discriminatedUnion("authType", [
   oauth1AuthSchema,
   oauthCodeAuthSchema,
   oauthClientCredentialsAuthSchema,
+  googleServiceAccountAuthSchema,
+  jwtBearerAuthSchema,
 ]);
 export type AuthInput = z.infer<typeof authSchema>;
 

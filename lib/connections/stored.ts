@@ -6,6 +6,7 @@ import type { AuthType as StoredAuthType } from "../generated/prisma/enums";
 import { isOAuthType, type AuthInput, type AuthType, type HeaderEntryInput, type ParamEntryInput } from "./schemas";
 import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, scopesFromText, usesClientSecret } from "../oauth/schemas";
 import { assertionKeyProblem } from "../oauth/assertion-key";
+import { parseServiceAccountKey, type ServiceAccountKey } from "../oauth/service-account";
 import { expiredRuleFrom, storedExpiredRuleSchema } from "../oauth/expired-signal";
 import { resolveSignedAuth, storedAwsSchema, storedOAuth1Schema, storeSignedAuth, type OAuth1FlowTokens, type SignedAuthSecrets } from "./signed-auth-stored";
 
@@ -44,6 +45,16 @@ export const storedOAuthSchema = z.object({
   audience: z.string().optional(),
   /** What tells an expired token (absent: a 401); see lib/oauth/expired-signal.ts. */
   tokenExpired: storedExpiredRuleSchema.optional(),
+  /**
+   * The JWT bearer grant's assertion (the key is in the secrets): `issuer` is
+   * a Google key's client_email, `assertionKid` its private_key_id, `tokenUrl`
+   * its token_uri; `subject` the user impersonated (Google) or the assertion's
+   * sub; `assertionAudience` absent means the token URL.
+   */
+  issuer: z.string().optional(),
+  subject: z.string().optional(),
+  assertionAudience: z.string().optional(),
+  projectId: z.string().optional(),
 });
 export type StoredOAuth = z.infer<typeof storedOAuthSchema>;
 
@@ -64,6 +75,8 @@ export type StoredSecrets = SignedAuthSecrets & {
   clientSecret?: string;
   /** private_key_jwt: the PEM private key client assertions are signed with. */
   clientPrivateKeyPem?: string;
+  /** The JWT bearer grant: the PEM private key its assertions are signed with (a Google key file's private_key). */
+  assertionKeyPem?: string;
 };
 
 export type SecretHint = { set: true; lastFour?: string };
@@ -208,6 +221,64 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
       config.oauth = oauth;
       break;
     }
+    case "GOOGLE_SERVICE_ACCOUNT": {
+      // A key file left empty on edit keeps the saved key with what was read from its file.
+      const savedOAuth = sameType?.config.oauth;
+      const savedPem = sameType?.secrets.assertionKeyPem;
+      let key: ServiceAccountKey | undefined;
+      if (input.serviceAccountKey !== "") {
+        const parsed = parseServiceAccountKey(input.serviceAccountKey);
+        const problem = "problem" in parsed ? parsed.problem : assertionKeyProblem(parsed.privateKeyPem, "RS256");
+        if (problem) errors.serviceAccountKey = "problem" in parsed ? problem : `The key file's private_key cannot sign: ${problem}`;
+        else key = parsed as ServiceAccountKey;
+      } else if (savedPem && savedOAuth?.issuer && savedOAuth.tokenUrl) {
+        key = { clientEmail: savedOAuth.issuer, privateKeyId: savedOAuth.assertionKid ?? "", privateKeyPem: savedPem, tokenUri: savedOAuth.tokenUrl, ...(savedOAuth.projectId ? { projectId: savedOAuth.projectId } : {}) };
+      } else {
+        errors.serviceAccountKey = "Paste the service account's JSON key file.";
+      }
+      const tokenExpired = expiredRuleFrom(input);
+      if (key) {
+        config.oauth = {
+          extraParams: [],
+          scopes: scopesFromText(input.scopes),
+          tokenUrl: key.tokenUri,
+          issuer: key.clientEmail,
+          assertionAlg: "RS256",
+          assertionKid: key.privateKeyId,
+          ...(key.projectId ? { projectId: key.projectId } : {}),
+          ...(input.subject ? { subject: input.subject } : {}),
+          ...(tokenExpired ? { tokenExpired } : {}),
+        };
+        secrets.assertionKeyPem = key.privateKeyPem;
+        hints.serviceAccountKey = { set: true };
+      }
+      break;
+    }
+    case "OAUTH2_JWT_BEARER": {
+      const savedPem = sameType?.secrets.assertionKeyPem;
+      const pem = input.assertionKeyPem !== "" ? input.assertionKeyPem : savedPem;
+      const problem = pem ? assertionKeyProblem(pem, input.assertionAlg) : "Paste the private key (PEM) Keyway signs the assertions with.";
+      if (problem) errors[pem && pem === savedPem ? "assertionAlg" : "assertionKeyPem"] = problem;
+      else {
+        secrets.assertionKeyPem = pem;
+        hints.assertionKeyPem = { set: true };
+      }
+      const scopes = scopesFromText(input.scopes);
+      const tokenExpired = expiredRuleFrom(input);
+      config.oauth = {
+        extraParams: [],
+        tokenUrl: input.tokenUrl,
+        issuer: input.issuer,
+        assertionAlg: input.assertionAlg,
+        ...(input.subject ? { subject: input.subject } : {}),
+        ...(input.audience ? { assertionAudience: input.audience } : {}),
+        ...(input.clientId ? { clientId: input.clientId } : {}),
+        ...(input.assertionKid ? { assertionKid: input.assertionKid } : {}),
+        ...(scopes.length > 0 ? { scopes } : {}),
+        ...(tokenExpired ? { tokenExpired } : {}),
+      };
+      break;
+    }
   }
   if (Object.keys(errors).length > 0) throw new StoredAuthError(errors);
   return { config, secrets, hints };
@@ -246,6 +317,8 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
       return resolveSignedAuth(authType, config, secrets, flowTokens);
     case "OAUTH2_CODE":
     case "OAUTH2_CLIENT_CREDENTIALS":
+    case "GOOGLE_SERVICE_ACCOUNT":
+    case "OAUTH2_JWT_BEARER":
       // The bearer token is fetched (and refreshed) by lib/oauth/tokens.ts, not stored with the connection.
       throw new Error("OAuth2 connections resolve their token through lib/oauth/tokens.ts.");
   }

@@ -219,7 +219,8 @@ export async function sendTestRequest(connection: Connection, actor: AuditActor,
   let hidden: string[] = [];
   if (isOAuthType(connection.authType)) {
     // The client's own secrets never go to the API, but an API or token endpoint that echoes them must not get them shown.
-    hidden.push(...[secrets.clientSecret, secrets.clientPrivateKeyPem, ...(secrets.clientPrivateKeyPem ?? "").split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----"))].filter((value): value is string => Boolean(value)));
+    const keys = [secrets.clientPrivateKeyPem, secrets.assertionKeyPem];
+    hidden.push(...[secrets.clientSecret, ...keys, ...keys.flatMap((key) => (key ?? "").split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith("-----")))].filter((value): value is string => Boolean(value)));
     const withToken = async (accessToken: string) => {
       const auth: ResolvedAuth = { authType: "BEARER", accessToken };
       hidden.push(...secretStrings(auth, secretEntryNames(config)));

@@ -21,6 +21,8 @@ export type OAuthEndpoints = {
   tokenAuthMethod: TokenAuthMethod;
   /** private_key_jwt: the imported signing key (lib/oauth/assertion-key.ts). */
   clientPrivateKey?: { key: CryptoKey; kid?: string };
+  /** The JWT bearer grant without a client: the assertion is the only credential, and Google wants no client_id beside it. */
+  noClientAuthentication?: boolean;
 };
 
 /** Token endpoint answers are small; a provider sending megabytes is broken or hostile. */
@@ -135,6 +137,7 @@ export function clientSecretBasic(clientSecret: string): oauth.ClientAuth {
 }
 
 function clientAuthentication(endpoints: OAuthEndpoints): oauth.ClientAuth {
+  if (endpoints.noClientAuthentication) return () => {};
   switch (endpoints.tokenAuthMethod) {
     case "client_secret_basic":
       return clientSecretBasic(endpoints.clientSecret ?? "");

@@ -94,7 +94,7 @@ export const PROVIDERS: Record<ProviderId, ProviderTemplate> = {
       },
       {
         title: "Under “Data Access”, click “Add or remove scopes”, add the scopes your connections need, and save. For example: https://www.googleapis.com/auth/admin.directory.user and https://www.googleapis.com/auth/admin.directory.group (Admin SDK Directory).",
-        detail: "The Admin SDK Directory scopes work only for a Workspace administrator with the matching privileges. List the same scopes in Keyway's client form.",
+        detail: "The Admin SDK Directory scopes work only for a Workspace administrator with the matching privileges. List the same scopes in Keyway's client form. To call the Admin SDK with no person connecting (a service account with domain-wide delegation, impersonating an administrator), skip this client and create a connection of the type “Google service account” instead.",
       },
       { title: "Under “Clients”, click “Create client” (or Credentials → “Create credentials” → “OAuth client ID”), and choose the application type “Web application”." },
       { title: "Under “Authorized redirect URIs”, click “Add URI”, paste {callbackUrl}, and click “Create”." },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { splitScopes as scopesFromText } from "./providers";
 import { text } from "../schemas/text";
 import { checkExpiredSignal, expiredSignalFields } from "./expired-signal";
+import { parseServiceAccountKey } from "./service-account";
 
 // What a user may type for OAuth: a registered client (the client form), and
 // the OAuth2 parts of a connection (the connection form). The browser and the
@@ -51,10 +52,15 @@ const assertionFields = {
 
 function checkAssertionKey(value: { oauthClientRef: string; tokenAuthMethod: string; clientPrivateKeyPem?: string }, ctx: z.RefinementCtx) {
   if (value.oauthClientRef !== "" || value.tokenAuthMethod !== "private_key_jwt" || !value.clientPrivateKeyPem) return;
-  if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(value.clientPrivateKeyPem)) {
-    ctx.addIssue({ code: "custom", path: ["clientPrivateKeyPem"], message: "Paste the key without a passphrase (openssl pkcs8 -topk8 -nocrypt -in key.pem); Keyway encrypts it itself." });
-  } else if (!PEM_PRIVATE_KEY.test(value.clientPrivateKeyPem)) {
-    ctx.addIssue({ code: "custom", path: ["clientPrivateKeyPem"], message: "Paste a PEM private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----." });
+  checkPemShape(value.clientPrivateKeyPem, "clientPrivateKeyPem", ctx);
+}
+
+/** The browser can only check the PEM's shape; the server checks that it is a key that fits the algorithm (lib/oauth/assertion-key.ts). */
+function checkPemShape(pem: string, path: string, ctx: z.RefinementCtx) {
+  if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    ctx.addIssue({ code: "custom", path: [path], message: "Paste the key without a passphrase (openssl pkcs8 -topk8 -nocrypt -in key.pem); Keyway encrypts it itself." });
+  } else if (!PEM_PRIVATE_KEY.test(pem)) {
+    ctx.addIssue({ code: "custom", path: [path], message: "Paste a PEM private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----." });
   }
 }
 
@@ -252,3 +258,66 @@ function requireInlineClient(
   const id = clientIdSchema.safeParse(value.clientId);
   if (!id.success) ctx.addIssue({ code: "custom", path: ["clientId"], message: id.error.issues[0]?.message ?? "Enter the client ID." });
 }
+
+/** The scopes of a service account connection: at least one (Google issues no access token without). */
+function requireScopes(value: { scopes: string }, ctx: z.RefinementCtx, example: string) {
+  if (scopesFromText(value.scopes).length === 0) ctx.addIssue({ code: "custom", path: ["scopes"], message: `Enter at least one scope, e.g. ${example}.` });
+}
+
+/**
+ * A Google service account (the JWT bearer grant, RFC 7523 2.1, as Google
+ * documents it for server-to-server apps): the pasted JSON key file, an
+ * optional user to impersonate (domain-wide delegation), scopes. The key file
+ * is write-only: empty on edit keeps the saved key.
+ */
+export const googleServiceAccountAuthSchema = z
+  .object({
+    authType: z.literal("GOOGLE_SERVICE_ACCOUNT"),
+    serviceAccountKey: text().trim().max(32 * 1024, "That is too long for a service account key file."),
+    subject: text()
+      .trim()
+      .max(320, "Use at most 320 characters.")
+      .refine((value) => value === "" || /^[^\s@]+@[^\s@]+$/.test(value), { message: "Enter the email address of the user to act as, or leave this empty." }),
+    scopes: scopesTextSchema,
+    ...expiredSignalFields,
+  })
+  .superRefine((value, ctx) => {
+    if (value.serviceAccountKey !== "") {
+      const key = parseServiceAccountKey(value.serviceAccountKey);
+      if ("problem" in key) ctx.addIssue({ code: "custom", path: ["serviceAccountKey"], message: key.problem });
+    }
+    requireScopes(value, ctx, "https://www.googleapis.com/auth/cloud-platform");
+    checkExpiredSignal(value, ctx);
+  });
+
+const printable = (what: string, max: number) =>
+  text()
+    .trim()
+    .max(max, `Use at most ${max} characters.`)
+    .regex(/^[\x20-\x7e]*$/, `${what} is printable ASCII.`);
+
+/**
+ * The JWT bearer grant (RFC 7523 2.1) with any authorization server: Keyway
+ * signs an assertion (iss, sub, aud, exp, iat, jti) with the pasted private
+ * key and trades it for an access token. `audience` empty means the token
+ * URL; `subject` empty means the issuer (a service acting as itself);
+ * `clientId`, where the server wants the client named, goes in the body.
+ */
+export const jwtBearerAuthSchema = z
+  .object({
+    authType: z.literal("OAUTH2_JWT_BEARER"),
+    tokenUrl: endpointUrlSchema("token URL"),
+    issuer: printable("An issuer", 2048).min(1, "Enter the issuer (iss) the authorization server expects, such as the service account's id."),
+    subject: printable("A subject", 2048),
+    audience: printable("An audience", 2048),
+    clientId: printable("A client ID", 512),
+    assertionKeyPem: text().trim().max(16 * 1024, "That is too long for a private key."),
+    assertionAlg: z.enum(ASSERTION_ALGS, { error: "Choose RS256, PS256 or ES256." }),
+    assertionKid: printable("A key ID", 256),
+    scopes: scopesTextSchema,
+    ...expiredSignalFields,
+  })
+  .superRefine((value, ctx) => {
+    if (value.assertionKeyPem !== "") checkPemShape(value.assertionKeyPem, "assertionKeyPem", ctx);
+    checkExpiredSignal(value, ctx);
+  });

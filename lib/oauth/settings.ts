@@ -8,6 +8,8 @@ import type { TlsOptions, Tunnel } from "../outbound";
 import { connectionTls } from "../connections/tls";
 import { assertionSigningKey } from "./assertion-key";
 import { isTlsClientAuth } from "./schemas";
+import type { JwtBearerSettings } from "./jwt-bearer";
+import { isServiceAccountType } from "../connections/schemas";
 import { connectionTunnel } from "../agents/tunnel";
 
 /** Everything one OAuth exchange of a connection needs: its registered client's settings, or those typed in place, with the connection's own on top. */
@@ -24,6 +26,8 @@ export type ConnectionOAuth = {
   tokenParams: Record<string, string>;
   /** A private-network connection's token calls go through its agent too; tls_client_auth presents the connection's client certificate. */
   outbound: { tunnel?: Tunnel; tls?: TlsOptions };
+  /** The JWT bearer grant's assertion (service account types only). */
+  jwtBearer?: JwtBearerSettings;
 };
 
 type ConnectionRow = {
@@ -52,6 +56,31 @@ export async function connectionOAuthSettings(connection: ConnectionRow): Promis
 async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig, secrets: ReturnType<typeof openSecrets>): Promise<ConnectionOAuth> {
   const own = config.oauth ?? { extraParams: [] };
   const extra = own.extraParams ?? [];
+  if (isServiceAccountType(connection.authType)) {
+    const tokenUrl = own.tokenUrl ?? "";
+    const google = connection.authType === "GOOGLE_SERVICE_ACCOUNT";
+    // A client ID, where the server wants one, is sent in the body (RFC 7523 3.1: client authentication is optional).
+    const clientId = google ? undefined : own.clientId;
+    return {
+      endpoints: { tokenUrl, clientId: clientId ?? own.issuer ?? "keyway", tokenAuthMethod: "none", ...(clientId ? {} : { noClientAuthentication: true }) },
+      provider: google ? "google" : null,
+      scopes: own.scopes ?? [],
+      scopeSeparator: " ",
+      pkce: false,
+      authorizationParams: {},
+      tokenParams: {},
+      outbound: { tunnel: connectionTunnel(connection) },
+      jwtBearer: {
+        flavor: google ? "google" : "generic",
+        keyPem: secrets.assertionKeyPem ?? "",
+        alg: own.assertionAlg ?? "RS256",
+        ...(own.assertionKid ? { kid: own.assertionKid } : {}),
+        issuer: own.issuer ?? "",
+        ...(own.subject ? { subject: own.subject } : {}),
+        audience: own.assertionAudience ?? tokenUrl,
+      },
+    };
+  }
   const clientCredentialsParams: Record<string, string> = { ...(own.audience ? { audience: own.audience } : {}), ...merge(extra) };
   // RFC 8707: the resource asked for at authorization is named at the token endpoint too (exchange and refresh).
   const resourceOf = (params: Record<string, string>): Record<string, string> => (params.resource ? { resource: params.resource } : {});

@@ -11,6 +11,7 @@ import { oauthConfiguration, outboundCauseOf, type TokenAuthMethod } from "./htt
 import { isFresh, type Freshness } from "./freshness";
 import { noRefreshTokenHint } from "./no-refresh-token";
 import { connectionOAuthSettings } from "./settings";
+import { assertionRefusalFix, jwtBearerGrant } from "./jwt-bearer";
 
 export type TokenRow = Omit<Freshness, "renewable"> & { tokens: string; hasRefreshToken: boolean };
 
@@ -86,7 +87,7 @@ export function tokenSetColumns(connectionId: string, answer: TokenEndpointAnswe
  * outbound explanation). `tokenAuthMethod` lets a refused HTTP Basic client
  * hear about the other method.
  */
-export function tokenProblemFrom(error: unknown, what: string, context: { tokenAuthMethod?: TokenAuthMethod } = {}): TokenProblem {
+export function tokenProblemFrom(error: unknown, what: string, context: { tokenAuthMethod?: TokenAuthMethod; assertion?: { flavor: "google" | "generic"; impersonating: boolean } } = {}): TokenProblem {
   const outbound = outboundCauseOf(error);
   if (outbound) return new TokenProblem("unreachable", `${what} failed: Keyway could not reach the token endpoint. ${outbound.message}`, "token_endpoint_unreachable");
   const refused = (code: string, description: string | undefined, status: number | undefined) => {
@@ -96,8 +97,11 @@ export function tokenProblemFrom(error: unknown, what: string, context: { tokenA
       context.tokenAuthMethod === "client_secret_basic" && CLIENT_REFUSED_CODES.has(code)
         ? " This client sends its secret with HTTP Basic; if the provider expects it in the request body (client_secret_post), choose that method for the client and try again."
         : "";
-    const kind: TokenProblemKind = DEAD_GRANT_CODES.has(code) ? "needs-reauth" : "refused";
-    return new TokenProblem(kind, `${what}: the provider refused it${status ? ` (HTTP ${status})` : ""}: ${explained.title} (${code}).${said} ${explained.fix}${basicHint}`, code);
+    // A refused assertion is not a dead grant: nobody can reconnect a service account, the settings or the key must change.
+    const assertionFix = context.assertion ? assertionRefusalFix(context.assertion.flavor, code, context.assertion.impersonating) : undefined;
+    const kind: TokenProblemKind = DEAD_GRANT_CODES.has(code) && !context.assertion ? "needs-reauth" : "refused";
+    const title = context.assertion && code === "invalid_grant" ? "The provider refused the signed assertion" : explained.title;
+    return new TokenProblem(kind, `${what}: the provider refused it${status ? ` (HTTP ${status})` : ""}: ${title} (${code}).${said} ${assertionFix ?? explained.fix}${basicHint}`, code);
   };
   if (error instanceof oauth.ResponseBodyError) return refused(error.error, error.error_description, error.status);
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
@@ -194,20 +198,27 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
     const audit = (action: "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed", data: Prisma.InputJsonObject) =>
       writeAudit(tx, { teamId: connection.teamId, actor, action, objectType: "connection", objectId: connection.id, objectName: connection.name, data });
 
-    if (connection.authType === "OAUTH2_CLIENT_CREDENTIALS") {
+    // Grants without a user: a new token is simply asked for again, like the first.
+    if (connection.authType === "OAUTH2_CLIENT_CREDENTIALS" || settings.jwtBearer) {
+      const jwtBearer = settings.jwtBearer;
+      const grant = jwtBearer ? "jwt_bearer" : "client_credentials";
       const scope = settings.scopes.join(settings.scopeSeparator);
       let answer: TokenEndpointAnswer;
       try {
-        answer = await oauth.clientCredentialsGrant(configuration, { ...(scope ? { scope } : {}), ...settings.tokenParams });
+        answer = jwtBearer
+          ? await jwtBearerGrant(configuration, jwtBearer, settings.scopes)
+          : await oauth.clientCredentialsGrant(configuration, { ...(scope ? { scope } : {}), ...settings.tokenParams });
       } catch (error) {
-        const problem = tokenProblemFrom(error, "Getting a token with the client credentials grant", context);
-        await audit("connection.refresh_failed", failureData(problem, "client_credentials"));
+        const problem = jwtBearer
+          ? tokenProblemFrom(error, "Getting a token with the JWT bearer grant", { assertion: { flavor: jwtBearer.flavor, impersonating: Boolean(jwtBearer.subject) } })
+          : tokenProblemFrom(error, "Getting a token with the client credentials grant", context);
+        await audit("connection.refresh_failed", failureData(problem, grant));
         return { ok: false, problem };
       }
       const columns = tokenSetColumns(connection.id, answer);
       const obtainedAt = new Date();
       await tx.tokenSet.upsert({ where: { connectionId: connection.id }, create: { connectionId: connection.id, ...columns, obtainedAt }, update: { ...columns, obtainedAt, refreshedAt: null } });
-      await audit("connection.token_obtained", { grant: "client_credentials", scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null });
+      await audit("connection.token_obtained", { grant, scope: columns.scope, expiresAt: columns.expiresAt?.toISOString() ?? null });
       return { ok: true, accessToken: answer.access_token, freshness: { expiresAt: columns.expiresAt, obtainedAt, refreshedAt: null } };
     }
 

@@ -596,6 +596,33 @@ export interface components {
             expiredJsonPointer?: string;
             expiredJsonValue?: string;
             expiredBodyContains?: string;
+        } | {
+            /** @constant */
+            authType: "GOOGLE_SERVICE_ACCOUNT";
+            serviceAccountKey: string;
+            subject: string;
+            scopes: string;
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
+        } | {
+            /** @constant */
+            authType: "OAUTH2_JWT_BEARER";
+            tokenUrl: string;
+            issuer: string;
+            subject: string;
+            audience: string;
+            clientId: string;
+            assertionKeyPem: string;
+            /** @enum {string} */
+            assertionAlg: "RS256" | "PS256" | "ES256";
+            assertionKid: string;
+            scopes: string;
+            expiredStatuses?: string;
+            expiredJsonPointer?: string;
+            expiredJsonValue?: string;
+            expiredBodyContains?: string;
         }) & {
             certificate?: {
                 /** @constant */
@@ -629,7 +656,7 @@ export interface components {
             name: string;
             baseUrl: string;
             /** @enum {string} */
-            authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+            authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER";
             /**
              * @description The health check's last outcome (UNTESTED before any); `health` adds the live signals.
              * @enum {string}
@@ -697,6 +724,10 @@ export interface components {
                         jsonValue?: string;
                         bodyContains?: string;
                     };
+                    issuer?: string;
+                    subject?: string;
+                    assertionAudience?: string;
+                    projectId?: string;
                 };
                 aws?: {
                     accessKeyId: string;
@@ -1036,7 +1067,7 @@ export interface operations {
     listConnections: {
         parameters: {
             query?: {
-                authType?: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS";
+                authType?: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER";
                 status?: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
                 network?: "public" | "private";
                 agentId?: string;

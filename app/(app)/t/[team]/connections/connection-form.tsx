@@ -15,6 +15,7 @@ import type { ClientChoice } from "@/lib/oauth/choices";
 import type { AgentOption } from "./agent-presence";
 import { OAuthFields } from "./oauth-fields";
 import { PemField } from "./pem-field";
+import { JwtBearerFields } from "./jwt-bearer-fields";
 import { AwsFields, BearerFields, OAuth1Fields } from "./signed-auth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
@@ -29,6 +30,8 @@ const AUTH_TYPE_HELP: Record<AuthType, string> = {
   OAUTH1: "Signs every request with OAuth 1.0a (RFC 5849): a consumer key and secret, and an access token and its secret where the API issues them.",
   OAUTH2_CODE: "A user connects once at the provider; Keyway keeps the tokens, sends Authorization: Bearer and refreshes the token before it expires.",
   OAUTH2_CLIENT_CREDENTIALS: "Keyway gets a token with the client's own credentials (no user involved), sends Authorization: Bearer, and gets a new one before it expires.",
+  GOOGLE_SERVICE_ACCOUNT: "Keyway signs an assertion with the service account's key (RFC 7523, as Google documents it), optionally acting as a Workspace user, sends Authorization: Bearer, and gets a new token before it expires.",
+  OAUTH2_JWT_BEARER: "The JWT bearer grant (RFC 7523) with any authorization server: Keyway signs an assertion with your private key, trades it for a token, sends Authorization: Bearer, and gets a new one before it expires.",
 };
 
 /** One line each in the picker; AUTH_TYPE_HELP says more about the chosen one. */
@@ -44,6 +47,8 @@ const AUTH_TYPE_LINE: Record<AuthType, string> = {
   OAUTH1: "Signs each request with OAuth 1.0a",
   OAUTH2_CODE: "A user connects once",
   OAUTH2_CLIENT_CREDENTIALS: "The client's own credentials",
+  GOOGLE_SERVICE_ACCOUNT: "Paste the JSON key file",
+  OAUTH2_JWT_BEARER: "A signed assertion, any server",
 };
 
 // Outline marks in the style of components/icons.tsx, one per type.
@@ -59,6 +64,8 @@ const AUTH_TYPE_ICON: Record<AuthType, string> = {
   OAUTH1: "M12 20h9M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4z",
   OAUTH2_CODE: "M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4M10 17l5-5-5-5M15 12H3",
   OAUTH2_CLIENT_CREDENTIALS: "M4 4h16v6H4zM4 14h16v6H4zM8 7h.01M8 17h.01",
+  GOOGLE_SERVICE_ACCOUNT: "M15 7a2 2 0 1 1 4 0 2 2 0 0 1-4 0zM17 9v12M17 14h3M17 18h2M3 12h9M3 12l3-3M3 12l3 3",
+  OAUTH2_JWT_BEARER: "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10zM9 12l2 2 4-4",
 };
 
 /** Fields every type shares; any other field's error belongs to the type it was found under. */
@@ -156,6 +163,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
   const refusal = draft.network === "private" ? null : refusalForUrl(draft.baseUrl, allow);
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
+  const setJwt = (patch: Partial<ConnectionDraft["jwt"]>) => setDraft((d) => ({ ...d, jwt: { ...d.jwt, ...patch } }));
   const setCertificate = (patch: Partial<ConnectionDraft["certificate"]>) => setDraft((d) => ({ ...d, certificate: { ...d.certificate, ...patch } }));
 
   return (
@@ -251,6 +259,9 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
             ) : null}
             {draft.authType === "OAUTH2_CODE" || draft.authType === "OAUTH2_CLIENT_CREDENTIALS" ? (
               <OAuthFields grant={draft.authType} teamSlug={teamSlug} draft={draft.oauth} clients={oauthClients} canRegisterClients={canRegisterClients} callbackUrl={callbackUrl} errors={errors} hints={hints} onChange={setOAuth} />
+            ) : null}
+            {draft.authType === "GOOGLE_SERVICE_ACCOUNT" || draft.authType === "OAUTH2_JWT_BEARER" ? (
+              <JwtBearerFields google={draft.authType === "GOOGLE_SERVICE_ACCOUNT"} jwt={draft.jwt} oauth={draft.oauth} errors={errors} hints={hints} onJwt={setJwt} onOAuth={setOAuth} />
             ) : null}
           </FormSection>
 

@@ -173,7 +173,7 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
 }
 
 /** What tells an expired token besides a 401: test requests and the proxy then refresh once and send the request again. */
-function ExpiredSignalFields({ draft, errors, onChange }: { draft: OAuthDraft; errors: Record<string, string>; onChange: (patch: Partial<OAuthDraft>) => void }) {
+export function ExpiredSignalFields({ draft, errors, onChange }: { draft: OAuthDraft; errors: Record<string, string>; onChange: (patch: Partial<OAuthDraft>) => void }) {
   return (
     <fieldset className="space-y-3" data-testid="expired-signal">
       <legend className="text-sm font-medium text-slate-800">When the API says the token expired</legend>

@@ -3,8 +3,26 @@
 import type { ChangeEvent } from "react";
 import { cx, inputStyles } from "@/components/ui";
 
-/** A PEM text area that also takes a file. */
-export function PemField({ label, name, value, error, hint, onChange }: { label: string; name: string; value: string; error?: string; hint?: string; onChange: (value: string) => void }) {
+/** A PEM text area that also takes a file (or, with `accept` and `placeholder`, another pasted key file such as a JSON key). */
+export function PemField({
+  label,
+  name,
+  value,
+  error,
+  hint,
+  onChange,
+  accept = ".pem,.crt,.cer,.key,.txt",
+  placeholder = "-----BEGIN …-----",
+}: {
+  label: string;
+  name: string;
+  value: string;
+  error?: string;
+  hint?: string;
+  onChange: (value: string) => void;
+  accept?: string;
+  placeholder?: string;
+}) {
   const id = `field-${name}`;
   const readFile = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
@@ -24,7 +42,7 @@ export function PemField({ label, name, value, error, hint, onChange }: { label:
         aria-invalid={error ? true : undefined}
         aria-describedby={[hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined}
         className={cx(inputStyles, "mt-1 font-mono text-xs")}
-        placeholder="-----BEGIN …-----"
+        placeholder={placeholder}
       />
       <div className="mt-1 flex flex-wrap items-center justify-between gap-2">
         {hint ? (
@@ -36,7 +54,7 @@ export function PemField({ label, name, value, error, hint, onChange }: { label:
         )}
         <label className="cursor-pointer text-sm font-medium text-brand-700 hover:underline">
           Upload a file
-          <input type="file" accept=".pem,.crt,.cer,.key,.txt" className="sr-only" onChange={readFile} />
+          <input type="file" accept={accept} className="sr-only" onChange={readFile} />
         </label>
       </div>
       {error ? (

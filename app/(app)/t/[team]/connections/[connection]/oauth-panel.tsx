@@ -6,6 +6,7 @@ import type { ConnectionView } from "@/lib/connections";
 import { explainOAuthError } from "@/lib/oauth/errors";
 import { noRefreshTokenHint } from "@/lib/oauth/no-refresh-token";
 import { oauthState } from "@/lib/oauth/state";
+import { isServiceAccountType } from "@/lib/connections/schemas";
 import { connectConnectionAction } from "../actions";
 import { DisconnectButton } from "./disconnect-button";
 
@@ -232,8 +233,9 @@ export function OAuthCodePanel({
 
 export function ClientCredentialsPanel({ connection }: { connection: ConnectionView }) {
   const tokens = connection.tokenSet;
+  const grant = isServiceAccountType(connection.authType) ? "the JWT bearer grant (a signed assertion)" : "the client credentials grant";
   return (
-    <Card title="Access token" description="Obtained with the client credentials grant when first needed, and reused until shortly before it expires.">
+    <Card title="Access token" description={`Obtained with ${grant} when first needed, and reused until shortly before it expires.`}>
       <p className="text-sm text-slate-700" data-testid="oauth-state">
         {tokens ? `A token obtained ${formatDateTime(tokens.obtainedAt)} is cached; it ${expiryText(tokens.expiresAt)}.` : "No token yet: the first test request gets one."}
       </p>
@@ -245,6 +247,26 @@ export function OAuthSettingsRows({ teamSlug, connection }: { teamSlug: string; 
   const oauth = connection.config.oauth;
   const client = connection.oauthClient;
   const scopes = oauth?.scopes ?? client?.scopes ?? [];
+  if (isServiceAccountType(connection.authType)) {
+    const rows: [string, string][] = [
+      [connection.authType === "GOOGLE_SERVICE_ACCOUNT" ? "Service account" : "Issuer", oauth?.issuer ?? ""],
+      ...(oauth?.assertionKid ? [["Key ID", oauth.assertionKid] as [string, string]] : []),
+      ...(oauth?.subject ? [[connection.authType === "GOOGLE_SERVICE_ACCOUNT" ? "Impersonates" : "Subject", oauth.subject] as [string, string]] : []),
+      ["Token URL", oauth?.tokenUrl ?? ""],
+      ...(connection.authType === "OAUTH2_JWT_BEARER" ? [["Audience", oauth?.assertionAudience ?? oauth?.tokenUrl ?? ""] as [string, string], ["Algorithm", oauth?.assertionAlg ?? "RS256"] as [string, string]] : []),
+      ["Scopes", scopes.length > 0 ? scopes.join(" ") : "none requested"],
+    ];
+    return (
+      <>
+        {rows.map(([label, value]) => (
+          <div key={label} className="flex flex-wrap justify-between gap-2 py-2">
+            <dt className="text-sm text-slate-600">{label}</dt>
+            <dd className="[overflow-wrap:anywhere] text-right font-mono text-xs text-slate-800">{value}</dd>
+          </div>
+        ))}
+      </>
+    );
+  }
   return (
     <>
       <div className="flex flex-wrap justify-between gap-2 py-2">

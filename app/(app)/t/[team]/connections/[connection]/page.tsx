@@ -7,7 +7,7 @@ import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { SignedAuthRows } from "./signed-auth-rows";
-import { AUTH_TYPE_LABEL, isOAuthType, type AuthType } from "@/lib/connections/schemas";
+import { AUTH_TYPE_LABEL, isOAuthType, isServiceAccountType, type AuthType } from "@/lib/connections/schemas";
 import { authorizationOutcome, unfinishedAuthorization } from "@/lib/oauth/authorize";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
@@ -185,7 +185,7 @@ export default async function ConnectionPage({
           </Card>
 
           {connection.authType === "OAUTH2_CODE" ? <OAuthCodePanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} connectAtTop={connectFirst && canEdit} /> : null}
-          {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? <ClientCredentialsPanel connection={connection} /> : null}
+          {connection.authType === "OAUTH2_CLIENT_CREDENTIALS" || isServiceAccountType(connection.authType) ? <ClientCredentialsPanel connection={connection} /> : null}
           {threeLegged ? <OAuth1ConnectPanel teamSlug={slug} connection={connection} canEdit={canEdit} unfinished={unfinished} callbackUrl={callbackUrl()} /> : null}
 
           {connection.clientCertPem ? (
