@@ -8,7 +8,7 @@ import { buttonStyles } from "@/components/ui";
 import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
-import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHOD_LABEL, CONNECTION_TOKEN_AUTH_METHODS, isTlsClientAuth, usesClientSecret } from "@/lib/oauth/schemas";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHOD_LABEL, CONNECTION_TOKEN_AUTH_METHODS, isTlsClientAuth, suggestTokenAuthMethod, usesClientSecret } from "@/lib/oauth/schemas";
 import { PemField } from "./pem-field";
 import { discoverFromEndpointAction } from "./discover-action";
 
@@ -229,7 +229,7 @@ function EndpointDiscovery({ teamSlug, code, draft, onChange }: { teamSlug: stri
       }
       const { found } = answer;
       const methods = found.tokenAuthMethods;
-      const method = methods.length === 0 || methods.includes(draft.tokenAuthMethod) ? draft.tokenAuthMethod : methods.includes("client_secret_basic") ? "client_secret_basic" : methods.includes("client_secret_post") ? "client_secret_post" : draft.tokenAuthMethod;
+      const method = suggestTokenAuthMethod(draft.tokenAuthMethod, methods);
       onChange({
         tokenUrl: found.tokenUrl,
         ...(code ? { authorizationUrl: found.authorizationUrl ?? draft.authorizationUrl, revocationUrl: found.revocationUrl ?? draft.revocationUrl } : {}),
