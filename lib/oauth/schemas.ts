@@ -30,8 +30,9 @@ export const CONNECTION_TOKEN_AUTH_METHOD_LABEL: Record<ConnectionTokenAuthMetho
 };
 /** The registered client form's choices, in the order offered, with what each needs. */
 export const CLIENT_AUTH_METHOD_CHOICES: { method: ConnectionTokenAuthMethod; label: string; description: string }[] = [
-  { method: "client_secret_basic", label: "Client secret (Basic)", description: "The secret in an HTTP Basic header: what most providers expect." },
-  { method: "client_secret_post", label: "Client secret (body)", description: "The secret in the token request's body, for providers that refuse Basic." },
+  // Not "Client secret (…)": the secret field beside them is "Client secret", and two controls named alike are one too many for a screen reader.
+  { method: "client_secret_basic", label: "Secret (HTTP Basic)", description: "The secret in an HTTP Basic header: what most providers expect." },
+  { method: "client_secret_post", label: "Secret (request body)", description: "The secret in the token request's body, for providers that refuse Basic." },
   { method: "private_key_jwt", label: "Private key JWT", description: "A client assertion signed with your private key (RFC 7523); the provider holds only the public key." },
   { method: "tls_client_auth", label: "TLS client certificate", description: "A CA-issued certificate presented at the token endpoint (RFC 8705); each connection brings its own." },
   { method: "self_signed_tls_client_auth", label: "Self-signed TLS certificate", description: "A self-signed certificate registered at the provider (RFC 8705); each connection brings its own." },
