@@ -1,15 +1,15 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { describedByOf, DraftForm, Field, FieldFrame, SelectField } from "@/components/form";
+import { describedByOf, DraftForm, Field, FieldFrame } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
 import { Alert, buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { applyTemplate, parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
 import { PROVIDER_IDS, PROVIDERS, providerTemplate } from "@/lib/oauth/providers";
-import { ASSERTION_ALGS, CLIENT_AUTH_METHOD_CHOICES, CONNECTION_TOKEN_AUTH_METHOD_LABEL, isTlsClientAuth, scopesFromText, suggestTokenAuthMethod, usesClientSecret } from "@/lib/oauth/schemas";
+import { CLIENT_AUTH_METHOD_CHOICES, CONNECTION_TOKEN_AUTH_METHOD_LABEL, isTlsClientAuth, scopesFromText, suggestTokenAuthMethod, usesClientSecret } from "@/lib/oauth/schemas";
 import { ParamList } from "../connections/oauth-fields";
-import { PemField } from "../connections/pem-field";
+import { PrivateKeyJwtFields } from "../connections/private-key-fields";
 import { discoverAction } from "./actions";
 import { PublicKeyPanel } from "./public-key";
 
@@ -280,28 +280,7 @@ function ClientAuthFields({ draft, errors, saved, update }: { draft: ClientDraft
       </fieldset>
       {method === "private_key_jwt" ? (
         <div className="space-y-4" data-testid="private-key-jwt">
-          <PemField
-            label="Private key (PEM)"
-            name="clientPrivateKeyPem"
-            value={draft.clientPrivateKeyPem}
-            error={errors.clientPrivateKeyPem}
-            onChange={(clientPrivateKeyPem) => update({ clientPrivateKeyPem })}
-            hint={
-              saved?.hasPrivateKey
-                ? "Saved. Leave empty to keep it, or paste a new key (then register its public key with the provider)."
-                : "Keyway signs each token request's client assertion with it (RFC 7523). Encrypted when saved, and never shown again."
-            }
-          />
-          <div className="grid gap-4 sm:grid-cols-2">
-            <SelectField label="Signing algorithm" id="field-clientAssertionAlg" value={draft.clientAssertionAlg} error={errors.clientAssertionAlg} onChange={(e) => update({ clientAssertionAlg: e.target.value as ClientDraft["clientAssertionAlg"] })}>
-              {ASSERTION_ALGS.map((alg) => (
-                <option key={alg} value={alg}>
-                  {alg} {alg === "ES256" ? "(EC P-256 key)" : "(RSA key)"}
-                </option>
-              ))}
-            </SelectField>
-            <Field label="Key ID (kid, optional)" name="clientAssertionKid" value={draft.clientAssertionKid} onChange={(e) => update({ clientAssertionKid: e.target.value })} error={errors.clientAssertionKid} hint="The kid the provider knows this key by, when it holds several." autoComplete="off" />
-          </div>
+          <PrivateKeyJwtFields draft={draft} errors={errors} keySaved={Boolean(saved?.hasPrivateKey)} onChange={update} />
           {saved?.publicJwk && draft.clientPrivateKeyPem === "" ? <PublicKeyPanel publicJwk={saved.publicJwk} thumbprint={saved.keyThumbprint ?? null} /> : null}
         </div>
       ) : null}
