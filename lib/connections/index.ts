@@ -66,7 +66,7 @@ async function checkClientRef(tx: Tx, teamId: string, input: ConnectionInput, ha
   if (!isOAuthType(input.authType) || !("oauthClientRef" in input) || input.oauthClientRef === "") return null;
   const found = await tx.oAuthClient.findFirst({ where: { id: input.oauthClientRef, teamId }, select: { id: true, name: true, tokenAuthMethod: true } });
   if (!found) throw new DomainError("Choose one of this team's OAuth clients.", 400, "oauthClientRef");
-  // A registered tls_client_auth client authenticates with each connection's own certificate (DESIGN.md).
+  // A registered tls_client_auth client authenticates with each connection's own certificate (lib/oauth/settings.ts outboundFor says why).
   if (isTlsClientAuth(found.tokenAuthMethod) && !hasCertificate) {
     throw new DomainError(
       `${found.name} authenticates with a client certificate: turn on “Use client SSL certificate” under Options and add the certificate registered with the provider for this client.`,

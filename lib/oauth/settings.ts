@@ -98,9 +98,12 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
 /**
  * How the token requests travel: through the connection's agent if it has one,
  * and for tls_client_auth / self_signed_tls_client_auth with the connection's
- * client certificate, whether the client is typed in place or registered (a
- * registered client keeps no certificate of its own: DESIGN.md, "OAuth client
- * authentication").
+ * client certificate, whether the client is typed in place or registered. A
+ * registered client keeps no certificate of its own: a token bound to a
+ * certificate (RFC 8705 3) is only good with the certificate the API sees,
+ * which is the connection's; one key per connection also means one place to
+ * replace and rotate it. The provider registers the certificates' subject DN
+ * (tls_client_auth) or each certificate (self_signed_tls_client_auth).
  */
 function outboundFor(connection: ConnectionRow, method: TokenAuthMethod, secrets: ReturnType<typeof openSecrets>): ConnectionOAuth["outbound"] {
   const tls = isTlsClientAuth(method) ? connectionTls({ clientCertPem: connection.clientCertPem ?? null, clientCaPem: connection.clientCaPem ?? null }, secrets) : undefined;
