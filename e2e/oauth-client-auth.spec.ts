@@ -68,3 +68,69 @@ test("private_key_jwt: the key is checked against the algorithm, saved write-onl
   await page.getByRole("button", { name: "Save changes" }).click();
   await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
 });
+
+test("a registered client with Private key JWT: its public key is shown to copy, never the private key; a connection with it connects at oidc-provider and its test request succeeds", async ({ page, request }) => {
+  const keyPem = await (await request.get(`${ISSUER}/__test/client-key`)).text();
+  const keyBody = keyPem.split("\n")[1]!;
+  const team = await signUp(page, "Priya Keys", freshEmail("registered-pkjwt"));
+
+  await page.goto(`${team}/clients/new`);
+  await page.locator("label", { hasText: /^OpenID Connect issuer$/ }).click();
+  await page.getByLabel("Issuer URL").fill(ISSUER);
+  await page.getByRole("button", { name: "Read discovery document" }).click();
+  await expect(page.getByText(`Read the discovery document of ${ISSUER}`)).toBeVisible();
+  await page.getByLabel("Name", { exact: true }).fill("Signed provider");
+  await page.getByLabel("Client ID").fill("keyway-pkjwt");
+  await page.getByRole("radio", { name: /^Private key JWT/ }).check();
+  // Only the chosen method's fields: no secret, a key, its algorithm and key ID.
+  await expect(page.getByLabel("Client secret")).toHaveCount(0);
+  const fields = page.getByTestId("private-key-jwt");
+  await fields.getByLabel("Private key (PEM)").fill(keyPem);
+  await fields.getByLabel("Key ID (kid, optional)").fill("keyway-pkjwt-1");
+  await page.getByLabel("Default scopes").fill("read");
+  await shoot(page, "registered-client-private-key-jwt");
+  await page.getByRole("button", { name: "Register client" }).click();
+  await page.waitForURL(/\/clients\/oc[0-9a-f]+\?saved=1$/);
+  const clientPage = new URL(page.url()).pathname;
+
+  // The public key, with one Copy button; the private key is nowhere on the page.
+  const publicKey = page.getByTestId("public-key");
+  await expect(publicKey).toContainText('"kid":"keyway-pkjwt-1"');
+  await expect(publicKey.getByRole("button", { name: /copy/i })).toHaveCount(1);
+  expect(await page.content()).not.toContain(keyBody);
+  await shoot(page, "registered-client-public-key");
+
+  // The edit form says the key is saved and keeps it when left empty.
+  await page.goto(`${clientPage}/edit`);
+  await expect(page.getByRole("radio", { name: /^Private key JWT/ })).toBeChecked();
+  await expect(page.getByTestId("private-key-jwt").getByLabel("Private key (PEM)")).toHaveValue("");
+  await expect(page.getByText("Saved. Leave empty to keep it")).toBeVisible();
+  expect(await page.content()).not.toContain(keyBody);
+
+  await page.goto(`${team}/connections/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Signed API");
+  await page.getByLabel("Base URL").fill(`${ISSUER}/resource/v1`);
+  await page.getByRole("radio", { name: "OAuth2 (authorization code)", exact: true }).check();
+  const option = await page.locator("#field-oauthClientRef option", { hasText: "Signed provider (" }).getAttribute("value");
+  await page.getByLabel("OAuth client").selectOption(option!);
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  const connection = new URL(page.url()).pathname;
+
+  await page.getByRole("button", { name: /^Connect to / }).click();
+  await page.waitForURL(new RegExp(`^${ISSUER}/interaction/`));
+  await page.getByPlaceholder("Enter any login").fill("priya");
+  await page.getByPlaceholder("and password").fill("any password");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL(new RegExp(`${connection}\\?authorization=`));
+  await expect(page.getByTestId("oauth-state")).toHaveText("Connected");
+
+  const history = page.getByRole("list", { name: "Test history" }).getByRole("listitem");
+  const before = await history.count();
+  await page.getByRole("button", { name: "Send test request" }).click();
+  await expect(history).toHaveCount(before + 1, { timeout: 20_000 });
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200");
+  await expect(page.getByTestId("test-result")).toContainText('"client_id": "keyway-pkjwt"');
+  expect(await page.content()).not.toContain(keyBody);
+});

@@ -62,10 +62,18 @@ export async function hasConnections(teamId: string): Promise<boolean> {
 }
 
 /** The registered client a connection names must be this team's: the foreign key alone would accept any team's. */
-async function checkClientRef(tx: Tx, teamId: string, input: ConnectionInput): Promise<string | null> {
+async function checkClientRef(tx: Tx, teamId: string, input: ConnectionInput, hasCertificate: boolean): Promise<string | null> {
   if (!isOAuthType(input.authType) || !("oauthClientRef" in input) || input.oauthClientRef === "") return null;
-  const found = await tx.oAuthClient.findFirst({ where: { id: input.oauthClientRef, teamId }, select: { id: true } });
+  const found = await tx.oAuthClient.findFirst({ where: { id: input.oauthClientRef, teamId }, select: { id: true, name: true, tokenAuthMethod: true } });
   if (!found) throw new DomainError("Choose one of this team's OAuth clients.", 400, "oauthClientRef");
+  // A registered tls_client_auth client authenticates with each connection's own certificate (lib/oauth/settings.ts outboundFor says why).
+  if (isTlsClientAuth(found.tokenAuthMethod) && !hasCertificate) {
+    throw new DomainError(
+      `${found.name} authenticates with a client certificate: turn on “Use client SSL certificate” under Options and add the certificate registered with the provider for this client.`,
+      400,
+      "oauthClientRef",
+    );
+  }
   return found.id;
 }
 
@@ -200,7 +208,7 @@ export async function createConnection(teamId: string, actor: AuditActor, input:
   const id = newConnectionId();
   const blob: SecretBlob = { ...secrets, clientKeyPem: certificate?.privateKeyPem, clientKeyPassphrase: certificate?.passphrase };
   return db.$transaction(async (tx) => {
-    const oauthClientId = await checkClientRef(tx, teamId, input);
+    const oauthClientId = await checkClientRef(tx, teamId, input, certificate !== null);
     const agent = await checkAgentRef(tx, teamId, input);
     const created = await tx.connection.create({
       data: {
@@ -254,7 +262,7 @@ export async function updateConnection(
     };
     const hasCertificate = keepCertificate || (certificate !== null && certificate !== "keep");
     requireCertificateFor(config, hasCertificate);
-    const oauthClientId = await checkClientRef(tx, teamId, input);
+    const oauthClientId = await checkClientRef(tx, teamId, input, hasCertificate);
     const agent = await checkAgentRef(tx, teamId, input);
     const tokensStillApply = grantIdentity(saved.authType, saved.oauthClientId, parseConfig(saved.config)) === grantIdentity(input.authType, oauthClientId, config);
     if (!tokensStillApply) await tx.tokenSet.deleteMany({ where: { connectionId } });

@@ -1,14 +1,14 @@
 import { db } from "../db";
 import { configuredKeyring, needsRotation, reencrypt, type Keyring } from "../crypto";
 import { verifierContext } from "../oauth/authorize";
-import { clientSecretContext } from "../oauth/clients";
+import { clientKeyContext, clientSecretContext } from "../oauth/clients";
 import { tokenEnvelopeContext } from "../oauth/tokens";
 import { webhookSecretContext } from "../webhooks/receive";
 import { requestTokenSecretContext } from "./oauth1-flow";
 import { channelSecretContext } from "../notifications/channels";
 
 // Re-encrypts every stored secret that is not sealed with the newest key:
-// connection secrets, webhook signing secrets, notification channel secrets, OAuth client secrets, token
+// connection secrets, webhook signing secrets, notification channel secrets, OAuth client secrets and private keys, token
 // sets, and the PKCE verifiers and OAuth 1.0a temporary secrets of pending authorizations. Safe while the app serves: each row is rewritten
 // only if it still holds the envelope that was read (compare-and-set), so a
 // concurrent save is never overwritten with older secrets; such a row was
@@ -58,6 +58,13 @@ const TABLES: Table[] = [
       (await db.oAuthClient.findMany({ where: { clientSecret: { not: null }, id: { gt: after } }, select: { id: true, clientSecret: true }, orderBy: { id: "asc" }, take })).map((r) => ({ key: r.id, envelope: r.clientSecret! })),
     context: clientSecretContext,
     swap: async (id, envelope, fresh) => (await db.oAuthClient.updateMany({ where: { id, clientSecret: envelope }, data: { clientSecret: fresh } })).count,
+  },
+  {
+    label: "OAuth client private keys",
+    page: async (after, take) =>
+      (await db.oAuthClient.findMany({ where: { privateKey: { not: null }, id: { gt: after } }, select: { id: true, privateKey: true }, orderBy: { id: "asc" }, take })).map((r) => ({ key: r.id, envelope: r.privateKey! })),
+    context: clientKeyContext,
+    swap: async (id, envelope, fresh) => (await db.oAuthClient.updateMany({ where: { id, privateKey: envelope }, data: { privateKey: fresh } })).count,
   },
   {
     label: "OAuth token sets",

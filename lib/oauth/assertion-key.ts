@@ -1,4 +1,4 @@
-import { createPrivateKey, webcrypto, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import type { AssertionAlg } from "./schemas";
 
 // The private key of a private_key_jwt client (RFC 7523 2.2), as pasted: any
@@ -42,4 +42,21 @@ export async function assertionSigningKey(pem: string, alg: AssertionAlg, kid: s
   const der = (readKey(pem) as KeyObject).export({ format: "der", type: "pkcs8" });
   const key = await webcrypto.subtle.importKey("pkcs8", der, SUBTLE_ALGORITHM[alg], false, ["sign"]);
   return { key: key as CryptoKey, ...(kid ? { kid } : {}) };
+}
+
+/** A signing key's public half, as a provider's client registration takes it (a JWK in the client's JWKS). */
+export type PublicJwk = { kty: string; kid?: string; alg: AssertionAlg; use: "sig"; n?: string; e?: string; crv?: string; x?: string; y?: string };
+
+/** The public JWK of a private key that passed assertionKeyProblem. Not secret: shown so it can be registered at the provider. */
+export function publicJwkOf(pem: string, alg: AssertionAlg, kid: string | undefined): PublicJwk {
+  const exported = createPublicKey(createPrivateKey({ key: pem, format: "pem" })).export({ format: "jwk" }) as Record<string, string>;
+  const members = exported.kty === "EC" ? { kty: "EC", crv: exported.crv, x: exported.x, y: exported.y } : { kty: "RSA", n: exported.n, e: exported.e };
+  return { ...members, ...(kid ? { kid } : {}), alg, use: "sig" } as PublicJwk;
+}
+
+/** The RFC 7638 thumbprint (SHA-256, base64url) that identifies the key at providers that show one. */
+export function jwkThumbprint(jwk: PublicJwk): string {
+  // RFC 7638 3.2: the required members only, in lexicographic order, no white space.
+  const required = jwk.kty === "EC" ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  return createHash("sha256").update(JSON.stringify(required)).digest("base64url");
 }

@@ -1,4 +1,4 @@
-import { oauthClientInputSchema, type OAuthClientInput } from "./schemas";
+import { oauthClientInputSchema, type AssertionAlg, type OAuthClientInput } from "./schemas";
 import type { TokenAuthMethod } from "./http";
 import { fillUrlPlaceholders, joinScopes, PROVIDERS, type ProviderTemplate } from "./providers";
 
@@ -21,6 +21,10 @@ export type ClientDraft = {
   scopes: string;
   scopeSeparator: " " | ",";
   tokenAuthMethod: TokenAuthMethod;
+  /** private_key_jwt: the key (empty until typed; a saved one never comes back), its algorithm and key ID. */
+  clientPrivateKeyPem: string;
+  clientAssertionAlg: AssertionAlg;
+  clientAssertionKid: string;
   pkce: boolean;
   extraAuthParams: { name: string; value: string }[];
   notes: string;
@@ -41,6 +45,9 @@ export const emptyClientDraft = (): ClientDraft => ({
   scopes: "",
   scopeSeparator: " ",
   tokenAuthMethod: "client_secret_basic",
+  clientPrivateKeyPem: "",
+  clientAssertionAlg: "RS256",
+  clientAssertionKid: "",
   pkce: true,
   extraAuthParams: [],
   notes: "",
@@ -70,10 +77,16 @@ export function applyTemplate(draft: ClientDraft, template: ProviderTemplate, pl
 }
 
 
-/** The chosen fields, in the shape oauthClientInputSchema parses. */
+/** The chosen fields, in the shape oauthClientInputSchema parses: the credential fields of the other methods are left out, so they are neither checked nor sent on. */
 export function clientInputFromDraft(draft: ClientDraft): unknown {
   const { placeholders: _placeholders, ...rest } = draft;
-  return { ...rest, extraAuthParams: draft.extraAuthParams.filter((p) => p.name.trim() !== "" || p.value !== "") };
+  const method = draft.tokenAuthMethod;
+  return {
+    ...rest,
+    clientSecret: method === "client_secret_basic" || method === "client_secret_post" ? draft.clientSecret : "",
+    ...(method === "private_key_jwt" ? {} : { clientPrivateKeyPem: "", clientAssertionAlg: "RS256", clientAssertionKid: "" }),
+    extraAuthParams: draft.extraAuthParams.filter((p) => p.name.trim() !== "" || p.value !== ""),
+  };
 }
 
 export type ParsedClientDraft = { success: true; input: OAuthClientInput } | { success: false; fieldErrors: Record<string, string> };
@@ -105,6 +118,8 @@ export function draftFromClient(client: {
   scopes: string[];
   scopeSeparator: string;
   tokenAuthMethod: TokenAuthMethod;
+  assertionAlg: AssertionAlg | null;
+  assertionKid: string | null;
   pkce: boolean;
   extraAuthParams: { name: string; value: string }[];
   notes: string;
@@ -122,6 +137,9 @@ export function draftFromClient(client: {
     scopes: client.scopes.join(" "),
     scopeSeparator: client.scopeSeparator === "," ? "," : " ",
     tokenAuthMethod: client.tokenAuthMethod,
+    clientPrivateKeyPem: "",
+    clientAssertionAlg: client.assertionAlg ?? "RS256",
+    clientAssertionKid: client.assertionKid ?? "",
     pkce: client.pkce,
     extraAuthParams: client.extraAuthParams,
     notes: client.notes,

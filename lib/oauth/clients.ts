@@ -1,12 +1,14 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { decryptSecret, encryptSecret, lastFour } from "../crypto";
 import { DomainError } from "../errors";
 import { callbackUrl } from "./callback-url";
 import { discoverIssuer, outboundCauseOf, type DiscoveredEndpoints, type OAuthEndpoints, type TokenAuthMethod } from "./http";
-import type { ExtraParam, OAuthClientInput } from "./schemas";
-import { scopesFromText } from "./schemas";
+import type { AssertionAlg, ExtraParam, OAuthClientInput } from "./schemas";
+import { scopesFromText, usesClientSecret } from "./schemas";
+import { assertionKeyProblem, assertionSigningKey, jwkThumbprint, publicJwkOf, type PublicJwk } from "./assertion-key";
+import { Prisma } from "../generated/prisma/client";
 
 // A team's registered OAuth clients. Every function takes the team id that
 // requireMember resolved and looks clients up by (team, id), so another
@@ -18,6 +20,11 @@ export function oauthClientNotFound(): DomainError {
 
 function newClientId(): string {
   return `oc${randomBytes(12).toString("hex")}`;
+}
+
+/** The private_key_jwt key's envelope, bound to the client row like the secret's (rotated by lib/connections/rotate.ts too). */
+export function clientKeyContext(id: string): string {
+  return `oauth-client-key:${id}`;
 }
 
 /** The secret's envelope is bound to the client row, so it cannot be moved to another row and decrypted there (the key-rotation script uses it too). */
@@ -40,6 +47,10 @@ const VIEW_FIELDS = {
   scopes: true,
   scopeSeparator: true,
   tokenAuthMethod: true,
+  assertionAlg: true,
+  assertionKid: true,
+  publicJwk: true,
+  keyChangedAt: true,
   pkce: true,
   extraAuthParams: true,
   notes: true,
@@ -52,11 +63,17 @@ const VIEW_FIELDS = {
 
 export type OAuthClientView = Awaited<ReturnType<typeof findOAuthClient>>;
 
-function viewOf<T extends { clientSecret?: string | null; extraAuthParams: unknown; tokenAuthMethod: string }>(row: T) {
-  const { clientSecret, ...rest } = row;
+function viewOf<T extends { clientSecret?: string | null; privateKey?: string | null; extraAuthParams: unknown; tokenAuthMethod: string; assertionAlg: string | null; publicJwk: Prisma.JsonValue | null }>(row: T) {
+  const { clientSecret, privateKey, ...rest } = row;
+  const publicJwk = row.publicJwk && typeof row.publicJwk === "object" ? (row.publicJwk as PublicJwk) : null;
   return {
     ...rest,
     hasSecret: Boolean(clientSecret),
+    /** private_key_jwt: whether a key is saved (never the key), its public JWK and that JWK's RFC 7638 thumbprint. */
+    hasPrivateKey: Boolean(privateKey),
+    publicJwk,
+    keyThumbprint: publicJwk ? jwkThumbprint(publicJwk) : null,
+    assertionAlg: row.assertionAlg as AssertionAlg | null,
     tokenAuthMethod: row.tokenAuthMethod as TokenAuthMethod,
     extraAuthParams: (Array.isArray(row.extraAuthParams) ? row.extraAuthParams : []) as ExtraParam[],
   };
@@ -71,6 +88,7 @@ export async function listOAuthClients(teamId: string) {
     select: {
       ...VIEW_FIELDS,
       clientSecret: true,
+      privateKey: true,
       connections: { select: { id: true, name: true, tokenSet: { select: { obtainedAt: true, refreshedAt: true } } }, orderBy: { name: "asc" } },
     },
     orderBy: [{ name: "asc" }, { createdAt: "asc" }],
@@ -93,13 +111,30 @@ export async function listOAuthClients(teamId: string) {
 export async function findOAuthClient(teamId: string, id: string) {
   const row = await db.oAuthClient.findFirst({
     where: { id, teamId },
-    select: { ...VIEW_FIELDS, clientSecret: true, connections: { select: { id: true, name: true, authType: true, status: true, clientCertExpiresAt: true, health: { select: { state: true, stateSince: true, summary: true } }, tokenSet: { select: { expiresAt: true, hasRefreshToken: true } } }, orderBy: { name: "asc" } } },
+    select: { ...VIEW_FIELDS, clientSecret: true, privateKey: true, connections: { select: { id: true, name: true, authType: true, status: true, clientCertExpiresAt: true, clientCertSubject: true, clientCertPem: true, health: { select: { state: true, stateSince: true, summary: true } }, tokenSet: { select: { expiresAt: true, hasRefreshToken: true } } }, orderBy: { name: "asc" } } },
   });
   if (!row) throw oauthClientNotFound();
-  return viewOf(row);
+  const { connections, ...rest } = row;
+  return {
+    ...viewOf(rest),
+    // tls_client_auth: each connection's certificate is the client's credential; its (public) SHA-256 fingerprint is what a provider registers.
+    connections: connections.map(({ clientCertPem, ...c }) => ({ ...c, clientCertFingerprint: certificateFingerprint(clientCertPem) })),
+  };
 }
 
-function columnsOf(input: OAuthClientInput) {
+function certificateFingerprint(pem: string | null): string | null {
+  if (!pem) return null;
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return null;
+  }
+}
+
+/** The form's input; callers below the form (tests, seeds) may leave out the private_key_jwt fields. */
+type ClientInput = Omit<OAuthClientInput, "clientPrivateKeyPem" | "clientAssertionAlg" | "clientAssertionKid"> & Partial<Pick<OAuthClientInput, "clientPrivateKeyPem" | "clientAssertionAlg" | "clientAssertionKid">>;
+
+function columnsOf(input: ClientInput) {
   return {
     name: input.name,
     provider: input.provider,
@@ -112,22 +147,49 @@ function columnsOf(input: OAuthClientInput) {
     scopes: scopesFromText(input.scopes),
     scopeSeparator: input.scopeSeparator,
     tokenAuthMethod: input.tokenAuthMethod,
+    assertionAlg: input.tokenAuthMethod === "private_key_jwt" ? (input.clientAssertionAlg ?? "RS256") : null,
+    assertionKid: input.tokenAuthMethod === "private_key_jwt" && input.clientAssertionKid ? input.clientAssertionKid : null,
     pkce: input.tokenAuthMethod === "none" ? true : input.pkce,
     extraAuthParams: input.extraAuthParams,
     notes: input.notes.trim(),
   };
 }
 
-function requiresSecret(input: OAuthClientInput): boolean {
-  return input.tokenAuthMethod !== "none";
+function requiresSecret(input: ClientInput): boolean {
+  return usesClientSecret(input.tokenAuthMethod);
 }
 
-export async function createOAuthClient(teamId: string, actor: AuditActor, input: OAuthClientInput) {
+const SECRET_MISSING = "Enter the client secret the provider showed you (or choose another authentication method).";
+
+/**
+ * The private_key_jwt columns for this input: a new key (checked against the
+ * algorithm, sealed to the row), or the saved one kept (still checked: the
+ * algorithm may have changed), or none for the other methods. Refusals name
+ * the field to show them next to.
+ */
+function keyColumns(id: string, input: ClientInput, saved: { privateKey: string | null; keyChangedAt: Date | null } | null) {
+  if (input.tokenAuthMethod !== "private_key_jwt") {
+    return { privateKey: null, publicJwk: Prisma.DbNull, keyChangedAt: saved?.privateKey ? new Date() : (saved?.keyChangedAt ?? null), keyChanged: false };
+  }
+  const typed = input.clientPrivateKeyPem ?? "";
+  const alg = input.clientAssertionAlg ?? "RS256";
+  const pem = typed || (saved?.privateKey ? decryptSecret(saved.privateKey, clientKeyContext(id)) : "");
+  if (!pem) throw new DomainError("Paste the private key (PEM) the client signs its assertions with.", 400, "clientPrivateKeyPem");
+  const problem = assertionKeyProblem(pem, alg);
+  if (problem) throw new DomainError(problem, 400, typed ? "clientPrivateKeyPem" : "clientAssertionAlg");
+  const publicJwk = publicJwkOf(pem, alg, input.clientAssertionKid || undefined);
+  return typed
+    ? { privateKey: encryptSecret(pem, clientKeyContext(id)), publicJwk, keyChangedAt: new Date(), keyChanged: true }
+    : { publicJwk, keyChanged: false };
+}
+
+export async function createOAuthClient(teamId: string, actor: AuditActor, input: ClientInput) {
   if (requiresSecret(input) && input.clientSecret === "") {
-    throw new DomainError("Enter the client secret the provider showed you (or choose None for a public client).", 400, "clientSecret");
+    throw new DomainError(SECRET_MISSING, 400, "clientSecret");
   }
   const id = newClientId();
   const secret = requiresSecret(input) ? input.clientSecret : "";
+  const { keyChanged: _keyChanged, ...key } = keyColumns(id, input, null);
   return db.$transaction(async (tx) => {
     const created = await tx.oAuthClient.create({
       data: {
@@ -137,6 +199,7 @@ export async function createOAuthClient(teamId: string, actor: AuditActor, input
         clientSecret: secret ? encryptSecret(secret, clientSecretContext(id)) : null,
         secretLastFour: secret ? (lastFour(secret) ?? null) : null,
         secretChangedAt: secret ? new Date() : null,
+        ...key,
         redirectUri: callbackUrl(),
         createdById: actor.id,
         createdByLabel: actor.label,
@@ -161,7 +224,7 @@ export async function updateOAuthClient(
   teamId: string,
   actor: AuditActor,
   id: string,
-  input: OAuthClientInput,
+  input: ClientInput,
   /** `precondition`: refuses (throws) when the saved row is not the one the caller last read (the API's If-Match); checked under the row lock. */
   options: { redirectUriConfirmed?: boolean; precondition?: (saved: { updatedAt: Date }) => void } = {},
 ) {
@@ -172,8 +235,9 @@ export async function updateOAuthClient(
     options.precondition?.(saved);
     const newSecret = requiresSecret(input) && input.clientSecret !== "";
     if (requiresSecret(input) && !newSecret && !saved.clientSecret) {
-      throw new DomainError("Enter the client secret the provider showed you (or choose None for a public client).", 400, "clientSecret");
+      throw new DomainError(SECRET_MISSING, 400, "clientSecret");
     }
+    const { keyChanged, ...keyData } = keyColumns(id, input, saved);
     const secretColumns = !requiresSecret(input)
       ? { clientSecret: null, secretLastFour: null, secretChangedAt: saved.clientSecret ? new Date() : saved.secretChangedAt }
       : newSecret
@@ -182,12 +246,13 @@ export async function updateOAuthClient(
     const columns = columnsOf(input);
     const updated = await tx.oAuthClient.update({
       where: { id },
-      data: { ...columns, ...secretColumns, ...(options.redirectUriConfirmed ? { redirectUri: callbackUrl() } : {}) },
+      data: { ...columns, ...secretColumns, ...keyData, ...(options.redirectUriConfirmed ? { redirectUri: callbackUrl() } : {}) },
       select: { id: true, name: true },
     });
     const changed: string[] = (Object.keys(columns) as (keyof typeof columns)[]).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(columns[key]));
     if (newSecret) changed.push("clientSecret");
-    await writeAudit(tx, { teamId, actor, action: "oauth_client.updated", objectType: "oauth_client", objectId: id, objectName: input.name, data: { changed, secretChanged: newSecret } });
+    if (keyChanged) changed.push("privateKey");
+    await writeAudit(tx, { teamId, actor, action: "oauth_client.updated", objectType: "oauth_client", objectId: id, objectName: input.name, data: { changed, secretChanged: newSecret, ...(keyChanged ? { keyChanged: true } : {}) } });
     return updated;
   });
 }
@@ -214,6 +279,11 @@ export type RegisteredClient = OAuthEndpoints & { provider: string; scopes: stri
 export async function loadRegisteredClient(teamId: string, id: string): Promise<RegisteredClient> {
   const row = await db.oAuthClient.findFirst({ where: { id, teamId } });
   if (!row) throw oauthClientNotFound();
+  // private_key_jwt: the same signing key openid-client's PrivateKeyJwt gets for a client typed in place.
+  const clientPrivateKey =
+    row.tokenAuthMethod === "private_key_jwt" && row.privateKey
+      ? await assertionSigningKey(decryptSecret(row.privateKey, clientKeyContext(row.id)), (row.assertionAlg ?? "RS256") as AssertionAlg, row.assertionKid ?? undefined)
+      : undefined;
   return {
     provider: row.provider,
     issuer: row.issuer,
@@ -224,6 +294,7 @@ export async function loadRegisteredClient(teamId: string, id: string): Promise<
     clientId: row.clientId,
     clientSecret: row.clientSecret ? decryptSecret(row.clientSecret, clientSecretContext(row.id)) : null,
     tokenAuthMethod: row.tokenAuthMethod as TokenAuthMethod,
+    ...(clientPrivateKey ? { clientPrivateKey } : {}),
     scopes: row.scopes,
     scopeSeparator: row.scopeSeparator === "," ? "," : " ",
     pkce: row.pkce,

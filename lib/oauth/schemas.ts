@@ -29,6 +29,29 @@ export const CONNECTION_TOKEN_AUTH_METHOD_LABEL: Record<ConnectionTokenAuthMetho
   tls_client_auth: "Client certificate, CA-issued (tls_client_auth)",
   self_signed_tls_client_auth: "Client certificate, self-signed (self_signed_tls_client_auth)",
 };
+/** The registered client form's choices, in the order offered, with what each needs. */
+export const CLIENT_AUTH_METHOD_CHOICES: { method: ConnectionTokenAuthMethod; label: string; description: string }[] = [
+  // Not "Client secret (…)": the secret field beside them is "Client secret", and two controls named alike are one too many for a screen reader.
+  { method: "client_secret_basic", label: "Secret (HTTP Basic)", description: "The secret in an HTTP Basic header: what most providers expect." },
+  { method: "client_secret_post", label: "Secret (request body)", description: "The secret in the token request's body, for providers that refuse Basic." },
+  { method: "private_key_jwt", label: "Private key JWT", description: "A client assertion signed with your private key (RFC 7523); the provider holds only the public key." },
+  { method: "tls_client_auth", label: "TLS client certificate", description: "A CA-issued certificate presented at the token endpoint (RFC 8705); each connection brings its own." },
+  { method: "self_signed_tls_client_auth", label: "Self-signed TLS certificate", description: "A self-signed certificate registered at the provider (RFC 8705); each connection brings its own." },
+  { method: "none", label: "None (public client)", description: "No client authentication; PKCE only." },
+];
+
+/**
+ * The method to suggest when a provider's metadata lists the ones it accepts
+ * (token_endpoint_auth_methods_supported): the current one if accepted, else
+ * the first accepted of the secrets, then a private key, then a certificate.
+ * "none" is never suggested over a method that authenticates.
+ */
+export function suggestTokenAuthMethod(current: ConnectionTokenAuthMethod, supported: string[]): ConnectionTokenAuthMethod {
+  if (supported.length === 0 || supported.includes(current)) return current;
+  const order: ConnectionTokenAuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"];
+  return order.find((method) => supported.includes(method)) ?? current;
+}
+
 export function isTlsClientAuth(method: string): boolean {
   return method === "tls_client_auth" || method === "self_signed_tls_client_auth";
 }
@@ -50,8 +73,8 @@ const assertionFields = {
   clientAssertionKid: text().trim().max(256, "Use at most 256 characters.").regex(/^[\x20-\x7e]*$/, "A key ID is printable ASCII.").optional(),
 };
 
-function checkAssertionKey(value: { oauthClientRef: string; tokenAuthMethod: string; clientPrivateKeyPem?: string }, ctx: z.RefinementCtx) {
-  if (value.oauthClientRef !== "" || value.tokenAuthMethod !== "private_key_jwt" || !value.clientPrivateKeyPem) return;
+function checkAssertionKey(value: { oauthClientRef?: string; tokenAuthMethod: string; clientPrivateKeyPem?: string }, ctx: z.RefinementCtx) {
+  if ((value.oauthClientRef ?? "") !== "" || value.tokenAuthMethod !== "private_key_jwt" || !value.clientPrivateKeyPem) return;
   checkPemShape(value.clientPrivateKeyPem, "clientPrivateKeyPem", ctx);
 }
 
@@ -166,12 +189,17 @@ export const oauthClientInputSchema = z
     clientSecret: clientSecretSchema,
     scopes: scopesTextSchema,
     scopeSeparator: z.enum([" ", ","]),
-    tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
+    tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS, { error: "Choose how the client authenticates." }),
+    // private_key_jwt only (ignored for the other methods); absent in older API calls, hence the defaults.
+    clientPrivateKeyPem: assertionFields.clientPrivateKeyPem.default(""),
+    clientAssertionAlg: z.enum(ASSERTION_ALGS, { error: "Choose RS256, PS256 or ES256." }).default("RS256"),
+    clientAssertionKid: assertionFields.clientAssertionKid.default(""),
     pkce: z.boolean(),
     extraAuthParams: extraParamsSchema,
     notes: text().max(2000, "Use at most 2000 characters."),
   })
   .superRefine((value, ctx) => {
+    checkAssertionKey(value, ctx);
     if (value.tokenAuthMethod === "none" && !value.pkce) {
       ctx.addIssue({ code: "custom", path: ["pkce"], message: "A public client (no secret) must use PKCE." });
     }

@@ -96,13 +96,12 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
       pkce: client.pkce,
       authorizationParams,
       tokenParams,
-      outbound: { tunnel: connectionTunnel(connection) },
+      outbound: outboundFor(connection, client.tokenAuthMethod, secrets),
     };
   }
   const method: TokenAuthMethod = own.tokenAuthMethod ?? "client_secret_basic";
   const clientPrivateKey =
     method === "private_key_jwt" && secrets.clientPrivateKeyPem ? await assertionSigningKey(secrets.clientPrivateKeyPem, own.assertionAlg ?? "RS256", own.assertionKid) : undefined;
-  const tls = isTlsClientAuth(method) ? connectionTls({ clientCertPem: connection.clientCertPem ?? null, clientCaPem: connection.clientCaPem ?? null }, secrets) : undefined;
   const authorizationParams = connection.authType === "OAUTH2_CODE" ? merge(extra) : {};
   const tokenParams = connection.authType === "OAUTH2_CLIENT_CREDENTIALS" ? clientCredentialsParams : resourceOf(authorizationParams);
   return {
@@ -121,6 +120,21 @@ async function oauthSettingsFor(connection: ConnectionRow, config: StoredConfig,
     pkce: method === "none" ? true : (own.pkce ?? true),
     authorizationParams,
     tokenParams,
-    outbound: { tunnel: connectionTunnel(connection), ...(tls ? { tls } : {}) },
+    outbound: outboundFor(connection, method, secrets),
   };
+}
+
+/**
+ * How the token requests travel: through the connection's agent if it has one,
+ * and for tls_client_auth / self_signed_tls_client_auth with the connection's
+ * client certificate, whether the client is typed in place or registered. A
+ * registered client keeps no certificate of its own: a token bound to a
+ * certificate (RFC 8705 3) is only good with the certificate the API sees,
+ * which is the connection's; one key per connection also means one place to
+ * replace and rotate it. The provider registers the certificates' subject DN
+ * (tls_client_auth) or each certificate (self_signed_tls_client_auth).
+ */
+function outboundFor(connection: ConnectionRow, method: TokenAuthMethod, secrets: ReturnType<typeof openSecrets>): ConnectionOAuth["outbound"] {
+  const tls = isTlsClientAuth(method) ? connectionTls({ clientCertPem: connection.clientCertPem ?? null, clientCaPem: connection.clientCaPem ?? null }, secrets) : undefined;
+  return { tunnel: connectionTunnel(connection), ...(tls ? { tls } : {}) };
 }

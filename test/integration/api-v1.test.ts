@@ -275,6 +275,57 @@ describe("OAuth clients", () => {
   });
 });
 
+describe("OAuth clients with private_key_jwt", () => {
+  it("are created with a PEM key that never comes back: the answer and the list carry only whether it is set and its public JWK", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const keyPem = rsa.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const keyBody = keyPem.split("\n")[1]!;
+    const client = api.client(keys.all);
+    const body = {
+      name: "Signed",
+      provider: "custom",
+      issuer: "",
+      authorizationUrl: `${as.issuer}/auth`,
+      tokenUrl: `${as.issuer}/token`,
+      revocationUrl: "",
+      parUrl: "",
+      clientId: "signed",
+      clientSecret: "",
+      scopes: "read",
+      scopeSeparator: " " as const,
+      tokenAuthMethod: "private_key_jwt" as const,
+      clientPrivateKeyPem: keyPem,
+      clientAssertionAlg: "RS256" as const,
+      clientAssertionKid: "signed-1",
+      pkce: true,
+      extraAuthParams: [],
+      notes: "",
+    };
+    const created = await client.POST("/oauth-clients", { body });
+    expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+    const expected = { tokenAuthMethod: "private_key_jwt", assertionAlg: "RS256", assertionKid: "signed-1", privateKeySet: true, secretSet: false, publicJwk: { kty: "RSA", kid: "signed-1", alg: "RS256", use: "sig", n: rsa.publicKey.export({ format: "jwk" }).n } };
+    expect(created.data).toMatchObject(expected);
+    expect(created.data!.keyThumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const id = created.data!.id;
+    const read = await client.GET("/oauth-clients/{id}", { params: { path: { id } } });
+    const listed = await client.GET("/oauth-clients");
+    for (const answer of [created.data, read.data, listed.data]) expect(JSON.stringify(answer)).not.toContain(keyBody);
+    expect(read.data).toMatchObject(expected);
+
+    // An update with the key left empty keeps it; a key that does not fit the algorithm is refused on its field.
+    const kept = await client.PUT("/oauth-clients/{id}", { params: { path: { id } }, body: { ...body, clientPrivateKeyPem: "", clientAssertionKid: "signed-2" } });
+    expect(kept.data).toMatchObject({ privateKeySet: true, publicJwk: { kid: "signed-2" } });
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const refused = await client.PUT("/oauth-clients/{id}", { params: { path: { id } }, body: { ...body, clientPrivateKeyPem: ec } });
+    expect(refused.response.status).toBe(422);
+    expect(refused.error).toMatchObject({ code: "invalid_input", errors: [{ path: ["clientPrivateKeyPem"], message: expect.stringMatching(/RS256 needs an RSA key/) }] });
+    const audit = await env.db.auditEvent.findMany({ where: { objectId: id }, select: { data: true } });
+    expect(audit.length).toBeGreaterThan(0);
+    expect(JSON.stringify(audit)).not.toContain(keyBody);
+  });
+});
+
 describe("Idempotency-Key", () => {
   it("replays the first answer to a retry, creates once, and refuses the same key with another body", async () => {
     const client = api.client(keys.all);

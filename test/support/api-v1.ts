@@ -242,7 +242,7 @@ export interface paths {
         get: operations["getOAuthClient"];
         /**
          * Update an OAuth client
-         * @description Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.
+         * @description Replaces the client's settings; an empty clientSecret (or clientPrivateKeyPem, for private_key_jwt) keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.
          *
          *     Scope: `connections:write`.
          */
@@ -917,6 +917,18 @@ export interface components {
             scopes: string[];
             scopeSeparator: string;
             tokenAuthMethod: string;
+            /** @description private_key_jwt: RS256, PS256 or ES256. */
+            assertionAlg: string | null;
+            assertionKid: string | null;
+            /** @description private_key_jwt: whether a private key is saved (it is never returned). */
+            privateKeySet: boolean;
+            /** @description private_key_jwt: the key's public half, to register at the provider. */
+            publicJwk: {
+                [key: string]: string;
+            } | null;
+            /** @description RFC 7638 SHA-256 thumbprint of publicJwk. */
+            keyThumbprint: string | null;
+            keyChangedAt: string | null;
             pkce: boolean;
             extraAuthParams: {
                 name: string;
@@ -2242,7 +2254,16 @@ export interface operations {
                     /** @enum {string} */
                     scopeSeparator: " " | ",";
                     /** @enum {string} */
-                    tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+                    tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+                    /** @default  */
+                    clientPrivateKeyPem?: string;
+                    /**
+                     * @default RS256
+                     * @enum {string}
+                     */
+                    clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+                    /** @default  */
+                    clientAssertionKid?: string;
                     pkce: boolean;
                     extraAuthParams: {
                         name: string;
@@ -2411,7 +2432,16 @@ export interface operations {
                     /** @enum {string} */
                     scopeSeparator: " " | ",";
                     /** @enum {string} */
-                    tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+                    tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "tls_client_auth" | "self_signed_tls_client_auth";
+                    /** @default  */
+                    clientPrivateKeyPem?: string;
+                    /**
+                     * @default RS256
+                     * @enum {string}
+                     */
+                    clientAssertionAlg?: "RS256" | "PS256" | "ES256";
+                    /** @default  */
+                    clientAssertionKid?: string;
                     pkce: boolean;
                     extraAuthParams: {
                         name: string;

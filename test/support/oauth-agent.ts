@@ -4,13 +4,24 @@
 // a cookie jar and submits its development login and consent forms, as the
 // Playwright tests click through them.
 
+import { Agent, fetch as undiciFetch } from "undici";
+
 export class ProviderAgent {
   private cookies = new Map<string, string>();
+  private readonly dispatcher?: Agent;
 
-  constructor(private readonly issuer: string) {}
+  /** `ca`: the CA of an https provider (the mTLS test server's own). */
+  constructor(
+    private readonly issuer: string,
+    options: { ca?: string } = {},
+  ) {
+    if (options.ca) this.dispatcher = new Agent({ connect: { ca: options.ca } });
+  }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(url, {
+    const send = this.dispatcher ? (undiciFetch as unknown as typeof fetch) : fetch;
+    const response = await send(url, {
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       ...init,
       redirect: "manual",
       headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },

@@ -16,9 +16,14 @@ import { createCa, issue, type Issued } from "./pki";
 //   self-signed certificate registered by its thumbprint in the JWKS.
 // With `https`, the server asks every client for a certificate (and accepts
 // connections without one, as the methods without TLS need).
+// With `redirectUris`, each method also has an authorization-code client (with
+// refresh tokens, and the development login and consent pages), for registered
+// OAuth clients: "keyway-pkjwt-code" (the RS256 key), and with https
+// "keyway-tls-code" and "keyway-self-signed-code" (the same certificates).
 
 type Provider = {
   ClientCredentials: { find(value: string): Promise<{ clientId: string; isExpired: boolean } | undefined> };
+  AccessToken: { find(value: string): Promise<{ clientId: string; isExpired: boolean } | undefined> };
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: string, listener: (...args: unknown[]) => void): void;
   use(middleware: (ctx: { oidc?: { route?: string; body?: Record<string, unknown> } }, next: () => Promise<void>) => Promise<void>): void;
@@ -44,6 +49,8 @@ export type ClientAuthServer = {
   assertions(): Record<string, string[]>;
   /** Token endpoint requests that failed client authentication, with oidc-provider's reason. */
   refusals(): string[];
+  /** Token and revocation endpoint requests ("<client_id> <grant_type or revocation>"), in order, refused ones included. */
+  tokenRequests(): string[];
   close(): Promise<void>;
 };
 
@@ -51,7 +58,7 @@ export const RSA_KID = "keyway-rsa-1";
 export const EC_KID = "keyway-ec-1";
 export const TLS_SUBJECT = "CN=keyway-tls-client";
 
-export async function startClientAuthServer(options: { https: boolean }): Promise<ClientAuthServer> {
+export async function startClientAuthServer(options: { https: boolean; redirectUris?: string[] }): Promise<ClientAuthServer> {
   const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const jwk = (key: ReturnType<typeof createPublicKey>, kid: string, alg: string) => ({ ...key.export({ format: "jwk" }), kid, alg, use: "sig" });
@@ -78,6 +85,9 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
   const { default: Provider } = await importOidcProvider<ProviderModule>(PROVIDER_MODULE);
   const { createMemoryAdapter } = (await import(MEMORY_ADAPTER_MODULE)) as MemoryAdapterModule;
   const machine = { grant_types: ["client_credentials"], response_types: [], redirect_uris: [] };
+  const redirectUris = options.redirectUris ?? [];
+  const interactive = redirectUris.length > 0;
+  const code = { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], redirect_uris: redirectUris };
   const selfSignedJwk = selfSigned
     ? { ...createPublicKey(selfSigned.certPem).export({ format: "jwk" }), x5c: [new X509Certificate(selfSigned.certPem).raw.toString("base64")] }
     : undefined;
@@ -100,11 +110,22 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
             { client_id: "keyway-self-signed", token_endpoint_auth_method: "self_signed_tls_client_auth", jwks: { keys: [selfSignedJwk] }, ...machine },
           ]
         : []),
+      ...(interactive ? [{ client_id: "keyway-pkjwt-code", token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [jwk(rsa.publicKey, RSA_KID, "RS256")] }, ...code }] : []),
+      ...(interactive && options.https
+        ? [
+            { client_id: "keyway-tls-code", token_endpoint_auth_method: "tls_client_auth", tls_client_auth_subject_dn: TLS_SUBJECT, ...code },
+            { client_id: "keyway-self-signed-code", token_endpoint_auth_method: "self_signed_tls_client_auth", jwks: { keys: [selfSignedJwk] }, ...code },
+          ]
+        : []),
     ],
     scopes: ["read"],
+    // Code clients: a refresh token whenever the client may use the grant (no offline_access needed).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) => client.grantTypeAllowed("refresh_token"),
+    expiresWithSession: async () => false,
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: interactive },
       clientCredentials: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
       ...(options.https
         ? {
             mTLS: {
@@ -125,6 +146,7 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
   });
 
   const assertions: Record<string, string[]> = {};
+  const tokenRequests: string[] = [];
   const refusals: string[] = [];
   provider.on("grant.error", (_ctx: unknown, error: unknown) => {
     const e = error as { message?: string; error_description?: string };
@@ -136,6 +158,7 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
       await next();
     } finally {
       const body = ctx.oidc?.body;
+      if (ctx.oidc?.route === "token" || ctx.oidc?.route === "revocation") tokenRequests.push(`${String(body?.client_id ?? "?")} ${ctx.oidc.route === "token" ? String(body?.grant_type ?? "?") : "revocation"}`);
       if (ctx.oidc?.route === "token" && typeof body?.client_assertion === "string") (assertions[String(body.client_id ?? "?")] ??= []).push(body.client_assertion);
     }
   });
@@ -144,7 +167,8 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
     const url = new URL(req.url ?? "/", issuer);
     if (url.pathname.startsWith("/resource")) {
       const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
-      void (token ? provider.ClientCredentials.find(token) : Promise.resolve(undefined)).then((found) => {
+      const find = async (value: string) => (await provider.ClientCredentials.find(value)) ?? (await provider.AccessToken.find(value));
+      void (token ? find(token) : Promise.resolve(undefined)).then((found) => {
         const ok = found && !found.isExpired;
         res.writeHead(ok ? 200 : 401, { "content-type": "application/json" }).end(JSON.stringify(ok ? { ok: true, client_id: found.clientId } : { error: "invalid_token" }));
       });
@@ -164,6 +188,7 @@ export async function startClientAuthServer(options: { https: boolean }): Promis
     selfSigned,
     assertions: () => structuredClone(assertions),
     refusals: () => [...refusals],
+    tokenRequests: () => [...tokenRequests],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -45,6 +45,7 @@
 // Test-only HTTP endpoints (for a browser test in another process):
 //   GET  /__test/issued?client_id=<id>  the access tokens issued (to that client)
 //   GET  /__test/counts                 the request counters
+//   GET  /__test/client-key             the PEM private key of the "pkjwt" client (a fresh RSA key per start)
 //   POST /__test/reset                  resets the counters
 import { generateKeyPairSync, randomBytes, verify } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -52,7 +53,7 @@ import type { AddressInfo } from "node:net";
 import { closeServer, escapeHtml, isMain, listen, portFromEnv, runAsProcess } from "./test-server-kit";
 import { importOidcProvider } from "./oidc-provider";
 
-export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch" | "strict";
+export type OAuthClientCase = "basic" | "post" | "public" | "cc" | "short" | "mismatch" | "strict" | "pkjwt";
 
 export type OAuthServerProfile = "default" | "strict";
 
@@ -72,7 +73,9 @@ export type OAuthServerOptions = {
 export type OAuthTestClient = {
   clientId: string;
   clientSecret?: string;
-  tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+  tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";
+  /** private_key_jwt: the PEM key (PKCS#8 RSA) the client signs its assertions with (kid PKJWT_KID, RS256). */
+  privateKeyPem?: string;
 };
 
 export type OAuthCounts = {
@@ -135,10 +138,15 @@ const CLIENT_CASES: Record<OAuthClientCase, { clientId: string; authMethod: OAut
   mismatch: { clientId: "keyway-mismatch", authMethod: "client_secret_basic", metadata: { redirect_uris: [MISMATCH_REDIRECT_URI] } },
   // The strict profile's confidential client: secret in the body only.
   strict: { clientId: "keyway-strict", authMethod: "client_secret_post", metadata: {} },
+  // Confidential, authenticated with a client assertion signed by its RSA key (private_key_jwt, RFC 7523 2.2); the public key is its JWKS.
+  pkjwt: { clientId: "keyway-pkjwt", authMethod: "private_key_jwt", metadata: {} },
 };
 
+/** The key ID of the "pkjwt" client's key in its registered JWKS. */
+export const PKJWT_KID = "keyway-pkjwt-1";
+
 const PROFILE_CASES: Record<OAuthServerProfile, OAuthClientCase[]> = {
-  default: ["basic", "post", "public", "cc", "short", "mismatch"],
+  default: ["basic", "post", "public", "cc", "short", "mismatch", "pkjwt"],
   strict: ["strict", "public"],
 };
 
@@ -241,10 +249,18 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const signingKey = { ...privateKey.export({ format: "jwk" }), kid: "keyway-test-oauth", alg: "RS256", use: "sig" };
 
   const cases = PROFILE_CASES[profile].map((name) => [name, CLIENT_CASES[name]] as const);
+  const pkjwtKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pkjwtKeyPem = pkjwtKey.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  const hasSecret = (authMethod: string) => authMethod === "client_secret_basic" || authMethod === "client_secret_post";
   const clients = Object.fromEntries(
     cases.map(([name, { clientId, authMethod }]) => [
       name,
-      { clientId, ...(authMethod === "none" ? {} : { clientSecret: `${clientId}-secret` }), tokenEndpointAuthMethod: authMethod },
+      {
+        clientId,
+        ...(hasSecret(authMethod) ? { clientSecret: `${clientId}-secret` } : {}),
+        ...(authMethod === "private_key_jwt" ? { privateKeyPem: pkjwtKeyPem } : {}),
+        tokenEndpointAuthMethod: authMethod,
+      },
     ]),
   ) as Record<OAuthClientCase, OAuthTestClient>;
   const shortClientId = CLIENT_CASES.short.clientId;
@@ -255,7 +271,8 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     clients: cases.map(([, { clientId, authMethod, metadata }]) => ({
       client_id: clientId,
-      ...(authMethod === "none" ? {} : { client_secret: `${clientId}-secret` }),
+      ...(hasSecret(authMethod) ? { client_secret: `${clientId}-secret` } : {}),
+      ...(authMethod === "private_key_jwt" ? { jwks: { keys: [{ ...pkjwtKey.publicKey.export({ format: "jwk" }), kid: PKJWT_KID, alg: "RS256", use: "sig" }] } } : {}),
       token_endpoint_auth_method: authMethod,
       redirect_uris: redirectUris,
       response_types: ["code"],
@@ -476,6 +493,8 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     if (route === "GET /__test/issued") {
       const clientId = url.searchParams.get("client_id");
       sendJson(response, 200, clientId ? issued.filter((t) => t.clientId === clientId) : issued);
+    } else if (route === "GET /__test/client-key") {
+      response.writeHead(200, { "content-type": "application/x-pem-file" }).end(pkjwtKeyPem);
     } else if (route === "GET /__test/counts") {
       sendJson(response, 200, counts);
     } else if (route === "POST /__test/reset") {

@@ -3,7 +3,7 @@ import { explainOAuthError, sanitizeDescription, sanitizeErrorCode } from "@/lib
 import { isFresh, REFRESH_MARGIN_MS } from "@/lib/oauth/freshness";
 import { normalizeTokenResponse } from "@/lib/oauth/http";
 import { oauthState } from "@/lib/oauth/state";
-import { oauthClientCredentialsAuthSchema, oauthClientInputSchema, oauthCodeAuthSchema, scopesFromText } from "@/lib/oauth/schemas";
+import { oauthClientCredentialsAuthSchema, oauthClientInputSchema, oauthCodeAuthSchema, scopesFromText, suggestTokenAuthMethod } from "@/lib/oauth/schemas";
 import { storeAuth } from "@/lib/connections/stored";
 import { connectionInputSchema } from "@/lib/connections/schemas";
 import { applyAuth, secretStrings } from "@/lib/connections/apply-auth";
@@ -124,6 +124,24 @@ describe("the OAuth client schema", () => {
     expect(issues({ extraAuthParams: [{ name: "redirect_uri", value: "https://evil.example" }] })).toEqual(["extraAuthParams.0.name: Keyway sets this parameter itself."]);
     expect(issues({ tokenAuthMethod: "none", pkce: false, clientSecret: "" })).toEqual(["pkce: A public client (no secret) must use PKCE."]);
     expect(issues({ scopes: 'read "write"' })).toEqual([expect.stringMatching(/^scopes: /)]);
+  });
+  it("offers private_key_jwt and the certificate methods, checking only the chosen method's fields", () => {
+    const issues = (value: object) => oauthClientInputSchema.safeParse({ ...client, clientSecret: "", ...value }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(issues({ tokenAuthMethod: "tls_client_auth" })).toBeUndefined();
+    expect(issues({ tokenAuthMethod: "self_signed_tls_client_auth" })).toBeUndefined();
+    expect(issues({ tokenAuthMethod: "private_key_jwt", clientPrivateKeyPem: "not a key" })).toEqual([expect.stringMatching(/^clientPrivateKeyPem: Paste a PEM private key/)]);
+    expect(issues({ tokenAuthMethod: "private_key_jwt", clientPrivateKeyPem: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----" })).toEqual([expect.stringMatching(/^clientPrivateKeyPem: Paste the key without a passphrase/)]);
+    expect(issues({ tokenAuthMethod: "private_key_jwt", clientAssertionAlg: "HS256" })).toEqual(["clientAssertionAlg: Choose RS256, PS256 or ES256."]);
+    // A secret method does not look at the key fields.
+    expect(issues({ tokenAuthMethod: "client_secret_basic", clientPrivateKeyPem: "not a key" })).toBeUndefined();
+  });
+  it("suggests, from a provider's token_endpoint_auth_methods_supported, the current method if listed, else a secret, a private key, a certificate", () => {
+    expect(suggestTokenAuthMethod("client_secret_basic", [])).toBe("client_secret_basic");
+    expect(suggestTokenAuthMethod("client_secret_basic", ["client_secret_post", "private_key_jwt"])).toBe("client_secret_post");
+    expect(suggestTokenAuthMethod("client_secret_basic", ["private_key_jwt", "tls_client_auth"])).toBe("private_key_jwt");
+    expect(suggestTokenAuthMethod("client_secret_basic", ["self_signed_tls_client_auth", "tls_client_auth"])).toBe("tls_client_auth");
+    expect(suggestTokenAuthMethod("self_signed_tls_client_auth", ["private_key_jwt", "self_signed_tls_client_auth"])).toBe("self_signed_tls_client_auth");
+    expect(suggestTokenAuthMethod("client_secret_post", ["none"])).toBe("client_secret_post");
   });
   it("splits scopes on spaces and commas, once each", () => {
     expect(scopesFromText(" read,write  read\nadmin ")).toEqual(["read", "write", "admin"]);

@@ -46,6 +46,12 @@ const oauthClientSchema = z
     scopes: z.array(z.string()),
     scopeSeparator: z.string(),
     tokenAuthMethod: z.string(),
+    assertionAlg: z.string().nullable().meta({ description: "private_key_jwt: RS256, PS256 or ES256." }),
+    assertionKid: z.string().nullable(),
+    privateKeySet: z.boolean().meta({ description: "private_key_jwt: whether a private key is saved (it is never returned)." }),
+    publicJwk: z.record(z.string(), z.string()).nullable().meta({ description: "private_key_jwt: the key's public half, to register at the provider." }),
+    keyThumbprint: z.string().nullable().meta({ description: "RFC 7638 SHA-256 thumbprint of publicJwk." }),
+    keyChangedAt: timestamp.nullable(),
     pkce: z.boolean(),
     extraAuthParams: z.array(z.object({ name: z.string(), value: z.string() })),
     notes: z.string(),
@@ -57,8 +63,11 @@ const oauthClientSchema = z
   })
   .meta({ id: "OAuthClient" });
 
-type ClientLike = Omit<z.infer<typeof oauthClientSchema>, "secretChangedAt" | "createdAt" | "updatedAt" | "secretSet" | "connections"> & {
+type ClientLike = Omit<z.infer<typeof oauthClientSchema>, "secretChangedAt" | "keyChangedAt" | "createdAt" | "updatedAt" | "secretSet" | "privateKeySet" | "publicJwk" | "connections"> & {
   secretChangedAt: Date | null;
+  keyChangedAt: Date | null;
+  hasPrivateKey: boolean;
+  publicJwk: object | null;
   createdAt: Date;
   updatedAt: Date;
   hasSecret?: boolean;
@@ -70,6 +79,7 @@ function clientBody(client: ClientLike) {
   const body: Record<string, unknown> = {};
   for (const key of Object.keys(oauthClientSchema.shape)) body[key] = (client as Record<string, unknown>)[key];
   body.secretSet = client.secretSet ?? client.hasSecret ?? client.secretLastFour !== null;
+  body.privateKeySet = client.hasPrivateKey;
   body.connections = client.connections.map(({ id, name }) => ({ id, name }));
   return body;
 }
@@ -171,7 +181,7 @@ export const teamRoutes = [
     path: "/oauth-clients/{id}",
     operationId: "updateOAuthClient",
     summary: "Update an OAuth client",
-    description: "Replaces the client's settings; an empty clientSecret keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.",
+    description: "Replaces the client's settings; an empty clientSecret (or clientPrivateKeyPem, for private_key_jwt) keeps the saved one. Send If-Match with the ETag you read to refuse the change (412) when someone changed the client since.",
     tag: "OAuth clients",
     scope: "connections:write",
     body: oauthClientInputSchema,

@@ -9,7 +9,7 @@ import { refusalState, type FormState } from "@/lib/forms";
 import { parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
 import { createOAuthClient, deleteOAuthClient, discoverForForm, updateOAuthClient } from "@/lib/oauth/clients";
 import type { DiscoveredEndpoints } from "@/lib/oauth/http";
-import { endpointUrlSchema, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHODS, endpointUrlSchema } from "@/lib/oauth/schemas";
 import { text } from "@/lib/schemas/text";
 
 // Admins register, edit and delete the team's OAuth clients: a client decides
@@ -29,7 +29,10 @@ const draftShape = z.object({
   clientSecret: text(),
   scopes: text(),
   scopeSeparator: z.enum([" ", ","]),
-  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+  tokenAuthMethod: z.enum(CONNECTION_TOKEN_AUTH_METHODS),
+  clientPrivateKeyPem: text().default(""),
+  clientAssertionAlg: z.enum(ASSERTION_ALGS).default("RS256"),
+  clientAssertionKid: text().default(""),
   pkce: z.boolean(),
   extraAuthParams: z.array(z.object({ name: text(), value: text() })).max(100),
   notes: text(),

@@ -1,22 +1,24 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { describedByOf, DraftForm, Field, FieldFrame, SelectField } from "@/components/form";
+import { describedByOf, DraftForm, Field, FieldFrame } from "@/components/form";
 import { CopyField } from "@/components/copy-button";
 import { Alert, buttonStyles, cx, FormSection, inputStyles } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { applyTemplate, parseClientDraft, type ClientDraft } from "@/lib/oauth/client-draft";
 import { PROVIDER_IDS, PROVIDERS, providerTemplate } from "@/lib/oauth/providers";
-import { scopesFromText, TOKEN_AUTH_METHOD_LABEL, TOKEN_AUTH_METHODS } from "@/lib/oauth/schemas";
+import { CLIENT_AUTH_METHOD_CHOICES, CONNECTION_TOKEN_AUTH_METHOD_LABEL, isTlsClientAuth, scopesFromText, suggestTokenAuthMethod, usesClientSecret } from "@/lib/oauth/schemas";
 import { ParamList } from "../connections/oauth-fields";
+import { PrivateKeyJwtFields } from "../connections/private-key-fields";
 import { discoverAction } from "./actions";
+import { PublicKeyPanel } from "./public-key";
 
 type Props = {
   teamSlug: string;
   initial: ClientDraft;
   callbackUrl: string;
-  /** Editing: whether a secret is saved, its last four characters, and the redirect URI registered when it was saved. */
-  saved?: { hasSecret: boolean; secretLastFour: string | null; redirectUri: string };
+  /** Editing: whether a secret is saved, its last four characters, the redirect URI registered when it was saved, and a saved private key's public half. */
+  saved?: { hasSecret: boolean; secretLastFour: string | null; redirectUri: string; hasPrivateKey?: boolean; publicJwk?: object | null; keyThumbprint?: string | null };
   action: (previous: FormState, data: FormData) => Promise<FormState>;
   cancelHref: string;
   submitLabel: string;
@@ -55,11 +57,13 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
         tokenUrl: found.tokenUrl,
         revocationUrl: found.revocationUrl ?? "",
         parUrl: found.parUrl ?? "",
-        tokenAuthMethod: methods.length === 0 || methods.includes(d.tokenAuthMethod) ? d.tokenAuthMethod : methods.includes("client_secret_basic") ? "client_secret_basic" : methods.includes("client_secret_post") ? "client_secret_post" : d.tokenAuthMethod,
+        tokenAuthMethod: suggestTokenAuthMethod(d.tokenAuthMethod, methods),
         name: d.name.trim() === "" ? new URL(found.issuer).host : d.name,
       }));
       const extras = [found.revocationUrl ? "revocation" : null, found.parUrl ? "pushed authorization requests" : null, found.issParameter ? "issuer identification (RFC 9207)" : null].filter(Boolean);
-      setDiscovery({ note: `Read the discovery document of ${found.issuer}.${extras.length > 0 ? ` It also offers ${extras.join(", ")}.` : ""}` });
+      const suggested = suggestTokenAuthMethod(draft.tokenAuthMethod, methods);
+      const methodNote = methods.length > 0 ? ` Client authentication: ${suggested === draft.tokenAuthMethod ? "kept" : "set to"} ${CONNECTION_TOKEN_AUTH_METHOD_LABEL[suggested]} (the provider accepts ${methods.join(", ")}).` : "";
+      setDiscovery({ note: `Read the discovery document of ${found.issuer}.${extras.length > 0 ? ` It also offers ${extras.join(", ")}.` : ""}${methodNote}` });
     });
 
   const addScope = (scope: string) => {
@@ -123,9 +127,10 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
 
           <FormSection title="Client">
             <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Google (directory sync)" autoComplete="off" />
+            <ClientAuthFields draft={draft} errors={errors} saved={saved} update={update} />
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label={template && template.clientIdLabel !== "Client ID" ? `Client ID (${template.clientIdLabel})` : "Client ID"} name="clientId" value={draft.clientId} onChange={(e) => update({ clientId: e.target.value })} error={errors.clientId} autoComplete="off" />
-              {draft.tokenAuthMethod !== "none" ? (
+              {usesClientSecret(draft.tokenAuthMethod) ? (
                 <Field
                   label={template && template.clientSecretLabel.toLowerCase() !== "client secret" ? `Client secret (${template.clientSecretLabel})` : "Client secret"}
                   name="clientSecret"
@@ -206,21 +211,8 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
                 </div>
               ) : null}
             </div>
-            <div className="grid gap-4 sm:grid-cols-2">
-              <SelectField
-                label="Client authentication"
-                id="field-tokenAuthMethod"
-                value={draft.tokenAuthMethod}
-                error={errors.tokenAuthMethod}
-                onChange={(e) => update({ tokenAuthMethod: e.target.value as ClientDraft["tokenAuthMethod"], ...(e.target.value === "none" ? { pkce: true, clientSecret: "" } : {}) })}
-              >
-                {TOKEN_AUTH_METHODS.map((m) => (
-                  <option key={m} value={m}>
-                    {TOKEN_AUTH_METHOD_LABEL[m]}
-                  </option>
-                ))}
-              </SelectField>
-              <label className="flex items-start gap-3 sm:pt-6">
+            <div>
+              <label className="flex items-start gap-3">
                 <input type="checkbox" className="mt-1 h-4 w-4 rounded border-slate-300" checked={draft.pkce || draft.tokenAuthMethod === "none"} disabled={draft.tokenAuthMethod === "none"} onChange={(e) => update({ pkce: e.target.checked })} />
                 <span>
                   <span className="block text-sm font-medium text-slate-800">Use PKCE</span>
@@ -246,5 +238,61 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
         </>
       )}
     </DraftForm>
+  );
+}
+
+/** How the client authenticates at the token endpoint, and the fields of the chosen method only (the secret field sits beside the client ID). */
+function ClientAuthFields({ draft, errors, saved, update }: { draft: ClientDraft; errors: Record<string, string>; saved: Props["saved"]; update: (patch: Partial<ClientDraft>) => void }) {
+  const method = draft.tokenAuthMethod;
+  return (
+    <div className="space-y-4">
+      <fieldset aria-describedby={errors.tokenAuthMethod ? "field-tokenAuthMethod-error" : undefined}>
+        <legend className="text-sm font-medium text-slate-800">Client authentication</legend>
+        <div className="mt-2 grid gap-2 sm:grid-cols-2">
+          {CLIENT_AUTH_METHOD_CHOICES.map((choice) => (
+            <label
+              key={choice.method}
+              className={cx(
+                "flex cursor-pointer items-start gap-2 rounded-md border p-2 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500",
+                method === choice.method ? "border-brand-600 bg-brand-50" : "border-slate-300 bg-white hover:bg-slate-50",
+              )}
+            >
+              <input
+                type="radio"
+                name="tokenAuthMethod"
+                value={choice.method}
+                checked={method === choice.method}
+                onChange={() => update({ tokenAuthMethod: choice.method, ...(choice.method === "none" ? { pkce: true } : {}) })}
+                className="mt-1 h-4 w-4 border-slate-300"
+              />
+              <span>
+                <span className="block text-sm font-medium text-slate-800">{choice.label}</span>
+                <span className="block text-xs text-slate-600">{choice.description}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+        {errors.tokenAuthMethod ? (
+          <p id="field-tokenAuthMethod-error" className="mt-1 text-sm text-red-700">
+            {errors.tokenAuthMethod}
+          </p>
+        ) : null}
+      </fieldset>
+      {method === "private_key_jwt" ? (
+        <div className="space-y-4" data-testid="private-key-jwt">
+          <PrivateKeyJwtFields draft={draft} errors={errors} keySaved={Boolean(saved?.hasPrivateKey)} onChange={update} />
+          {saved?.publicJwk && draft.clientPrivateKeyPem === "" ? <PublicKeyPanel publicJwk={saved.publicJwk} thumbprint={saved.keyThumbprint ?? null} /> : null}
+        </div>
+      ) : null}
+      {isTlsClientAuth(method) ? (
+        <p className="text-sm text-slate-600" data-testid="tls-client-auth-note">
+          Each connection that uses this client presents its own client certificate at the token endpoint (under its Options, “Use client SSL certificate”), the same certificate it shows the API, so certificate-bound tokens (RFC 8705) keep working.{" "}
+          {method === "tls_client_auth"
+            ? "Register the certificates' subject (DN) with the provider for this client."
+            : "Register each certificate with the provider for this client (its JWKS or fingerprint)."}{" "}
+          The client page lists each connection&apos;s certificate fingerprint.
+        </p>
+      ) : null}
+    </div>
   );
 }

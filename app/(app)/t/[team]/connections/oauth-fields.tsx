@@ -8,8 +8,8 @@ import { buttonStyles } from "@/components/ui";
 import type { OAuthDraft, ParamDraft } from "@/lib/connections/form-payload";
 import type { SecretHints } from "@/lib/connections/stored";
 import type { ClientChoice } from "@/lib/oauth/choices";
-import { ASSERTION_ALGS, CONNECTION_TOKEN_AUTH_METHOD_LABEL, CONNECTION_TOKEN_AUTH_METHODS, isTlsClientAuth, usesClientSecret } from "@/lib/oauth/schemas";
-import { PemField } from "./pem-field";
+import { CONNECTION_TOKEN_AUTH_METHOD_LABEL, CONNECTION_TOKEN_AUTH_METHODS, isTlsClientAuth, suggestTokenAuthMethod, usesClientSecret } from "@/lib/oauth/schemas";
+import { PrivateKeyJwtFields } from "./private-key-fields";
 import { discoverFromEndpointAction } from "./discover-action";
 
 
@@ -97,28 +97,7 @@ export function OAuthFields({ grant, teamSlug, draft, clients, canRegisterClient
           </SelectField>
           {draft.tokenAuthMethod === "private_key_jwt" ? (
             <div className="space-y-4" data-testid="private-key-jwt">
-              <PemField
-                label="Private key (PEM)"
-                name="clientPrivateKeyPem"
-                value={draft.clientPrivateKeyPem}
-                error={errors.clientPrivateKeyPem}
-                onChange={(clientPrivateKeyPem) => onChange({ clientPrivateKeyPem })}
-                hint={
-                  hints.clientPrivateKeyPem
-                    ? "Saved. Leave empty to keep it, or paste a new key. Register its public key (or JWKS) with the provider."
-                    : "Keyway signs each token request's client assertion with it (RFC 7523). Encrypted when saved, and never shown again; register its public key (or JWKS) with the provider."
-                }
-              />
-              <div className="grid gap-4 sm:grid-cols-2">
-                <SelectField label="Signing algorithm" id="field-clientAssertionAlg" value={draft.clientAssertionAlg} error={errors.clientAssertionAlg} onChange={(e) => onChange({ clientAssertionAlg: e.target.value as OAuthDraft["clientAssertionAlg"] })}>
-                  {ASSERTION_ALGS.map((alg) => (
-                    <option key={alg} value={alg}>
-                      {alg} {alg === "ES256" ? "(EC P-256 key)" : "(RSA key)"}
-                    </option>
-                  ))}
-                </SelectField>
-                <Field label="Key ID (kid, optional)" name="clientAssertionKid" value={draft.clientAssertionKid} onChange={(e) => onChange({ clientAssertionKid: e.target.value })} error={errors.clientAssertionKid} hint="The kid the provider knows this key by, when it holds several." autoComplete="off" />
-              </div>
+              <PrivateKeyJwtFields draft={draft} errors={errors} keySaved={Boolean(hints.clientPrivateKeyPem)} onChange={onChange} />
             </div>
           ) : null}
           {isTlsClientAuth(draft.tokenAuthMethod) ? (
@@ -229,7 +208,7 @@ function EndpointDiscovery({ teamSlug, code, draft, onChange }: { teamSlug: stri
       }
       const { found } = answer;
       const methods = found.tokenAuthMethods;
-      const method = methods.length === 0 || methods.includes(draft.tokenAuthMethod) ? draft.tokenAuthMethod : methods.includes("client_secret_basic") ? "client_secret_basic" : methods.includes("client_secret_post") ? "client_secret_post" : draft.tokenAuthMethod;
+      const method = suggestTokenAuthMethod(draft.tokenAuthMethod, methods);
       onChange({
         tokenUrl: found.tokenUrl,
         ...(code ? { authorizationUrl: found.authorizationUrl ?? draft.authorizationUrl, revocationUrl: found.revocationUrl ?? draft.revocationUrl } : {}),

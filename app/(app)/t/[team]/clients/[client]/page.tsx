@@ -9,7 +9,8 @@ import { listAuditEvents } from "@/lib/audit-log";
 import { providerLabel } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
-import { CONNECTION_TOKEN_AUTH_METHOD_LABEL } from "@/lib/oauth/schemas";
+import { CONNECTION_TOKEN_AUTH_METHOD_LABEL, isTlsClientAuth, usesClientSecret } from "@/lib/oauth/schemas";
+import { PublicKeyPanel } from "../public-key";
 import { ConnectionStatusBadge } from "../../connections/status-badge";
 import { findOAuthClientOr404 } from "./find";
 import { ClientActions } from "./client-actions";
@@ -90,7 +91,20 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
               <Row label="Token URL"><span className="font-mono text-xs">{client.tokenUrl}</span></Row>
               <Row label="Revocation URL">{client.revocationUrl ? <span className="font-mono text-xs">{client.revocationUrl}</span> : "none (Disconnect only deletes tokens here)"}</Row>
               <Row label="Client ID"><span className="font-mono text-xs">{client.clientId}</span></Row>
-              <Row label="Client secret">{client.hasSecret ? `set${client.secretLastFour ? `, ends in ${client.secretLastFour}` : ""}` : "none (public client)"}</Row>
+              {usesClientSecret(client.tokenAuthMethod) || client.hasSecret ? (
+                <Row label="Client secret">{client.hasSecret ? `set${client.secretLastFour ? `, ends in ${client.secretLastFour}` : ""}` : "none"}</Row>
+              ) : null}
+              {client.tokenAuthMethod === "private_key_jwt" ? (
+                <Row label="Private key">
+                  {client.hasPrivateKey ? `set, signs ${client.assertionAlg ?? "RS256"}${client.assertionKid ? ` with kid ${client.assertionKid}` : ""}` : "missing"}
+                  {client.keyChangedAt ? (
+                    <>
+                      {" "}
+                      (changed <Time date={client.keyChangedAt} />)
+                    </>
+                  ) : null}
+                </Row>
+              ) : null}
               <Row label="Default scopes"><span className="font-mono text-xs">{client.scopes.length > 0 ? client.scopes.join(" ") : "none"}</span></Row>
               <Row label="Client authentication">{CONNECTION_TOKEN_AUTH_METHOD_LABEL[client.tokenAuthMethod]}</Row>
               <Row label="PKCE">{client.pkce ? "on" : "off"}</Row>
@@ -100,6 +114,14 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
                 </Row>
               ) : null}
             </dl>
+            {client.tokenAuthMethod === "private_key_jwt" && client.publicJwk ? (
+              <div className="mt-3">
+                <PublicKeyPanel publicJwk={client.publicJwk} thumbprint={client.keyThumbprint} />
+              </div>
+            ) : null}
+            {isTlsClientAuth(client.tokenAuthMethod) ? (
+              <p className="mt-3 text-sm text-slate-600">Each connection using this client authenticates with its own client certificate; their fingerprints are listed under “Connections using this client”.</p>
+            ) : null}
           </Card>
         </div>
         <div className="space-y-6">
@@ -147,6 +169,11 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
                     <Link href={`/t/${slug}/connections/${c.id}`} className="text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline">
                       {c.name}
                     </Link>
+                    {isTlsClientAuth(client.tokenAuthMethod) ? (
+                      <span className="w-full break-all font-mono text-xs text-slate-600" data-testid="connection-certificate">
+                        {c.clientCertFingerprint ? `Certificate ${c.clientCertSubject ?? ""} SHA-256 ${c.clientCertFingerprint}` : "No client certificate: its token requests will be refused"}
+                      </span>
+                    ) : null}
                     <span className="flex items-center gap-2">
                       <Badge>{AUTH_TYPE_LABEL[c.authType as AuthType] ?? c.authType}</Badge>
                       <ConnectionStatusBadge connection={c} />

@@ -26,12 +26,12 @@ export default async function EditClientPage({ params }: { params: Promise<{ tea
           { label: "OAuth clients", href: `/t/${slug}/clients` },
           { label: client.name, href: `/t/${slug}/clients/${client.id}` },
         ]}
-        description="The secret field is empty on purpose: a saved secret never comes back to the browser. Leave it empty to keep it." />
+        description="The secret and private key fields are empty on purpose: saved ones never come back to the browser. Leave them empty to keep them." />
       <ClientForm
         teamSlug={slug}
         initial={draftFromClient(client)}
         callbackUrl={callbackUrl()}
-        saved={{ hasSecret: client.hasSecret, secretLastFour: client.secretLastFour, redirectUri: client.redirectUri }}
+        saved={{ hasSecret: client.hasSecret, secretLastFour: client.secretLastFour, redirectUri: client.redirectUri, hasPrivateKey: client.hasPrivateKey, publicJwk: client.publicJwk, keyThumbprint: client.keyThumbprint }}
         action={saveClientAction.bind(null, slug, client.id)}
         cancelHref={`/t/${slug}/clients/${client.id}`}
         submitLabel="Save changes"
