@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * List a connection's connect links
-         * @description The newest 100, newest first, with their state (never their URLs).
+         * @description Newest first, in pages, with their state (never their URLs).
          *
          *     Scope: `connections:read`.
          */
@@ -1810,7 +1810,12 @@ export interface operations {
     };
     listConnectLinks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1857,6 +1862,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
