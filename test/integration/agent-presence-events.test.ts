@@ -27,7 +27,6 @@ const INSTANCE_SCRIPT = path.join(process.cwd(), "test", "support", "jobs-instan
 let env: Awaited<ReturnType<typeof useFreshAppDatabase>>;
 let hub: typeof import("@/lib/agents/hub");
 let agents: typeof import("@/lib/agents");
-let notices: typeof import("@/lib/agents/presence-notices");
 let jobs: typeof import("@/lib/jobs/all");
 let owner: Awaited<ReturnType<typeof makeUser>>;
 let keyway: { server: Server; url: string };
@@ -40,7 +39,6 @@ beforeAll(async () => {
   env = await useFreshAppDatabase("apin_agent_presence");
   hub = await import("@/lib/agents/hub");
   agents = await import("@/lib/agents");
-  notices = await import("@/lib/agents/presence-notices");
   jobs = await import("@/lib/jobs/all");
   owner = await makeUser("presence-owner");
   sink = await startHookSink();
@@ -180,6 +178,7 @@ describe("agent presence events", () => {
   }, 300_000 * TIME_SCALE);
 
   it("many instances looking at once announce each change once (the conditional UPDATE decides)", async () => {
+    const notices = await import("@/lib/agents/presence-notices");
     const agent = await agents.createAgent(owner.personalTeam.id, owner.actor, { name: "raced-agent" });
     const now = Date.now();
     // Its instance died 30 s ago without saying so: the row stopped being renewed.

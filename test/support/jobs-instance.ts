@@ -5,12 +5,12 @@
 // would, to show that only the conditional UPDATE decides who announces.
 // Prints "ready" once working; stops cleanly on SIGTERM.
 import { startJobs, stopJobs } from "../../lib/jobs/all";
-import { announcePresenceChanges } from "../../lib/agents/presence-notices";
 
 async function main() {
   await startJobs({ pollingIntervalSeconds: 0.5 });
   const every = Number(process.env.ANNOUNCE_EVERY_MS ?? 0);
-  const timer = every > 0 ? setInterval(() => void announcePresenceChanges().catch(() => undefined), every) : undefined;
+  const announce = every > 0 ? (await import("../../lib/agents/presence-notices")).announcePresenceChanges : null;
+  const timer = announce ? setInterval(() => void announce().catch(() => undefined), every) : undefined;
   console.log("ready");
   process.on("SIGTERM", () => {
     if (timer) clearInterval(timer);
