@@ -184,7 +184,7 @@ test("the connection page shows 20 links at a time, with Older links to the rest
     await query(
       `INSERT INTO "ConnectLink" (id, "teamId", "connectionId", "tokenHash", "createdByLabel", "createdAt", "expiresAt", "revokedAt", "revokedByLabel")
        VALUES ($1, $2, $3, $4, 'seed', now() - make_interval(mins => $5::int), now() + interval '1 day', $6, $7)`,
-      [`clseed${String(i).padStart(2, "0")}`, row!.teamId, connectionId, `hash-${connectionId}-${i}`, 30 + i, i === 23 ? new Date() : null, i === 23 ? "seed" : null],
+      [`cl${connectionId.slice(1)}${String(i).padStart(2, "0")}`, row!.teamId, connectionId, `hash-${connectionId}-${i}`, 30 + i, i === 23 ? new Date() : null, i === 23 ? "seed" : null],
     );
   }
   await page.goto(connectionPath);
