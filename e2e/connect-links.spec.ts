@@ -164,3 +164,38 @@ test("a signed-out person types a connection's secret from a connect link, once;
   await expect(page.getByText("Completed through a connect link")).toBeVisible();
   await expect(page.getByText("Secret (set, ends in 9876)")).toBeVisible();
 });
+
+test("the connection page shows 20 links at a time, with Older links to the rest and back", async ({ page }) => {
+  test.setTimeout(120_000 * TIME_SCALE);
+  const team = await signUp(page, "Pat Pager", freshEmail("link-pages"));
+  await page.goto(`${team}/connections/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Many links");
+  await page.getByLabel("Base URL").fill("https://many.example.test/v1");
+  await page.getByRole("radio", { name: "Header auth", exact: true }).check();
+  await page.getByLabel("Header name").fill("X-Api-Key");
+  await page.getByLabel("Value").fill("placeholder-value");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  const connectionPath = new URL(page.url()).pathname;
+  const connectionId = connectionPath.split("/").at(-1)!;
+  // 24 links made in the past, a minute apart, the oldest one revoked so the pages can be told apart.
+  const [row] = await query<{ teamId: string }>(`SELECT "teamId" FROM "Connection" WHERE id = $1`, [connectionId]);
+  for (let i = 0; i < 24; i++) {
+    await query(
+      `INSERT INTO "ConnectLink" (id, "teamId", "connectionId", "tokenHash", "createdByLabel", "createdAt", "expiresAt", "revokedAt", "revokedByLabel")
+       VALUES ($1, $2, $3, $4, 'seed', now() - make_interval(mins => $5::int), now() + interval '1 day', $6, $7)`,
+      [`cl${connectionId.slice(1)}${String(i).padStart(2, "0")}`, row!.teamId, connectionId, `hash-${connectionId}-${i}`, 30 + i, i === 23 ? new Date() : null, i === 23 ? "seed" : null],
+    );
+  }
+  await page.goto(connectionPath);
+  const links = page.getByRole("list", { name: "Connect links" }).getByRole("listitem");
+  await expect(links).toHaveCount(20);
+  await expect(page.getByRole("link", { name: "Newest links" })).toHaveCount(0);
+  await page.getByRole("link", { name: "Older links" }).click();
+  await expect(links).toHaveCount(4);
+  await expect(links.last()).toContainText("Revoked");
+  await expect(page.getByRole("link", { name: "Older links" })).toHaveCount(0);
+  await shoot(page, "connect-links-older");
+  await page.getByRole("link", { name: "Newest links" }).click();
+  await expect(links).toHaveCount(20);
+});

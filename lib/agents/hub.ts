@@ -8,6 +8,7 @@ import { pool } from "../db/pool";
 import { reportGauge } from "../ops/metrics";
 import { decodeEnvelope, decodeFrame, encodeEnvelope, encodeFrame, type Frame } from "./frames";
 import { AGENT_HEARTBEAT_MS } from "./presence";
+import { queuePresenceCheck } from "./presence-notices";
 import { instanceId, receiveRelayed, relay } from "./relay";
 import { hashAgentToken, looksLikeAgentToken } from "./secret";
 
@@ -178,6 +179,9 @@ function onSessionClosed(session: Session): void {
   session.exchanges.clear();
   void pool()
     .query(`UPDATE "Agent" SET "instanceId" = NULL, "sessionId" = NULL, "disconnectedAt" = now() WHERE "id" = $1 AND "sessionId" = $2`, [session.agentId, session.sessionId])
+    .then((ended) => {
+      if (ended.rowCount) queuePresenceCheck(session.agentId, "closed");
+    })
     .catch((error: unknown) => console.warn(`Agents: could not record that ${session.agentName} disconnected: ${error instanceof Error ? error.message : String(error)}`));
 }
 
@@ -297,6 +301,7 @@ async function openSession(ws: WebSocket, agent: { id: string; name: string; tea
   hub.sessions.get(agent.id)?.ws.close(4002, "Replaced by a newer connection of the same agent.");
   hub.sessions.set(agent.id, session);
   ws.send(encodeFrame({ t: "welcome", agent: agent.name, team: agent.team.name }));
+  queuePresenceCheck(agent.id, "opened");
 }
 
 /** Tests and shutdown: end every session here, as if each agent disconnected. */

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../api/pagination";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { publicUrl } from "../config";
@@ -86,9 +88,23 @@ export async function createConnectLink(teamId: string, actor: AuditActor, conne
   return { link: view(created), url: connectLinkUrl(token) };
 }
 
-export async function listConnectLinks(teamId: string, connectionId: string, take = 20): Promise<ConnectLinkView[]> {
-  const rows = await db.connectLink.findMany({ where: { teamId, connectionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take, select: LINK_VIEW });
+/** A connection's links, newest first; `before` is the (createdAt, id) a previous page ended on (keyset: a link made meanwhile neither shifts nor repeats a page). */
+export async function listConnectLinks(teamId: string, connectionId: string, take = 20, before?: { createdAt: Date; id: string } | null): Promise<ConnectLinkView[]> {
+  const older = before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {};
+  const rows = await db.connectLink.findMany({ where: { teamId, connectionId, ...older }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take, select: LINK_VIEW });
   return rows.map(view);
+}
+
+export const CONNECT_LINKS_PAGE_SIZE = 20;
+
+/** The connection page's page of links: `older` is the cursor of the next (older) page, null on the last; a cursor that does not parse reads as the first page. */
+export async function connectLinksPage(teamId: string, connectionId: string, cursor?: string | null): Promise<{ links: ConnectLinkView[]; older: string | null }> {
+  const decoded = cursor ? decodeCursor(cursor, z.tuple([z.iso.datetime(), z.string().max(100)])) : null;
+  const before = decoded ? { createdAt: new Date(decoded[0]), id: decoded[1] } : null;
+  const rows = await listConnectLinks(teamId, connectionId, CONNECT_LINKS_PAGE_SIZE + 1, before);
+  const links = rows.slice(0, CONNECT_LINKS_PAGE_SIZE);
+  const last = links.at(-1);
+  return { links, older: rows.length > CONNECT_LINKS_PAGE_SIZE && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
 }
 
 /** The link completed in the last seven days, if any: the connection page announces it to the team. */

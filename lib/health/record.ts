@@ -30,7 +30,6 @@ type Subject = {
   id: string;
   teamId: string;
   name: string;
-  agent: { id: string; name: string; connectedAt: Date | null; disconnectedAt: Date | null; lastSeenAt: Date | null } | null;
   clientCertExpiresAt: Date | null;
   oauthClient: { id: string; name: string; secretChangedAt: Date | null; createdAt: Date; clientSecret: string | null } | null;
 };
@@ -40,7 +39,6 @@ const SUBJECT_FIELDS = {
   teamId: true,
   name: true,
   clientCertExpiresAt: true,
-  agent: { select: { id: true, name: true, connectedAt: true, disconnectedAt: true, lastSeenAt: true } },
   oauthClient: { select: { id: true, name: true, secretChangedAt: true, createdAt: true, clientSecret: true } },
 } as const;
 
@@ -61,16 +59,8 @@ function changeEvents(subject: Subject, previous: string, next: CheckState, chan
   if (next === "WORKING" && (previous === "FAILING" || previous === "NEEDS_REAUTH")) {
     events.push(event(`connection.recovered:${subject.id}:${changeId}`, subject, "connection.recovered", "connection", connection, `${subject.name} is working again.`, detail, at));
   }
-  // An agent's events are the agent's, keyed by its own session, so that every connection through it finding it down makes one event.
-  const agent = subject.agent;
-  if (agent && next === "AGENT_OFFLINE") {
-    const since = agent.disconnectedAt ?? agent.lastSeenAt ?? at;
-    events.push(event(`agent.offline:${agent.id}:${since.toISOString()}`, subject, "agent.offline", "agent", agent, `Agent ${agent.name} is offline; ${subject.name} cannot reach its API.`, { agentId: agent.id, connectionId: subject.id }, at));
-  }
-  if (agent && previous === "AGENT_OFFLINE" && next !== "AGENT_OFFLINE") {
-    const since = agent.connectedAt ?? at;
-    events.push(event(`agent.online:${agent.id}:${since.toISOString()}`, subject, "agent.online", "agent", agent, `Agent ${agent.name} is online again.`, { agentId: agent.id, connectionId: subject.id }, at));
-  }
+  // Agents' own events (agent.offline / agent.online) come from their presence for every agent, checked or not
+  // (lib/agents/presence-notices.ts), not from each connection's check finding the agent down: one change, one event.
   return events;
 }
 

@@ -5,5 +5,6 @@ import "../notifications/events";
 import "../notifications/deliver";
 import "../notifications/invitation-mail";
 import "../health/jobs";
+import "../agents/presence-notices";
 
 export { startJobs, stopJobs } from "./engine";

@@ -125,10 +125,21 @@ export async function createChannel(teamId: string, actor: AuditActor, input: Ch
 }
 
 /** Updates a channel. Its kind is kept; an empty Slack URL keeps the saved one; `rollSecret` gives an event webhook a new signing secret (returned this once). */
-export async function updateChannel(teamId: string, actor: AuditActor, channelId: string, input: ChannelInput, options: { rollSecret?: boolean } = {}): Promise<{ signingSecret: string | null }> {
+/** `precondition`: refuses (throws) when the saved row is not the one the caller last read (the API's If-Match); checked under the row lock. */
+export type ChannelPrecondition = (saved: { updatedAt: Date }) => void;
+
+export async function updateChannel(
+  teamId: string,
+  actor: AuditActor,
+  channelId: string,
+  input: ChannelInput,
+  options: { rollSecret?: boolean; precondition?: ChannelPrecondition } = {},
+): Promise<{ signingSecret: string | null }> {
   return db.$transaction(async (tx) => {
-    const existing = await tx.notificationChannel.findFirst({ where: { id: channelId, teamId }, select: { id: true, kind: true } });
+    await tx.$queryRaw`SELECT id FROM "NotificationChannel" WHERE id = ${channelId} AND "teamId" = ${teamId} FOR UPDATE`;
+    const existing = await tx.notificationChannel.findFirst({ where: { id: channelId, teamId }, select: { id: true, kind: true, updatedAt: true } });
     if (!existing) throw channelNotFound();
+    options.precondition?.(existing);
     if (existing.kind !== input.kind) throw new DomainError("A channel keeps its kind; create another channel for another kind.", 400, "kind");
     const signingSecret = input.kind === "WEBHOOK" && options.rollSecret ? newSigningSecret() : null;
     const newSecret = input.kind === "SLACK" && input.slackUrl !== "" ? input.slackUrl : signingSecret;
@@ -155,10 +166,13 @@ export async function updateChannel(teamId: string, actor: AuditActor, channelId
   });
 }
 
-export async function deleteChannel(teamId: string, actor: AuditActor, channelId: string): Promise<void> {
+export async function deleteChannel(teamId: string, actor: AuditActor, channelId: string, precondition?: ChannelPrecondition): Promise<void> {
   await db.$transaction(async (tx) => {
-    const existing = await tx.notificationChannel.findFirst({ where: { id: channelId, teamId }, select: { id: true, name: true, kind: true } });
+    // Locked, so an If-Match checked here still holds when the row is deleted.
+    await tx.$queryRaw`SELECT id FROM "NotificationChannel" WHERE id = ${channelId} AND "teamId" = ${teamId} FOR UPDATE`;
+    const existing = await tx.notificationChannel.findFirst({ where: { id: channelId, teamId }, select: { id: true, name: true, kind: true, updatedAt: true } });
     if (!existing) throw channelNotFound();
+    precondition?.(existing);
     await tx.notificationChannel.delete({ where: { id: existing.id } });
     await writeAudit(tx, { teamId, actor, action: "notification_channel.deleted", objectType: "notification_channel", objectId: existing.id, objectName: existing.name, data: { kind: existing.kind } });
   });

@@ -172,10 +172,11 @@ export type DeliveryRow = {
   errorMessage: string | null;
 };
 
-/** The newest deliveries of a channel of this team. */
-export async function listDeliveries(teamId: string, channelId: string, take = 20): Promise<DeliveryRow[]> {
+/** A channel's deliveries, newest first; `before` is the (createdAt, id) a previous page ended on (keyset pages). */
+export async function listDeliveries(teamId: string, channelId: string, take = 20, before?: { createdAt: Date; id: string } | null): Promise<DeliveryRow[]> {
+  const older = before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {};
   const rows = await db.notificationDelivery.findMany({
-    where: { channelId, teamId },
+    where: { channelId, teamId, ...older },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take,
   });

@@ -230,4 +230,46 @@ describe("the API", () => {
     expect(audit.map((e) => e.action)).toEqual(["connect_link.created", "connect_link.opened", "connect_link.revoked"]);
     expect(audit[0]!.actorLabel).toMatch(/^API key “links”/);
   });
+  it("pages a connection's links with a cursor (API and page alike): links made between pages, and links made in the same millisecond, are neither skipped nor repeated", async () => {
+    const { createApiKey } = await import("@/lib/api-keys");
+    const reader = (await createApiKey(teamId(), owner.actor, { name: "links pager", expiresIn: "never", scopes: ["connections:read"] })).key;
+    const { id: connectionId } = await connections.createConnection(teamId(), owner.actor, { name: "Paged", baseUrl: "https://paged.example.test", authType: "BEARER", token: "t" } as ConnectionInput, null);
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) made.push((await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 1 })).link.id);
+    // Four links share one instant: the id breaks the tie.
+    const instant = new Date(Date.now() - 60_000);
+    await env.db.connectLink.updateMany({ where: { id: { in: made.slice(1, 5) } }, data: { createdAt: instant } });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await api.client(reader).GET("/connections/{id}/connect-links", { params: { path: { id: connectionId }, query: { limit: 3, ...(cursor ? { cursor } : {}) } } });
+      expect(answer.response.status).toBe(200);
+      expect(answer.data!.data.length).toBeLessThanOrEqual(3);
+      seen.push(...answer.data!.data.map((link) => link.id));
+      // A new link between pages goes before the first page: the pages after it do not shift.
+      await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 1 });
+      cursor = answer.data!.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen)).toEqual(new Set(made));
+    const bad = await api.client(reader).GET("/connections/{id}/connect-links", { params: { path: { id: connectionId }, query: { cursor: "not-a-cursor" } } });
+    expect(bad.response.status).toBe(400);
+    expect(bad.error).toMatchObject({ code: "invalid_cursor" });
+
+    // The connection page's pages (20 a page) end on the same keys.
+    const total = await env.db.connectLink.count({ where: { connectionId } });
+    for (let i = total; i < 45; i++) await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 1 });
+    const onPages: string[] = [];
+    let older: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof links.connectLinksPage>> = await links.connectLinksPage(teamId(), connectionId, older);
+      onPages.push(...page.links.map((link) => link.id));
+      await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 1 });
+      older = page.older;
+    } while (older);
+    expect(onPages).toHaveLength(45);
+    expect(new Set(onPages).size).toBe(45);
+  });
 });

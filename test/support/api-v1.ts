@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * List a connection's connect links
-         * @description The newest 100, newest first, with their state (never their URLs).
+         * @description Newest first, in pages, with their state (never their URLs).
          *
          *     Scope: `connections:read`.
          */
@@ -458,6 +458,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification channels
+         * @description Oldest first, as the Notifications page lists them (a team has few).
+         *
+         *     Scope: `admin`.
+         */
+        get: operations["listNotificationChannels"];
+        put?: never;
+        /**
+         * Create a notification channel
+         * @description The fields of the channel form: a name, the kind (EMAIL, SLACK or WEBHOOK), the events it gets, and the kind's fields: `emailTo` (addresses separated by commas), `slackUrl` (the incoming-webhook URL), or `url` (the event webhook's https:// endpoint). An event webhook's answer holds its signing secret, once.
+         *
+         *     Scope: `admin`.
+         */
+        post: operations["createNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a notification channel
+         * @description Scope: `admin`.
+         */
+        get: operations["getNotificationChannel"];
+        /**
+         * Update a notification channel
+         * @description Replaces the channel's settings; its kind stays. An empty `slackUrl` keeps the saved one. `rollSecret: true` gives an event webhook a new signing secret, in this answer only. Send If-Match with the ETag you read to refuse the change (412) when someone changed the channel since.
+         *
+         *     Scope: `admin`.
+         */
+        put: operations["updateNotificationChannel"];
+        post?: never;
+        /**
+         * Delete a notification channel
+         * @description With its delivery log; deliveries not made yet are dropped.
+         *
+         *     Scope: `admin`.
+         */
+        delete: operations["deleteNotificationChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-channels/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's delivery log
+         * @description Each event handed to the channel and its attempts, newest first, in pages.
+         *
+         *     Scope: `admin`.
+         */
+        get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-channels/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver
+         * @description Sends the delivery's event again from a first attempt (same event id, so the same webhook-id). Its outcome shows in the delivery log.
+         *
+         *     Scope: `admin`.
+         */
+        post: operations["redeliverNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description A made-up event (type keyway.test) to this channel only, logged like any other delivery.
+         *
+         *     Scope: `admin`.
+         */
+        post: operations["testNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -645,6 +771,18 @@ export interface components {
              * @default 72
              */
             expiresInHours: number;
+        };
+        NotificationChannelInput: {
+            name: string;
+            /** @enum {string} */
+            kind: "EMAIL" | "SLACK" | "WEBHOOK";
+            eventTypes: ("connection.failing" | "connection.recovered" | "connection.needs_reauthorization" | "certificate.expiring" | "client_secret.aging" | "agent.offline" | "agent.online")[];
+            digest?: boolean | string;
+            emailTo?: string;
+            slackUrl?: string;
+            url?: string;
+            /** @description Event webhook: replace the signing secret; the new one is in the answer, once. */
+            rollSecret?: boolean;
         };
         ConnectionPage: {
             data: components["schemas"]["Connection"][];
@@ -1066,6 +1204,108 @@ export interface components {
             role: string;
             /** Format: date-time */
             joinedAt: string;
+        };
+        NotificationChannelPage: {
+            data: components["schemas"]["NotificationChannel"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        NotificationChannel: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "EMAIL" | "SLACK" | "WEBHOOK";
+            eventTypes: ("connection.failing" | "connection.recovered" | "connection.needs_reauthorization" | "certificate.expiring" | "client_secret.aging" | "agent.offline" | "agent.online")[];
+            /** @description Email and Slack: the day's events in one message at 08:00 UTC instead of one message each. */
+            digest: boolean;
+            /** @description Email: the addresses. */
+            emailTo: string[];
+            /** @description Event webhook: the endpoint (not secret). Null for the other kinds: a Slack URL is a credential and never shown. */
+            url: string | null;
+            /** @description Slack: the incoming-webhook URL is set; event webhook: a signing secret is set. Never their values. */
+            secretSet: boolean;
+            /** @description Slack: the last four characters of the saved URL, to tell it apart. */
+            slackUrlLastFour: string | null;
+            createdByLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreatedNotificationChannel: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "EMAIL" | "SLACK" | "WEBHOOK";
+            eventTypes: ("connection.failing" | "connection.recovered" | "connection.needs_reauthorization" | "certificate.expiring" | "client_secret.aging" | "agent.offline" | "agent.online")[];
+            /** @description Email and Slack: the day's events in one message at 08:00 UTC instead of one message each. */
+            digest: boolean;
+            /** @description Email: the addresses. */
+            emailTo: string[];
+            /** @description Event webhook: the endpoint (not secret). Null for the other kinds: a Slack URL is a credential and never shown. */
+            url: string | null;
+            /** @description Slack: the incoming-webhook URL is set; event webhook: a signing secret is set. Never their values. */
+            secretSet: boolean;
+            /** @description Slack: the last four characters of the saved URL, to tell it apart. */
+            slackUrlLastFour: string | null;
+            createdByLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Event webhook: the Standard Webhooks signing secret (whsec_…), in this answer only; Keyway never shows it again. */
+            signingSecret?: string;
+        };
+        UpdatedNotificationChannel: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "EMAIL" | "SLACK" | "WEBHOOK";
+            eventTypes: ("connection.failing" | "connection.recovered" | "connection.needs_reauthorization" | "certificate.expiring" | "client_secret.aging" | "agent.offline" | "agent.online")[];
+            /** @description Email and Slack: the day's events in one message at 08:00 UTC instead of one message each. */
+            digest: boolean;
+            /** @description Email: the addresses. */
+            emailTo: string[];
+            /** @description Event webhook: the endpoint (not secret). Null for the other kinds: a Slack URL is a credential and never shown. */
+            url: string | null;
+            /** @description Slack: the incoming-webhook URL is set; event webhook: a signing secret is set. Never their values. */
+            secretSet: boolean;
+            /** @description Slack: the last four characters of the saved URL, to tell it apart. */
+            slackUrlLastFour: string | null;
+            createdByLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Event webhook: the Standard Webhooks signing secret (whsec_…), in this answer only; Keyway never shows it again. */
+            signingSecret?: string;
+        };
+        NotificationDeliveryPage: {
+            data: components["schemas"]["NotificationDelivery"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        NotificationDelivery: {
+            id: string;
+            /** @description The event's id: an event webhook's webhook-id, the same on every retry and redelivery. */
+            eventId: string;
+            eventType: string;
+            summary: string;
+            /** @enum {string} */
+            state: "pending" | "retrying" | "delivered" | "failed" | "digest";
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            lastAttemptAt: string | null;
+            deliveredAt: string | null;
+            responseStatus: number | null;
+            durationMs: number | null;
+            /** @description The start of the endpoint's answer (secrets removed). */
+            responseExcerpt: string | null;
+            errorMessage: string | null;
+        };
+        QueuedTestEvent: {
+            deliveryId: string;
         };
     };
     responses: never;
@@ -1853,7 +2093,12 @@ export interface operations {
     };
     listConnectLinks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1900,6 +2145,15 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The key's quota (q) per window of w seconds. */
                     "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3359,6 +3613,645 @@ export interface operations {
             };
             /** @description The key lacks the scope “admin”. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team's channels (never their secrets). */
+            200: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelPage"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and body within 24 hours gets the first answer again, and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationChannelInput"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedNotificationChannel"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still being served. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such channel in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationChannelInput"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version to send back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedNotificationChannel"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such channel in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read: the change is refused (412) if the resource changed since. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such channel in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since the ETag in If-Match. */
+            412: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1 to 200). */
+                limit?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries. */
+            200: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such channel in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: each problem names its field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverNotification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and body within 24 hours gets the first answer again, and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such delivery on this channel in the key's team. */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The event waits for the day's digest and is sent with it. */
+            409: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid, or its Idempotency-Key was used for another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key made too many requests this minute (Retry-After says when to retry). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and body within 24 hours gets the first answer again, and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; the delivery's id names it in the log. */
+            202: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedTestEvent"];
+                };
+            };
+            /** @description No key, an unknown key, or a revoked or expired one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope “admin”. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such channel in the key's team (also for another team's). */
+            404: {
+                headers: {
+                    /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */
+                    RateLimit?: string;
+                    /** @description The key's quota (q) per window of w seconds. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still being served. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid, or its Idempotency-Key was used for another request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -248,13 +248,17 @@ export const connectionRoutes = [
     path: "/connections/{id}/connect-links",
     operationId: "listConnectLinks",
     summary: "List a connection's connect links",
-    description: "The newest 100, newest first, with their state (never their URLs).",
+    description: "Newest first, in pages, with their state (never their URLs).",
     tag: TAG,
     scope: "connections:read",
+    query: z.object({ limit: limitSchema, cursor: cursorSchema }),
     responses: { 200: { description: "Connect links.", schema: pageSchema(connectLinkSchema, "ConnectLinkPage") }, 404: notFound },
-    async handle({ caller, params }) {
+    async handle({ caller, params, query }) {
+      const before = afterCursor(query.cursor);
       await findConnection(caller.teamId, params.id!);
-      return { status: 200, body: { data: (await listConnectLinks(caller.teamId, params.id!, 100)).map(linkBody), nextCursor: null } };
+      const links = await listConnectLinks(caller.teamId, params.id!, query.limit + 1, before && { createdAt: before.at, id: before.id });
+      const page = keysetPage(links, query.limit, (link) => [link.createdAt.toISOString(), link.id]);
+      return { status: 200, body: { data: page.data.map(linkBody), nextCursor: page.nextCursor } };
     },
   }),
   route({

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
 import { CopyField } from "@/components/copy-button";
 import { SelectField, SubmitButton } from "@/components/form";
@@ -34,10 +35,28 @@ function RevokeButton({ teamSlug, connectionId, linkId }: { teamSlug: string; co
   );
 }
 
-export function ConnectLinksPanel({ teamSlug, connectionId, links, canEdit, oauth }: { teamSlug: string; connectionId: string; links: ConnectLinkRow[]; canEdit: boolean; oauth: boolean }) {
+export function ConnectLinksPanel({
+  teamSlug,
+  connectionId,
+  links,
+  canEdit,
+  oauth,
+  olderHref = null,
+  newestHref = null,
+}: {
+  teamSlug: string;
+  connectionId: string;
+  links: ConnectLinkRow[];
+  canEdit: boolean;
+  oauth: boolean;
+  /** The next (older) page of links, when there is one. */
+  olderHref?: string | null;
+  /** Back to the newest links, when an older page is shown. */
+  newestHref?: string | null;
+}) {
   const [state, action] = useActionState<FormState, FormData>(createConnectLinkAction.bind(null, teamSlug, connectionId), {});
   return (
-    <div className="space-y-4">
+    <div id="connect-links" className="space-y-4">
       {canEdit ? (
         <form action={action} className="space-y-3">
           {state.error ? <Alert>{state.error}</Alert> : null}
@@ -96,6 +115,20 @@ export function ConnectLinksPanel({ teamSlug, connectionId, links, canEdit, oaut
           ))}
         </ul>
       )}
+      {olderHref || newestHref ? (
+        <nav className="flex gap-4 text-sm" aria-label="Connect link pages">
+          {newestHref ? (
+            <Link href={newestHref} className="font-medium text-brand-700 hover:underline">
+              Newest links
+            </Link>
+          ) : null}
+          {olderHref ? (
+            <Link href={olderHref} className="font-medium text-brand-700 hover:underline">
+              Older links
+            </Link>
+          ) : null}
+        </nav>
+      ) : null}
     </div>
   );
 }

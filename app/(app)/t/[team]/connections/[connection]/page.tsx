@@ -23,7 +23,7 @@ import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConn
 import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 import { ConnectLinksPanel } from "./connect-links";
-import { listConnectLinks, recentlyCompletedLink } from "@/lib/connect-links";
+import { connectLinksPage, recentlyCompletedLink } from "@/lib/connect-links";
 import { secretSlots } from "@/lib/connect-links/secret-slots";
 
 export async function generateMetadata({ params }: { params: Promise<{ team: string; connection: string }> }): Promise<Metadata> {
@@ -63,10 +63,10 @@ export default async function ConnectionPage({
   searchParams,
 }: {
   params: Promise<{ team: string; connection: string }>;
-  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string; event?: string; connect?: string }>;
+  searchParams: Promise<{ saved?: string; authorization?: string; disconnected?: string; event?: string; connect?: string; links?: string }>;
 }) {
   const { team: slug, connection: connectionId } = await params;
-  const { saved, authorization, disconnected, event, connect } = await searchParams;
+  const { saved, authorization, disconnected, event, connect, links: linksCursor } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
@@ -83,9 +83,9 @@ export default async function ConnectionPage({
   const connectFirst = needsConnecting(connection);
   const providerName = template?.name ?? connection.oauthClient?.name ?? "the provider";
   const linkable = connection.authType === "OAUTH2_CODE" || secretSlots(connection.authType, config, hints).length > 0;
-  const connectLinks = linkable ? await listConnectLinks(team.id, connection.id) : [];
-  // The team hears of a link's completion here: the person who used it has no other way to tell them.
-  const recentlyCompleted = recentlyCompletedLink(connectLinks);
+  const { links: connectLinks, older: olderLinks } = linkable ? await connectLinksPage(team.id, connection.id, linksCursor) : { links: [], older: null };
+  // The team hears of a link's completion here: the person who used it has no other way to tell them (on the newest links, not an older page's).
+  const recentlyCompleted = linksCursor ? undefined : recentlyCompletedLink(connectLinks);
 
   return (
     <>
@@ -207,6 +207,8 @@ export default async function ConnectionPage({
                 connectionId={connection.id}
                 canEdit={canEdit}
                 oauth={connection.authType === "OAUTH2_CODE"}
+                olderHref={olderLinks ? `/t/${slug}/connections/${connection.id}?links=${encodeURIComponent(olderLinks)}#connect-links` : null}
+                newestHref={linksCursor ? `/t/${slug}/connections/${connection.id}#connect-links` : null}
                 links={connectLinks.map((link) => ({
                   id: link.id,
                   state: link.state,
