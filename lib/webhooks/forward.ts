@@ -4,12 +4,11 @@ import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { connectionNotFound } from "../connections";
 import { DomainError } from "../errors";
-import { endpointProblem } from "../notifications/schemas";
+import { endpoint } from "../notifications/schemas";
 import { listDeliveries, redeliver, type DeliveryRow } from "../notifications/deliver";
 import { defaultAllowList } from "../outbound";
 import { blockedMessage, checkAddress, refusalForUrl } from "../outbound/address-policy";
 import { systemResolver, type Resolver } from "../outbound/destination";
-import { text } from "../schemas/text";
 
 // Forwarding a webhook receiver's events to a team's URL (README, "Forwarding
 // events"). Each accepted event becomes a delivery of the notification
@@ -21,16 +20,7 @@ import { text } from "../schemas/text";
 
 export const webhookForwardSchema = z.object({
   // Empty: stop forwarding.
-  url: text()
-    .trim()
-    .max(2000, "Use at most 2,000 characters.")
-    .optional()
-    .transform((v) => v ?? "")
-    .superRefine((value, context) => {
-      if (value === "") return;
-      const problem = endpointProblem(value);
-      if (problem) context.addIssue({ code: "custom", message: problem });
-    }),
+  url: endpoint(),
 });
 export type WebhookForwardInput = z.infer<typeof webhookForwardSchema>;
 
