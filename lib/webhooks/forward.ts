@@ -1,10 +1,9 @@
 import { isIP } from "node:net";
-import { z } from "zod";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
 import { connectionNotFound } from "../connections";
 import { DomainError } from "../errors";
-import { endpoint } from "../notifications/schemas";
+import { webhookForwardSchema, type WebhookForwardInput } from "./schemas";
 import { listDeliveries, redeliver, type DeliveryRow } from "../notifications/deliver";
 import { defaultAllowList } from "../outbound";
 import { blockedMessage, checkAddress, refusalForUrl } from "../outbound/address-policy";
@@ -18,11 +17,7 @@ import { systemResolver, type Resolver } from "../outbound/destination";
 // job together, before the sender hears 202. What is sent:
 // lib/webhooks/forward-target.ts.
 
-export const webhookForwardSchema = z.object({
-  // Empty: stop forwarding.
-  url: endpoint(),
-});
-export type WebhookForwardInput = z.infer<typeof webhookForwardSchema>;
+export { webhookForwardSchema, type WebhookForwardInput };
 
 /**
  * What outbound safety says of the URL now: a literal address or localhost is

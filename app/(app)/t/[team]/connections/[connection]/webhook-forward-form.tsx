@@ -2,7 +2,7 @@
 
 import { Field, SubmitButton, useSchemaForm } from "@/components/form";
 import { Alert } from "@/components/ui";
-import { webhookForwardSchema } from "@/lib/webhooks/forward";
+import { webhookForwardSchema } from "@/lib/webhooks/schemas";
 import { InlineAction } from "../../notifications/channel-forms";
 import { redeliverForwardAction, saveWebhookForwardAction } from "./webhook-actions";
 
