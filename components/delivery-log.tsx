@@ -62,7 +62,7 @@ export function DeliveryLog({
             </p>
             {delivery.errorMessage ? <p className="text-xs text-red-700">{delivery.errorMessage}</p> : null}
             {delivery.responseExcerpt ? (
-              <pre className="max-h-24 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded bg-slate-50 p-2 font-mono text-xs text-slate-700" data-testid="delivery-excerpt">
+              <pre tabIndex={0} className="max-h-24 overflow-auto whitespace-pre-wrap [overflow-wrap:anywhere] rounded bg-slate-50 p-2 font-mono text-xs text-slate-700" data-testid="delivery-excerpt">
                 {delivery.responseExcerpt}
               </pre>
             ) : null}
