@@ -27,7 +27,7 @@ const NOT_REPLAYED = new Set([
 export function replayHeaders(headers: Record<string, string>): [string, string][] {
   return Object.entries(headers)
     .map(([name, value]): [string, string] => [name.toLowerCase(), value])
-    .filter(([name, value]) => !NOT_REPLAYED.has(name) && !name.startsWith("x-forwarded-") && !name.startsWith("keyway-") && value !== "[redacted]")
+    .filter(([name, value]) => !NOT_REPLAYED.has(name) && !name.startsWith("x-forwarded-") && !name.startsWith("keyway-") && !name.startsWith("x-keyway-") && value !== "[redacted]")
     .sort(([a], [b]) => a.localeCompare(b));
 }
 

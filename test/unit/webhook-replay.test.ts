@@ -18,7 +18,7 @@ describe("copy as curl", () => {
     // Each line's arguments as the shell splits them, with curl replaced by printing them.
     const args = execFileSync("sh", ["-c", command.replace(/^curl /, "printf '<%s>\\n' ")]).toString("utf8");
     expect(args).toBe(["-X", "POST", "https://example.test/in?a=1&b='2'", "-H", "content-type: application/json", "-H", `x-note: ${NASTY}`, "--data-binary", NASTY].map((a) => `<${a}>\n`).join(""));
-    expect(replayHeaders({ Host: "x", Cookie: "[redacted]", "Stripe-Signature": "t=1,v1=ab" })).toEqual([["stripe-signature", "t=1,v1=ab"]]);
+    expect(replayHeaders({ Host: "x", Cookie: "[redacted]", "X-Keyway-Client-Ip": "::1", "Stripe-Signature": "t=1,v1=ab" })).toEqual([["stripe-signature", "t=1,v1=ab"]]);
   });
 
   it("sends a binary body through base64", () => {
