@@ -92,6 +92,9 @@ const CALLS: Record<string, Call> = {
     fields: { secret: "text", signatureHeader: "text", encoding: "text", prefix: "text" },
     idOf: "connection",
   },
+  // A plain-http forward URL to a cloud metadata address is refused (https only, and outbound safety), so no variant saves.
+  saveWebhookForwardAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, c.own.connection, {}, form({ url: "http://169.254.169.254/latest" })], fields: { url: "text" }, idOf: "connection" },
+  redeliverForwardAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, c.own.connection, {}, form({ deliveryId: "cffffffffffffffffffffffff" })], fields: { deliveryId: "id" }, idOf: "connection" },
   // A checkbox: any value but "on" means unticked, which is a real choice, so only the arguments are varied.
   setCredentialsAccessAction: { path: (c) => `/t/${c.own.slug}/connections/${c.own.connection}`, params: ["slug", "id", "state", "form"], base: (c) => [c.own.slug, c.own.connection, {}, form({ allowed: "on" })], idOf: "connection" },
   changeRoleAction: { path: (c) => `/t/${c.own.slug}/members`, params: ["slug", "state", "form"], base: (c) => [c.own.slug, {}, form({ membershipId: c.own.membership, role: "VIEWER" })], fields: { membershipId: "id", role: "text" }, idOf: "membership" },

@@ -58,13 +58,20 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
 
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Inbound hooks");
-  await page.getByLabel("Base URL").fill(`${upstream.baseUrl}`);
-  await page.getByRole("radio", { name: "None", exact: true }).check();
+  await page.getByRole("radio", { name: "Webhook receiver", exact: true }).check();
   await page.getByRole("button", { name: "Create connection" }).click();
-  await page.waitForURL(/\/connections\/c[0-9a-f]+\?saved=1$/);
+  await page.waitForURL(/\/connections\/c[0-9a-z]+\?saved=1$/);
   const webhook = new URL(page.url()).pathname;
-  const hookUrl = (await page.getByTestId("webhook-curl").textContent())?.match(/http\S+$/)?.[0];
-  if (hookUrl) await page.request.post(hookUrl, { data: { hello: "world", order: 1234 } });
+  // The receiver page with its parts filled in: a forward URL, two events, their forwards in the log.
+  await page.getByLabel("Forward URL").fill(`${upstream.baseUrl}/incoming-hooks`);
+  await page.getByRole("button", { name: "Save forward URL" }).click();
+  await expect(page.getByText("Saved: each event accepted from now on is forwarded.")).toBeVisible();
+  const hookUrl = await page.locator("[data-copy-source]").textContent();
+  if (hookUrl) {
+    await page.request.post(hookUrl, { data: { hello: "world", order: 1234 }, headers: { "X-Shop-Topic": "orders/create" } });
+    await page.request.post(hookUrl, { data: { hello: "again", order: 1235 }, headers: { "X-Shop-Topic": "orders/paid" } });
+    await expect.poll(async () => (await page.request.get(`${webhook}/events`)).ok() && ((await (await page.request.get(`${webhook}/events`)).json()) as { kept: number }).kept, { timeout: 15_000 }).toBe(2);
+  }
 
   await page.goto(`${team}/clients/new?provider=github`);
   await page.getByLabel("Name", { exact: true }).fill("GitHub (Ada)");

@@ -52,6 +52,8 @@ const SENTENCES: Record<AuditAction, (data: Data) => AuditSentence> = {
   "connection.disconnected": () => ({ before: "disconnected", object: true }),
   "connection.used_via_proxy": (d) => ({ before: "used", object: true, after: "through the proxy", outcome: typeof d.requests === "number" ? `${d.requests} request${d.requests === 1 ? "" : "s"}` : undefined }),
   "connection.webhook_signing_updated": () => ({ before: "changed the webhook signing of", object: true }),
+  "connection.webhook_forward_updated": (d) => (typeof d.url === "string" && d.url ? { before: "set the forward URL of", object: true, outcome: d.url } : { before: "stopped forwarding the events of", object: true }),
+  "connection.webhook_forward_redelivered": () => ({ before: "forwarded an event again from", object: true }),
   "connection.credentials_read": () => ({ before: "read the credentials of", object: true }),
   "connection.credentials_access_changed": (d) => ({ before: d.allowed ? "let services read the credentials of" : "stopped services reading the credentials of", object: true }),
   "oauth_client.created": () => ({ before: "registered the OAuth client", object: true }),

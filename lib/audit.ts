@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   "connection.disconnected",
   "connection.used_via_proxy",
   "connection.webhook_signing_updated",
+  "connection.webhook_forward_updated",
+  "connection.webhook_forward_redelivered",
   "connection.credentials_read",
   "connection.credentials_access_changed",
   "connect_link.created",

@@ -237,6 +237,9 @@ export function inputFromDraft(draft: ConnectionDraft): unknown {
   switch (draft.authType) {
     case "NONE":
       return { ...base, authType: "NONE" };
+    case "WEBHOOK":
+      // No base URL, network or certificate: a receiver calls nothing.
+      return { name: draft.name, authType: "WEBHOOK" };
     case "BASIC":
       return { ...base, authType: "BASIC", username: draft.username, password: draft.password };
     case "HEADER":

@@ -6,7 +6,7 @@ import { DomainError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { agentPresence } from "../agents/presence";
 import { CONNECTION_SORTS, connectionListWhere, type ConnectionListQuery } from "./list-query";
-import { chosenAgentId, isOAuthType, isServiceAccountType, type ConnectionInput } from "./schemas";
+import { chosenAgentId, isOAuthType, isReceiverType, isServiceAccountType, type ConnectionInput } from "./schemas";
 import { StoredAuthError, storeAuth, storedConfigSchema, type SecretHints, type StoredConfig, type StoredSecrets } from "./stored";
 import { isTlsClientAuth } from "../oauth/schemas";
 
@@ -202,7 +202,14 @@ function requireCertificateFor(config: StoredConfig, hasCertificate: boolean) {
   }
 }
 
-export async function createConnection(teamId: string, actor: AuditActor, input: ConnectionInput, certificate: ClientCertificateToStore | null) {
+/** A webhook receiver calls no API: whatever network or certificate came with it (the API may send any) is not kept. */
+function withoutApiOptions<C>(input: ConnectionInput, certificate: C): [ConnectionInput, C | null] {
+  if (!isReceiverType(input.authType)) return [input, certificate];
+  return [{ ...input, baseUrl: "", network: undefined, agentId: undefined }, null];
+}
+
+export async function createConnection(teamId: string, actor: AuditActor, given: ConnectionInput, givenCertificate: ClientCertificateToStore | null) {
+  const [input, certificate] = withoutApiOptions(given, givenCertificate);
   const { config, secrets, hints } = storeAuth(input, null);
   requireCertificateFor(config, certificate !== null);
   const id = newConnectionId();
@@ -241,11 +248,12 @@ export async function updateConnection(
   teamId: string,
   actor: AuditActor,
   connectionId: string,
-  input: ConnectionInput,
-  certificate: ClientCertificateToStore | "keep" | null,
+  given: ConnectionInput,
+  givenCertificate: ClientCertificateToStore | "keep" | null,
   /** Refuses (throws) when the saved row is not the one the caller last read (the API's If-Match); checked under the row lock. */
   precondition?: (saved: { updatedAt: Date }) => void,
 ) {
+  const [input, certificate] = withoutApiOptions(given, givenCertificate);
   return db.$transaction(async (tx) => {
     // Locked so that two people saving at once cannot each merge with the other's stale secrets.
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Connection" WHERE id = ${connectionId} AND "teamId" = ${teamId} FOR UPDATE`;

@@ -10,7 +10,7 @@ import { awsSigV4AuthSchema, bearerAuthSchema, digestAuthSchema, oauth1AuthSchem
 // back to the browser), so these schemas accept an empty secret and the code
 // that merges with the saved record decides whether one is required.
 
-export const AUTH_TYPES = ["NONE", "BASIC", "BEARER", "HEADER", "QUERY", "CUSTOM", "DIGEST", "AWS_SIGV4", "OAUTH1", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT", "OAUTH2_JWT_BEARER"] as const;
+export const AUTH_TYPES = ["NONE", "BASIC", "BEARER", "HEADER", "QUERY", "CUSTOM", "DIGEST", "AWS_SIGV4", "OAUTH1", "OAUTH2_CODE", "OAUTH2_CLIENT_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT", "OAUTH2_JWT_BEARER", "WEBHOOK"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 /** The types whose bearer token Keyway obtains and refreshes at a token endpoint (lib/oauth/tokens.ts). */
 export type OAuthAuthType = "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | ServiceAccountAuthType;
@@ -31,7 +31,15 @@ export const AUTH_TYPE_LABEL: Record<AuthType, string> = {
   OAUTH2_CLIENT_CREDENTIALS: "OAuth2 (client credentials)",
   GOOGLE_SERVICE_ACCOUNT: "Google service account",
   OAUTH2_JWT_BEARER: "JWT bearer (service account)",
+  WEBHOOK: "Webhook receiver",
 };
+
+/** A webhook receiver has no API behind it: no base URL, no proxy, no test request, no health check. */
+export const RECEIVER_HAS_NO_API = "This connection is a webhook receiver: it has no API to call, so it cannot be proxied or tested. Apps post events to its webhook URL instead.";
+
+export function isReceiverType(type: string): type is "WEBHOOK" {
+  return type === "WEBHOOK";
+}
 
 export function isOAuthType(type: string): type is OAuthAuthType {
   return type === "OAUTH2_CODE" || type === "OAUTH2_CLIENT_CREDENTIALS" || isServiceAccountType(type);
@@ -120,6 +128,7 @@ const headerListSchema = z
 const paramListSchema = z.array(paramEntrySchema).max(50, "Use at most 50 parameters.");
 
 export const noneAuthSchema = z.object({ authType: z.literal("NONE") });
+export const webhookReceiverSchema = z.object({ authType: z.literal("WEBHOOK") });
 
 export const basicAuthSchema = z.object({
   authType: z.literal("BASIC"),
@@ -177,16 +186,19 @@ export const authSchema = z.discriminatedUnion("authType", [
   oauthClientCredentialsAuthSchema,
   googleServiceAccountAuthSchema,
   jwtBearerAuthSchema,
+  webhookReceiverSchema,
 ]);
 export type AuthInput = z.infer<typeof authSchema>;
 
 export const connectionBaseSchema = z.object({
   name: text().trim().min(1, "Enter a name.").max(100, "Use at most 100 characters."),
+  // Required for every type but a webhook receiver (connectionInputSchema checks that, knowing the type).
   baseUrl: text()
     .trim()
-    .min(1, "Enter the base URL of the API.")
     .max(2048, "Use at most 2048 characters.")
-    .pipe(z.url({ protocol: /^https?$/, error: "Enter an http:// or https:// URL, e.g. https://api.example.com/v1." }))
+    .optional()
+    .transform((url) => url ?? "")
+    .pipe(z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "Enter an http:// or https:// URL, e.g. https://api.example.com/v1." })], { error: "Enter an http:// or https:// URL, e.g. https://api.example.com/v1." }))
     // zod runs later checks even after z.url() has refused the string, hence the guarded parse.
     .superRefine((url, ctx) => {
       const parsed = URL.canParse(url) ? new URL(url) : undefined;
@@ -234,5 +246,12 @@ export function chosenAgentId(input: NetworkInput): string | null {
  * with their own schema in form-payload.ts). Three parts, so that each part's
  * errors show even while another part has some of its own.
  */
-export const connectionInputSchema = z.intersection(z.intersection(connectionBaseSchema, connectionNetworkSchema), authSchema);
+export const connectionInputSchema = z.intersection(z.intersection(connectionBaseSchema, connectionNetworkSchema), authSchema).refine(
+  // Also run while other fields are wrong (`when`), so the missing URL shows with them; the value may then be partly unparsed.
+  (value) => {
+    const { authType, baseUrl } = value as { authType?: unknown; baseUrl?: unknown };
+    return authType === "WEBHOOK" || (typeof baseUrl === "string" && baseUrl.trim() !== "");
+  },
+  { path: ["baseUrl"], message: "Enter the base URL of the API.", when: () => true },
+);
 export type ConnectionInput = z.infer<typeof connectionInputSchema>;

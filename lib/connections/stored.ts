@@ -156,6 +156,7 @@ export function storeAuth(input: AuthInput, saved: Saved): { config: StoredConfi
 
   switch (input.authType) {
     case "NONE":
+    case "WEBHOOK":
       break;
     case "BASIC":
       config.username = input.username;
@@ -297,6 +298,9 @@ export function resolveAuth(authType: StoredAuthType, config: StoredConfig, secr
   switch (authType) {
     case "NONE":
       return { authType };
+    case "WEBHOOK":
+      // Callers refuse a receiver before they get here (it has no API); nothing would be sent anyway.
+      return { authType: "NONE" };
     case "BASIC":
       return { authType, username: config.username ?? "", password: secrets.password ?? "" };
     case "HEADER":

@@ -9,7 +9,7 @@ import { DEFAULT_EXPIRED_RULE, describeExpiry, meansExpired } from "../oauth/exp
 import { applyAuth, applyAuthHeaders, authQueryParams, resolveRequestUrl, secretStrings, type ResolvedAuth } from "./apply-auth";
 import { redactHeaders, redactor } from "./redaction";
 import { connectionNotFound, openSecrets } from "./index";
-import { headerNameSchema, headerValueSchema, isOAuthType } from "./schemas";
+import { headerNameSchema, headerValueSchema, isOAuthType, isReceiverType, RECEIVER_HAS_NO_API } from "./schemas";
 import { TEST_METHODS } from "./test-methods";
 import { resolveAuth, secretEntryNames, storedConfigSchema } from "./stored";
 import { oauth1FlowTokens } from "./oauth1-flow";
@@ -204,6 +204,7 @@ export type SentTest = { view: Outcome; recorded: { headers: Record<string, stri
  * expire, and once more (with one retry) when the API answers 401.
  */
 export async function sendTestRequest(connection: Connection, actor: AuditActor, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<SentTest> {
+  if (isReceiverType(connection.authType)) throw new DomainError(RECEIVER_HAS_NO_API, 409);
   const config = storedConfigSchema.parse(connection.config ?? {});
   const secrets = openSecrets(connection.id, connection.secrets);
   let url: URL;

@@ -6,7 +6,7 @@ import type { AuditActor } from "../audit";
 import { db } from "../db";
 import { DomainError } from "../errors";
 import { sendTestRequest, type SentTest } from "../connections/test-request";
-import { isOAuthType } from "../connections/schemas";
+import { isOAuthType, isReceiverType } from "../connections/schemas";
 import { accessTokenFor, TokenProblem } from "../oauth/tokens";
 import { recordCheck, type CheckOutcome } from "./record";
 import { parseExpectedStatuses } from "./state";
@@ -20,7 +20,8 @@ export const HEALTH_CHECK_USER_AGENT = "Keyway-Health-Check/1";
 
 export async function performCheck(connectionId: string, teamId?: string): Promise<CheckOutcome | null> {
   const connection = await db.connection.findFirst({ where: { id: connectionId, ...(teamId ? { teamId } : {}) } });
-  if (!connection) return null;
+  // A webhook receiver has no API to check.
+  if (!connection || isReceiverType(connection.authType)) return null;
   const health = await db.connectionHealth.findUnique({ where: { connectionId } });
   const started = performance.now();
   if (!health?.method) {

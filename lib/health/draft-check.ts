@@ -9,7 +9,7 @@ import { encryptJson } from "../crypto";
 import { db } from "../db";
 import { DomainError } from "../errors";
 import { connectionNotFound, openSecrets, type ClientCertificateToStore } from "../connections";
-import { chosenAgentId, isOAuthType, type ConnectionInput } from "../connections/schemas";
+import { chosenAgentId, isOAuthType, isReceiverType, type ConnectionInput } from "../connections/schemas";
 import { storeAuth, storedConfigSchema } from "../connections/stored";
 import { sendTestRequest, type Connection } from "../connections/test-request";
 import { outcomeOf } from "./check";
@@ -18,7 +18,7 @@ import { DEFAULT_EXPECTED_STATUSES } from "./state";
 
 /** The check's outcome for unsaved settings; null for OAuth2 types, whose proof is Connect (they have no token before they are saved). */
 export async function checkDraft(teamId: string, actor: AuditActor, connectionId: string | null, input: ConnectionInput, certificate: ClientCertificateToStore | "keep" | null): Promise<CheckOutcome | null> {
-  if (isOAuthType(input.authType)) return null;
+  if (isOAuthType(input.authType) || isReceiverType(input.authType)) return null;
   const saved = connectionId ? await db.connection.findFirst({ where: { id: connectionId, teamId } }) : null;
   if (connectionId && !saved) throw connectionNotFound();
   const savedBlob = saved ? openSecrets(saved.id, saved.secrets) : {};

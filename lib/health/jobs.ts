@@ -46,7 +46,7 @@ export async function scheduleDueChecks(now = new Date(), options: { jitter?: bo
     await client.query(
       `INSERT INTO "ConnectionHealth" ("connectionId", "teamId", "nextCheckAt")
        SELECT c.id, c."teamId", $1::timestamp + random() * make_interval(mins => $2::int) FROM "Connection" c
-       WHERE NOT EXISTS (SELECT 1 FROM "ConnectionHealth" h WHERE h."connectionId" = c.id)
+       WHERE c."authType" <> 'WEBHOOK' AND NOT EXISTS (SELECT 1 FROM "ConnectionHealth" h WHERE h."connectionId" = c.id)
        ON CONFLICT DO NOTHING`,
       [now.toISOString(), DEFAULT_INTERVAL_MINUTES],
     );
@@ -54,7 +54,9 @@ export async function scheduleDueChecks(now = new Date(), options: { jitter?: bo
     const slot = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
     const due = await client.query<{ connectionId: string }>(
       `UPDATE "ConnectionHealth" SET "nextCheckAt" = $2::timestamp + make_interval(mins => "intervalMinutes")
-       WHERE enabled AND "nextCheckAt" <= $1::timestamp RETURNING "connectionId"`,
+       WHERE enabled AND "nextCheckAt" <= $1::timestamp
+         AND NOT EXISTS (SELECT 1 FROM "Connection" c WHERE c.id = "ConnectionHealth"."connectionId" AND c."authType" = 'WEBHOOK')
+       RETURNING "connectionId"`,
       // ISO text, read as UTC: the columns are timestamps without zone in UTC (Prisma's), whatever the session's zone.
       [now.toISOString(), slot.toISOString()],
     );

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type PgBoss from "pg-boss";
 import { Webhook } from "standardwebhooks";
 import { db } from "../db";
 import { writeAudit, type AuditActor } from "../audit";
@@ -9,6 +10,7 @@ import { defineJob } from "../jobs/engine";
 import { errorText, log } from "../log";
 import { OutboundError, sendRequest } from "../outbound";
 import { channelForDelivery, channelNotFound, type DeliveryChannel } from "./channels";
+import { forwardOf } from "../webhooks/forward-target";
 import { sendMail } from "./mail";
 import { digestText, mailSubject, mailText, slackText, webhookBody, type EventPayload } from "./messages";
 
@@ -32,9 +34,12 @@ const deliveryJob = defineJob<{ deliveryId: string }>({
   handler: async ({ deliveryId }) => attemptDelivery(deliveryId),
 });
 
-/** Queues one series of attempts. A delivered one is not sent again by a stray job (attemptDelivery checks its state). */
-export async function queueDelivery(deliveryId: string): Promise<void> {
-  await deliveryJob.send({ deliveryId });
+/**
+ * Queues one series of attempts. A delivered one is not sent again by a stray job (attemptDelivery checks its state).
+ * `options.db`: enqueue inside the caller's transaction, so the delivery and its job are committed together.
+ */
+export async function queueDelivery(deliveryId: string, options?: PgBoss.SendOptions): Promise<void> {
+  await deliveryJob.send({ deliveryId }, options);
 }
 
 export function newDeliveryId(): string {
@@ -60,10 +65,10 @@ export function signedHeaders(secret: string, messageId: string, body: string, a
   };
 }
 
-async function post(url: string, headers: Record<string, string>, body: string, secrets: string[]): Promise<Outcome> {
+export async function post(url: string, headers: Record<string, string>, body: string | Buffer, secrets: string[], userAgent = "Keyway-Notifications/1"): Promise<Outcome> {
   const started = performance.now();
   try {
-    const response = await sendRequest({ url, method: "POST", headers: { "user-agent": "Keyway-Notifications/1", ...headers }, body, timeoutMs: TIMEOUT_MS, maxBytes: 64 * 1024, maxRedirects: 0 });
+    const response = await sendRequest({ url, method: "POST", headers: { "user-agent": userAgent, ...headers }, body, timeoutMs: TIMEOUT_MS, maxBytes: 64 * 1024, maxRedirects: 0 });
     const ok = response.status >= 200 && response.status < 300;
     return {
       ok,
@@ -123,18 +128,31 @@ function logFields(outcome: Outcome, attempts: number) {
   };
 }
 
+/** A webhook receiver's forward of one event (lib/webhooks/forward.ts): the event as it arrived, to the receiver's forward URL. */
+async function sendForward(connectionId: string, eventId: string): Promise<Outcome | null> {
+  const forward = await forwardOf(connectionId, eventId);
+  if (!forward) return null;
+  if ("error" in forward) return { ok: false, status: null, durationMs: 0, excerpt: null, error: forward.error };
+  return post(forward.url, forward.headers, forward.body, forward.secrets, "Keyway-Webhook-Forward/1");
+}
+
 /** One attempt of a delivery (the job's handler): throws to have pg-boss retry it, until the last attempt. */
 export async function attemptDelivery(deliveryId: string): Promise<void> {
-  const delivery = await db.notificationDelivery.findUnique({ where: { id: deliveryId }, select: { id: true, channelId: true, state: true, attempts: true, payload: true } });
+  const delivery = await db.notificationDelivery.findUnique({ where: { id: deliveryId }, select: { id: true, channelId: true, connectionId: true, eventId: true, state: true, attempts: true, payload: true } });
   if (!delivery || delivery.state === "delivered" || delivery.state === "digest") return;
-  const channel = await channelForDelivery(delivery.channelId);
-  if (!channel) return;
+  let outcome: Outcome | null = null;
+  if (delivery.connectionId) {
+    outcome = await sendForward(delivery.connectionId, delivery.eventId);
+  } else if (delivery.channelId) {
+    const channel = await channelForDelivery(delivery.channelId);
+    if (channel) outcome = await send(channel, [delivery.payload as unknown as EventPayload]);
+  }
+  if (!outcome) return;
   const attempts = delivery.attempts + 1;
-  const outcome = await send(channel, [delivery.payload as unknown as EventPayload]);
   const state: DeliveryState = outcome.ok ? "delivered" : attempts >= MAX_ATTEMPTS ? "failed" : "retrying";
   await db.notificationDelivery.update({ where: { id: delivery.id }, data: { ...logFields(outcome, attempts), state, ...(outcome.ok ? { deliveredAt: new Date() } : {}) } });
   if (state === "retrying") throw new Error(`delivery ${delivery.id} failed (attempt ${attempts} of ${MAX_ATTEMPTS}): ${outcome.error}`);
-  if (state === "failed") log.warn({ deliveryId: delivery.id, channelId: channel.id }, "notification delivery failed for good");
+  if (state === "failed") log.warn({ deliveryId: delivery.id, channelId: delivery.channelId, connectionId: delivery.connectionId }, "delivery failed for good");
 }
 
 /** Records the event for each channel and queues its delivery; a digest channel keeps it for the day's digest. Idempotent per (channel, event). */
@@ -172,11 +190,14 @@ export type DeliveryRow = {
   errorMessage: string | null;
 };
 
-/** A channel's deliveries, newest first; `before` is the (createdAt, id) a previous page ended on (keyset pages). */
-export async function listDeliveries(teamId: string, channelId: string, take = 20, before?: { createdAt: Date; id: string } | null): Promise<DeliveryRow[]> {
+/** Whose deliveries: a notification channel's, or a webhook receiver's forwards. */
+export type DeliveryOwner = { channelId: string } | { connectionId: string };
+
+/** A channel's deliveries (or a receiver's forwards), newest first; `before` is the (createdAt, id) a previous page ended on (keyset pages). */
+export async function listDeliveries(teamId: string, owner: string | DeliveryOwner, take = 20, before?: { createdAt: Date; id: string } | null): Promise<DeliveryRow[]> {
   const older = before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {};
   const rows = await db.notificationDelivery.findMany({
-    where: { channelId, teamId, ...older },
+    where: { ...(typeof owner === "string" ? { channelId: owner } : owner), teamId, ...older },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take,
   });
@@ -197,22 +218,23 @@ export async function listDeliveries(teamId: string, channelId: string, take = 2
   }));
 }
 
-/** Sends a delivery again from its first attempt (same event, same webhook-id). */
-export async function redeliver(teamId: string, actor: AuditActor, channelId: string, deliveryId: string): Promise<void> {
+/** Sends a delivery again from its first attempt (same event, same webhook-id); `owner` a channel id, or a receiver's forwards. */
+export async function redeliver(teamId: string, actor: AuditActor, owner: string | DeliveryOwner, deliveryId: string): Promise<void> {
+  const where = typeof owner === "string" ? { channelId: owner } : owner;
   await db.$transaction(async (tx) => {
-    const delivery = await tx.notificationDelivery.findFirst({ where: { id: deliveryId, channelId, teamId }, select: { id: true, eventType: true, eventId: true, state: true, channel: { select: { name: true } } } });
-    if (!delivery) throw new DomainError("That delivery does not exist on this channel.", 404);
+    const delivery = await tx.notificationDelivery.findFirst({
+      where: { id: deliveryId, teamId, ...where },
+      select: { id: true, eventType: true, eventId: true, state: true, channel: { select: { id: true, name: true } }, connection: { select: { id: true, name: true } } },
+    });
+    if (!delivery) throw new DomainError("connectionId" in where ? "That forward does not exist on this receiver." : "That delivery does not exist on this channel.", 404);
     if (delivery.state === "digest") throw new DomainError("This event waits for the day's digest; it is sent with it.", 409);
     await tx.notificationDelivery.update({ where: { id: delivery.id }, data: { state: "pending", attempts: 0, deliveredAt: null } });
-    await writeAudit(tx, {
-      teamId,
-      actor,
-      action: "notification_channel.redelivered",
-      objectType: "notification_channel",
-      objectId: channelId,
-      objectName: delivery.channel.name,
-      data: { deliveryId: delivery.id, eventId: delivery.eventId, eventType: delivery.eventType },
-    });
+    const data = { deliveryId: delivery.id, eventId: delivery.eventId, eventType: delivery.eventType };
+    if (delivery.connection) {
+      await writeAudit(tx, { teamId, actor, action: "connection.webhook_forward_redelivered", objectType: "connection", objectId: delivery.connection.id, objectName: delivery.connection.name, data });
+    } else if (delivery.channel) {
+      await writeAudit(tx, { teamId, actor, action: "notification_channel.redelivered", objectType: "notification_channel", objectId: delivery.channel.id, objectName: delivery.channel.name, data });
+    }
   });
   await queueDelivery(deliveryId);
 }
@@ -249,9 +271,10 @@ defineJob<object>({
 
 /** Sends every waiting digest; returns how many channels got one. A channel whose send fails keeps its events for the next run. */
 export async function sendDigests(): Promise<number> {
-  const waiting = await db.notificationDelivery.groupBy({ by: ["channelId"], where: { state: "digest" } });
+  const waiting = await db.notificationDelivery.groupBy({ by: ["channelId"], where: { state: "digest", channelId: { not: null } } });
   let sent = 0;
   for (const { channelId } of waiting) {
+    if (!channelId) continue;
     const channel = await channelForDelivery(channelId);
     if (!channel) continue;
     const rows = await db.notificationDelivery.findMany({ where: { channelId, state: "digest" }, orderBy: { createdAt: "asc" }, take: 200, select: { id: true, payload: true, attempts: true } });

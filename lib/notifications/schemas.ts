@@ -33,7 +33,8 @@ export function endpointProblem(value: string): string | null {
   return "Use an https:// URL (plain http:// is accepted for localhost only).";
 }
 
-const endpoint = () =>
+/** An optional endpoint field: empty, or a URL endpointProblem accepts (also a webhook receiver's forward URL). */
+export const endpoint = () =>
   text()
     .trim()
     .max(2000, "Use at most 2,000 characters.")

@@ -26,7 +26,8 @@ export type ProxyErrorCode =
   | "database_unavailable"
   | "internal_error"
   | "body_too_large"
-  | "upstream_auth_unsupported";
+  | "upstream_auth_unsupported"
+  | "connection_is_webhook_receiver";
 
 /** What the proxy forwards; TRACE and TRACK would echo the injected credentials back to the caller, CONNECT would open a tunnel. */
 export const PROXY_REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);

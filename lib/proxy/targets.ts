@@ -5,7 +5,7 @@ import { db } from "../db";
 import type { AuditActor } from "../audit";
 import { openSecrets } from "../connections";
 import type { ResolvedAuth } from "../connections/apply-auth";
-import { isOAuthType } from "../connections/schemas";
+import { isOAuthType, isReceiverType, RECEIVER_HAS_NO_API } from "../connections/schemas";
 import { resolveAuth, storedConfigSchema } from "../connections/stored";
 import { oauth1FlowTokens } from "../connections/oauth1-flow";
 import { connectionTls } from "../connections/tls";
@@ -153,6 +153,7 @@ async function build(teamId: string, connectionId: string, version: string | nul
     select: { id: true, teamId: true, name: true, authType: true, oauthClientId: true, agentId: true, config: true, secrets: true, baseUrl: true, clientCertPem: true, clientCaPem: true },
   });
   if (!row) throw connectionNotFound();
+  if (isReceiverType(row.authType)) throw new ProxyError(409, "connection_is_webhook_receiver", RECEIVER_HAS_NO_API);
 
   let baseUrl: URL;
   try {

@@ -1,6 +1,7 @@
 import { db } from "../db";
 import { WEBHOOK_LIST_SIZE } from "./limits";
 import { retentionCutoff } from "./store";
+import { rawBodyOf, type RawBody } from "./replay";
 
 // Reading a connection's events for its page. Every function takes the team id
 // that requireMember (or the route's membership check) resolved: another team's
@@ -20,7 +21,7 @@ export type WebhookBodyView =
   | { kind: "json" | "text"; text: string; truncated: boolean }
   | { kind: "binary"; size: number };
 
-export type WebhookEventDetail = WebhookEventSummary & { headers: Record<string, string>; body: WebhookBodyView };
+export type WebhookEventDetail = WebhookEventSummary & { headers: Record<string, string>; body: WebhookBodyView; raw?: RawBody | null };
 
 export type WebhookEventsPage = {
   events: WebhookEventSummary[];
@@ -42,7 +43,7 @@ function summary(row: { id: string; receivedAt: Date; contentType: string | null
 /** A connection of type None of this team, or null. */
 export async function findWebhookConnection(teamId: string, connectionId: string) {
   return db.connection.findFirst({
-    where: { id: connectionId, teamId, authType: "NONE" },
+    where: { id: connectionId, teamId, authType: "WEBHOOK" },
     select: { id: true, webhookRefusedCount: true, webhookLastRefusedAt: true },
   });
 }
@@ -96,15 +97,20 @@ export async function webhookEventsBefore(teamId: string, connectionId: string, 
   return rows.map(summary);
 }
 
-/** One event in full: headers and the body made readable. */
-export async function findWebhookEvent(teamId: string, connectionId: string, eventId: string): Promise<WebhookEventDetail | null> {
+/** The most of a body "Copy as curl" carries (base64 makes a binary one a third longer). */
+export const RAW_BODY_BYTES = 256 * 1024;
+
+/** One event in full: headers and the body made readable; with `raw`, also the body's bytes for a curl command (up to RAW_BODY_BYTES, else null). */
+export async function findWebhookEvent(teamId: string, connectionId: string, eventId: string, options: { raw?: boolean } = {}): Promise<WebhookEventDetail | null> {
   const row = await db.webhookEvent.findFirst({
-    where: { id: eventId, connectionId, connection: { teamId, authType: "NONE" } },
+    where: { id: eventId, connectionId, connection: { teamId, authType: "WEBHOOK" } },
     select: { ...SUMMARY_FIELDS, headers: true, body: true },
   });
   if (!row) return null;
   const { headers, body, ...rest } = row;
-  return { ...summary(rest), headers: (headers ?? {}) as Record<string, string>, body: describeBody(body) };
+  const detail: WebhookEventDetail = { ...summary(rest), headers: (headers ?? {}) as Record<string, string>, body: describeBody(body) };
+  if (options.raw) detail.raw = body.byteLength <= RAW_BODY_BYTES ? rawBodyOf(body) : null;
+  return detail;
 }
 
 /**

@@ -33,3 +33,8 @@ export const SIGNATURE_SCHEME_LABEL: Record<SignatureScheme, string> = {
 /** The timestamped schemes, which refuse events signed outside the replay window. */
 export const TIMESTAMPED_SCHEMES: readonly SignatureScheme[] = ["standard", "stripe", "slack"];
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** The context a connection's webhook secret is sealed with (lib/crypto binds the envelope to it). */
+export function webhookSecretContext(connectionId: string): string {
+  return `webhook:${connectionId}`;
+}

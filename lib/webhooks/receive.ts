@@ -3,12 +3,12 @@ import { db } from "../db";
 import { takeWebhookHit } from "../auth/rate-limit";
 import { decryptSecret } from "../crypto";
 import { clientIp } from "../request-ip";
-import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES, type SignatureEncoding, type SignatureScheme } from "./limits";
+import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES, webhookSecretContext, type SignatureEncoding, type SignatureScheme } from "./limits";
 import { verifyPreset } from "./presets";
 import { countRefusal, storeEvent } from "./store";
 
 // The webhook receiver (SPEC.md, "Webhooks"): POST /api/hooks/<token> of a
-// connection of type None. Framework-free: takes a standard Request, returns
+// connection of type Webhook receiver. Framework-free: takes a standard Request, returns
 // the status and JSON the route sends. Never logs a secret or a body.
 
 export type ReceiveOutcome = {
@@ -17,10 +17,7 @@ export type ReceiveOutcome = {
   headers?: Record<string, string>;
 };
 
-/** The context a connection's webhook secret is sealed with (lib/crypto binds the envelope to it). */
-export function webhookSecretContext(connectionId: string): string {
-  return `webhook:${connectionId}`;
-}
+export { webhookSecretContext };
 
 const REDACTED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
@@ -96,7 +93,9 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
     where: { webhookToken: token },
     select: {
       id: true,
+      teamId: true,
       authType: true,
+      webhookForwardUrl: true,
       webhookSecret: true,
       webhookSignatureHeader: true,
       webhookSignatureEncoding: true,
@@ -105,7 +104,7 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
       webhookToleranceSeconds: true,
     },
   });
-  if (!connection || connection.authType !== "NONE") return notFound();
+  if (!connection || connection.authType !== "WEBHOOK") return notFound();
 
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
@@ -150,6 +149,8 @@ export async function receiveWebhook(token: string, request: Request): Promise<R
     body,
     sourceIp: sourceAddress(request.headers),
     signatureVerified,
+    // Stored with the event and its job in one transaction: once answered 202, the forward happens (at least once).
+    forwardForTeam: connection.webhookForwardUrl ? connection.teamId : null,
   });
   return { status: 202, body: { id: stored.id, receivedAt: stored.receivedAt.toISOString() } };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES } from "./limits";
 import { text } from "../schemas/text";
+import { endpoint } from "../notifications/schemas";
 
 // The signing settings form: one schema for the browser's check and the server action's.
 
@@ -51,3 +52,7 @@ export const webhookSigningSchema = z
 export type WebhookSigningInput = z.infer<typeof webhookSigningSchema>;
 /** What updateWebhookSigning takes: without a scheme, the custom HMAC with the default window. */
 export type WebhookSigningUpdate = Omit<WebhookSigningInput, "scheme" | "toleranceSeconds"> & Partial<Pick<WebhookSigningInput, "scheme" | "toleranceSeconds">>;
+
+/** A receiver's forward URL (lib/webhooks/forward.ts): empty to stop forwarding. */
+export const webhookForwardSchema = z.object({ url: endpoint() });
+export type WebhookForwardInput = z.infer<typeof webhookForwardSchema>;

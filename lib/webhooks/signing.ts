@@ -23,7 +23,7 @@ export type WebhookSigningView = {
 
 export async function webhookSigning(teamId: string, connectionId: string): Promise<WebhookSigningView | null> {
   const row = await db.connection.findFirst({
-    where: { id: connectionId, teamId, authType: "NONE" },
+    where: { id: connectionId, teamId, authType: "WEBHOOK" },
     select: {
       webhookSecret: true,
       webhookSecretLastFour: true,
@@ -51,7 +51,7 @@ export async function updateWebhookSigning(teamId: string, actor: AuditActor, co
   return db.$transaction(async (tx) => {
     const connection = await tx.connection.findFirst({ where: { id: connectionId, teamId }, select: { id: true, name: true, authType: true, webhookSecret: true } });
     if (!connection) throw connectionNotFound();
-    if (connection.authType !== "NONE") throw new DomainError("Only connections of type None receive webhooks.", 400);
+    if (connection.authType !== "WEBHOOK") throw new DomainError("Only webhook receivers receive webhooks.", 400);
     const secret = input.secret !== "" ? "set" : input.clearSecret && connection.webhookSecret !== null ? "cleared" : "unchanged";
     await tx.connection.update({
       where: { id: connection.id },

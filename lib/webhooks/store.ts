@@ -1,4 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { db } from "../db";
+import { pool } from "../db/pool";
+import { newDeliveryId, queueDelivery } from "../notifications/deliver";
 import type { Prisma } from "../generated/prisma/client";
 import { WEBHOOK_KEEP_COUNT, WEBHOOK_KEEP_DAYS } from "./limits";
 
@@ -21,7 +24,49 @@ export type EventToStore = {
   body: Uint8Array;
   sourceIp: string;
   signatureVerified: boolean | null;
+  /** The receiver forwards its events: the team whose delivery log gets the forward. */
+  forwardForTeam?: string | null;
 };
+
+/** An id in the shape of Prisma's cuid() default (the forward path inserts without Prisma). */
+function newEventId(): string {
+  return `c${randomBytes(12).toString("hex")}`;
+}
+
+/**
+ * The event, its forward (a delivery of lib/notifications/deliver.ts, the
+ * notification channels' job, retries and log) and the forward's job, in one
+ * transaction: either all are committed before the sender hears 202, or none
+ * and the sender hears an error and retries.
+ */
+async function storeForwardedEvent(event: EventToStore, teamId: string): Promise<{ id: string; receivedAt: Date }> {
+  const id = newEventId();
+  const receivedAt = new Date();
+  const deliveryId = newDeliveryId();
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO "WebhookEvent" ("id", "connectionId", "receivedAt", "contentType", "headers", "body", "size", "sourceIp", "signatureVerified")
+       VALUES ($1, $2, $3::timestamp(3), $4, $5::jsonb, $6, $7, $8, $9)`,
+      [id, event.connectionId, receivedAt.toISOString(), event.contentType, JSON.stringify(event.headers), Buffer.from(event.body), event.body.byteLength, event.sourceIp, event.signatureVerified],
+    );
+    const payload = { id, type: "webhook.forward", summary: `${event.contentType ?? "no content type"}, ${event.body.byteLength} bytes`, receivedAt: receivedAt.toISOString() };
+    await client.query(
+      `INSERT INTO "NotificationDelivery" ("id", "connectionId", "teamId", "eventId", "eventType", "payload", "state")
+       VALUES ($1, $2, $3, $4, 'webhook.forward', $5::jsonb, 'pending')`,
+      [deliveryId, event.connectionId, teamId, id, JSON.stringify(payload)],
+    );
+    await queueDelivery(deliveryId, { db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) } });
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { id, receivedAt };
+}
 
 const insertsSincePrune = new Map<string, number>();
 
@@ -42,7 +87,7 @@ export function retentionCutoff(now = new Date()): Date {
 }
 
 export async function storeEvent(event: EventToStore): Promise<{ id: string; receivedAt: Date }> {
-  const stored = await db.webhookEvent.create({
+  const stored = event.forwardForTeam ? await storeForwardedEvent(event, event.forwardForTeam) : await db.webhookEvent.create({
     data: {
       connectionId: event.connectionId,
       receivedAt: new Date(),

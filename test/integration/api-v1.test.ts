@@ -235,7 +235,7 @@ describe("connections", () => {
     expect(forged.response.status).toBe(400);
     expect(forged.error).toMatchObject({ code: "invalid_cursor" });
 
-    const hook = (await client.POST("/connections", { body: { name: "paged hook", baseUrl: upstream.url, authType: "NONE" } })).data!.id;
+    const hook = (await client.POST("/connections", { body: { name: "paged hook", authType: "WEBHOOK" } })).data!.id;
     const { storeEvent } = await import("@/lib/webhooks");
     const stored: string[] = [];
     for (let i = 0; i < 5; i++) stored.push((await storeEvent({ connectionId: hook, contentType: "text/plain", headers: {}, body: Buffer.from(`e${i}`), sourceIp: "127.0.0.1", signatureVerified: null })).id);
@@ -414,7 +414,7 @@ describe("the rest of the team", () => {
     expect((await client.GET("/oauth-clients")).data!.data.map((c) => c.id)).toContain(registered.data!.id);
     expect((await client.DELETE("/oauth-clients/{id}", { params: { path: { id: registered.data!.id } } })).response.status).toBe(204);
 
-    const hook = await client.POST("/connections", { body: { name: "hook", baseUrl: upstream.url, authType: "NONE" } });
+    const hook = await client.POST("/connections", { body: { name: "hook", authType: "WEBHOOK" } });
     const { storeEvent } = await import("@/lib/webhooks");
     const stored = await storeEvent({ connectionId: hook.data!.id, contentType: "application/json", headers: { "content-type": "application/json" }, body: Buffer.from('{"a":1}'), sourceIp: "127.0.0.1", signatureVerified: null });
     const events = await client.GET("/connections/{id}/webhook-events", { params: { path: { id: hook.data!.id } } });

@@ -102,7 +102,7 @@ describe.skipIf(!binaries)("database faults", () => {
     keyId = created.id;
     upstream = await startHttpEcho();
     connectionId = (await createConnection(owner.personalTeam.id, owner.actor, { name: "echo", baseUrl: upstream.url, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "s3cret", secret: true }] }, null)).id;
-    const hook = await createConnection(owner.personalTeam.id, owner.actor, { name: "hooks", baseUrl: "https://api.example.test", authType: "NONE" }, null);
+    const hook = await createConnection(owner.personalTeam.id, owner.actor, { name: "hooks", baseUrl: "https://api.example.test", authType: "WEBHOOK" }, null);
     const { getDb } = await import("@/lib/db");
     webhookToken = (await getDb().connection.findUniqueOrThrow({ where: { id: hook.id }, select: { webhookToken: true } })).webhookToken!;
 

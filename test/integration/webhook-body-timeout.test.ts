@@ -25,7 +25,7 @@ beforeAll(async () => {
   const connections = await import("@/lib/connections");
   const route = await import("@/app/api/hooks/[token]/route")
   const owner = await makeUser("stall-owner");
-  connectionId = (await connections.createConnection(owner.personalTeam.id, owner.actor, { name: "stalled", baseUrl: "https://api.example.test", authType: "NONE" }, null)).id;
+  connectionId = (await connections.createConnection(owner.personalTeam.id, owner.actor, { name: "stalled", baseUrl: "https://api.example.test", authType: "WEBHOOK" }, null)).id;
   token = (await env.db.connection.findUniqueOrThrow({ where: { id: connectionId }, select: { webhookToken: true } })).webhookToken;
   server = createServer((request, response) => {
     const headers = new Headers();

@@ -36,7 +36,7 @@ const teamId = () => owner.personalTeam.id;
 const custom = { clearSecret: false, signatureHeader: "X-Signature-256", encoding: "hex" as const, prefix: "sha256=" };
 
 async function signedConnection(scheme: "standard" | "github" | "stripe" | "slack", secret: string, toleranceSeconds = 300): Promise<{ id: string; token: string }> {
-  const { id } = await connections.createConnection(teamId(), owner.actor, { name: `hooks ${scheme}`, baseUrl: "https://api.example.test", authType: "NONE" }, null);
+  const { id } = await connections.createConnection(teamId(), owner.actor, { name: `hooks ${scheme}`, baseUrl: "https://api.example.test", authType: "WEBHOOK" }, null);
   await webhooks.updateWebhookSigning(teamId(), owner.actor, id, { ...custom, secret, scheme, toleranceSeconds });
   const row = await env.db.connection.findUniqueOrThrow({ where: { id }, select: { webhookToken: true } });
   return { id, token: row.webhookToken };

@@ -34,7 +34,7 @@ const teamId = () => owner.personalTeam.id;
 const MB = 1024 * 1024;
 
 async function noneConnection(name: string): Promise<{ id: string; token: string }> {
-  const { id } = await connections.createConnection(teamId(), owner.actor, { name, baseUrl: "https://api.example.test", authType: "NONE" }, null);
+  const { id } = await connections.createConnection(teamId(), owner.actor, { name, baseUrl: "https://api.example.test", authType: "WEBHOOK" }, null);
   const row = await env.db.connection.findUniqueOrThrow({ where: { id }, select: { webhookToken: true } });
   return { id, token: row.webhookToken };
 }

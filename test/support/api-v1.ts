@@ -590,7 +590,7 @@ export interface components {
     schemas: {
         ConnectionInput: {
             name: string;
-            baseUrl: string;
+            baseUrl?: string;
         } & {
             /** @enum {string} */
             network?: "public" | "private";
@@ -749,6 +749,9 @@ export interface components {
             expiredJsonPointer?: string;
             expiredJsonValue?: string;
             expiredBodyContains?: string;
+        } | {
+            /** @constant */
+            authType: "WEBHOOK";
         }) & {
             certificate?: {
                 /** @constant */
@@ -794,7 +797,7 @@ export interface components {
             name: string;
             baseUrl: string;
             /** @enum {string} */
-            authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER";
+            authType: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER" | "WEBHOOK";
             /**
              * @description The health check's last outcome (UNTESTED before any); `health` adds the live signals.
              * @enum {string}
@@ -1319,7 +1322,7 @@ export interface operations {
     listConnections: {
         parameters: {
             query?: {
-                authType?: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER";
+                authType?: "NONE" | "BASIC" | "BEARER" | "HEADER" | "QUERY" | "CUSTOM" | "DIGEST" | "AWS_SIGV4" | "OAUTH1" | "OAUTH2_CODE" | "OAUTH2_CLIENT_CREDENTIALS" | "GOOGLE_SERVICE_ACCOUNT" | "OAUTH2_JWT_BEARER" | "WEBHOOK";
                 status?: "UNTESTED" | "WORKING" | "FAILING" | "NEEDS_REAUTH";
                 network?: "public" | "private";
                 agentId?: string;
@@ -3029,7 +3032,7 @@ export interface operations {
         parameters: {
             query?: {
                 actor?: string;
-                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.credentials_read" | "connection.credentials_access_changed" | "connect_link.created" | "connect_link.opened" | "connect_link.completed" | "connect_link.revoked" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "notification_channel.created" | "notification_channel.updated" | "notification_channel.deleted" | "notification_channel.tested" | "notification_channel.redelivered" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
+                action?: "team.created" | "team.renamed" | "team.deleted" | "member.invited" | "member.invitation_revoked" | "member.joined" | "member.role_changed" | "member.removed" | "member.left" | "connection.created" | "connection.updated" | "connection.duplicated" | "connection.deleted" | "connection.tested" | "connection.connected" | "connection.authorization_failed" | "connection.token_obtained" | "connection.token_refreshed" | "connection.refresh_failed" | "connection.disconnected" | "connection.used_via_proxy" | "connection.webhook_signing_updated" | "connection.webhook_forward_updated" | "connection.webhook_forward_redelivered" | "connection.credentials_read" | "connection.credentials_access_changed" | "connect_link.created" | "connect_link.opened" | "connect_link.completed" | "connect_link.revoked" | "connection.health_check_updated" | "oauth_client.created" | "oauth_client.updated" | "oauth_client.deleted" | "api_key.created" | "api_key.revoked" | "agent.registered" | "agent.revoked" | "agent.deleted" | "notification_channel.created" | "notification_channel.updated" | "notification_channel.deleted" | "notification_channel.tested" | "notification_channel.redelivered" | "account.password_changed" | "account.password_reset" | "account.sessions_revoked";
                 objectType?: "team" | "member" | "invitation" | "connection" | "oauth_client" | "api_key" | "agent" | "account" | "notification_channel";
                 objectId?: string;
                 from?: string;

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { LiveTime } from "@/components/live-time";
 import { useMemo, useState } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
-import { isOAuthType } from "@/lib/connections/schemas";
+import { isOAuthType, isReceiverType } from "@/lib/connections/schemas";
 import { buttonStyles, cx, FormSection } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseAllowList, refusalForUrl, type AllowList } from "@/lib/outbound/address-policy";
@@ -19,7 +19,7 @@ import { JwtBearerFields } from "./jwt-bearer-fields";
 import { AwsFields, BearerFields, OAuth1Fields } from "./signed-auth-fields";
 
 const AUTH_TYPE_HELP: Record<AuthType, string> = {
-  NONE: "Sends no credentials. The connection gets a webhook URL that receives what apps POST to it.",
+  NONE: "Sends no credentials: for APIs that need no authentication.",
   BASIC: "Sends Authorization: Basic with a username and password (or an API key in place of the password).",
   BEARER: "Sends Authorization: Bearer with a token you paste, such as a personal access token.",
   HEADER: "Sends one or more headers, such as X-API-Key or Authorization: Bearer.",
@@ -32,11 +32,12 @@ const AUTH_TYPE_HELP: Record<AuthType, string> = {
   OAUTH2_CLIENT_CREDENTIALS: "Keyway gets a token with the client's own credentials (no user involved), sends Authorization: Bearer, and gets a new one before it expires.",
   GOOGLE_SERVICE_ACCOUNT: "Keyway signs an assertion with the service account's key (RFC 7523, as Google documents it), optionally acting as a Workspace user, sends Authorization: Bearer, and gets a new token before it expires.",
   OAUTH2_JWT_BEARER: "The JWT bearer grant (RFC 7523) with any authorization server: Keyway signs an assertion with your private key, trades it for a token, sends Authorization: Bearer, and gets a new one before it expires.",
+  WEBHOOK: "No API to call: the connection gets a webhook URL that receives what apps POST to it, checks their signatures, and can forward each event to your own URL.",
 };
 
 /** One line each in the picker; AUTH_TYPE_HELP says more about the chosen one. */
 const AUTH_TYPE_LINE: Record<AuthType, string> = {
-  NONE: "Sends nothing; receives webhooks",
+  NONE: "An API without authentication",
   BASIC: "Username and password or API key",
   BEARER: "A token you paste",
   HEADER: "Headers such as X-API-Key",
@@ -49,11 +50,12 @@ const AUTH_TYPE_LINE: Record<AuthType, string> = {
   OAUTH2_CLIENT_CREDENTIALS: "The client's own credentials",
   GOOGLE_SERVICE_ACCOUNT: "Paste the JSON key file",
   OAUTH2_JWT_BEARER: "A signed assertion, any server",
+  WEBHOOK: "Receives events that apps post",
 };
 
 // Outline marks in the style of components/icons.tsx, one per type.
 const AUTH_TYPE_ICON: Record<AuthType, string> = {
-  NONE: "M22 12h-6l-2 3h-4l-2-3H2M5.45 5.11 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.45-6.89A2 2 0 0 0 16.76 4H7.24a2 2 0 0 0-1.79 1.11z",
+  NONE: "M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM4.93 4.93l14.14 14.14",
   BASIC: "M19 21v-2a4 4 0 0 0-4-4H9a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z",
   BEARER: "M2 9a3 3 0 0 1 0 6v2a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-2a3 3 0 0 1 0-6V7a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2zM13 5v2M13 17v2M13 11v2",
   HEADER: "M4 6h16M4 12h10M4 18h7",
@@ -66,6 +68,7 @@ const AUTH_TYPE_ICON: Record<AuthType, string> = {
   OAUTH2_CLIENT_CREDENTIALS: "M4 4h16v6H4zM4 14h16v6H4zM8 7h.01M8 17h.01",
   GOOGLE_SERVICE_ACCOUNT: "M15 7a2 2 0 1 1 4 0 2 2 0 0 1-4 0zM17 9v12M17 14h3M17 18h2M3 12h9M3 12l3-3M3 12l3 3",
   OAUTH2_JWT_BEARER: "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10zM9 12l2 2 4-4",
+  WEBHOOK: "M22 12h-6l-2 3h-4l-2-3H2M5.45 5.11 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.45-6.89A2 2 0 0 0 16.76 4H7.24a2 2 0 0 0-1.79 1.11z",
 };
 
 /** Fields every type shares; any other field's error belongs to the type it was found under. */
@@ -161,6 +164,8 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
   }, [outboundAllow]);
   // Requests through an agent skip Keyway's address checks: the agent applies its own allow list.
   const refusal = draft.network === "private" ? null : refusalForUrl(draft.baseUrl, allow);
+  // A receiver calls no API: no base URL, no network or certificate, nothing to test.
+  const receiver = isReceiverType(draft.authType);
   const update = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setOAuth = (patch: Partial<ConnectionDraft["oauth"]>) => setDraft((d) => ({ ...d, oauth: { ...d.oauth, ...patch } }));
   const setJwt = (patch: Partial<ConnectionDraft["jwt"]>) => setDraft((d) => ({ ...d, jwt: { ...d.jwt, ...patch } }));
@@ -175,12 +180,13 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
       cancelHref={cancelHref}
       stillApplies={authErrorStillApplies}
       // OAuth2 types are proven by Connect: they have no token before they are saved.
-      secondary={isOAuthType(draft.authType) ? undefined : { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" }}
+      secondary={isOAuthType(draft.authType) || receiver ? undefined : { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" }}
     >
       {(errors) => (
         <>
           <FormSection title="Connection">
             <Field label="Name" name="name" value={draft.name} onChange={(e) => update({ name: e.target.value })} error={errors.name} placeholder="Stripe (production)" autoComplete="off" />
+            {receiver ? null : (
             <Field
               label="Base URL"
               name="baseUrl"
@@ -200,6 +206,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
               autoComplete="off"
               inputMode="url"
             />
+            )}
           </FormSection>
 
           <FormSection title="Authentication">
@@ -265,6 +272,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
             ) : null}
           </FormSection>
 
+          {receiver ? null : (
           <FormSection title="Options">
             <label className="flex items-start gap-3">
               <input
@@ -311,6 +319,7 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
 
             <NetworkFields teamSlug={teamSlug} agents={agents} draft={draft} errors={errors} onChange={update} />
           </FormSection>
+          )}
         </>
       )}
     </DraftForm>

@@ -150,8 +150,8 @@ function ConnectionList({ slug, connections }: { slug: string; connections: Row[
                     </span>
                   ) : null}
                 </p>
-                <p className="truncate text-xs text-slate-600" title={c.baseUrl}>
-                  {c.baseUrl}
+                <p className="truncate text-xs text-slate-600" title={c.authType === "WEBHOOK" ? undefined : c.baseUrl}>
+                  {c.authType === "WEBHOOK" ? "Receives webhooks" : c.baseUrl}
                 </p>
               </div>
             </div>

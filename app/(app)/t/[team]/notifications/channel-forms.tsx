@@ -160,7 +160,7 @@ export function ChannelForm({ teamSlug, mailReady, channel }: { teamSlug: string
 }
 
 /** A one-click action with its outcome next to it (send a test event, redeliver). */
-function InlineAction({ label, pendingText, action, fields }: { label: string; pendingText: string; action: (previous: FormState, data: FormData) => Promise<FormState>; fields: Record<string, string> }) {
+export function InlineAction({ label, pendingText, action, fields }: { label: string; pendingText: string; action: (previous: FormState, data: FormData) => Promise<FormState>; fields: Record<string, string> }) {
   const [state, formAction] = useActionState<FormState, FormData>(action, {});
   return (
     <form action={formAction} className="flex flex-wrap items-center gap-2">

@@ -1,22 +1,15 @@
 import type { Metadata } from "next";
-import { Alert, Badge, Card, EmptyState, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { Disclosure } from "@/components/disclosure";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { listChannels, listDeliveries, mailConfigured, MAX_ATTEMPTS, type ChannelView, type DeliveryRow } from "@/lib/notifications";
 import { TEAM_EVENT_LABEL, type TeamEventType } from "@/lib/notifications/event-types";
 import { CHANNEL_KIND_LABEL } from "@/lib/notifications/schemas";
+import { DeliveryLog } from "@/components/delivery-log";
 import { ChannelForm, DeleteChannelButton, RedeliverButton, SendTestButton } from "./channel-forms";
 
 export const metadata: Metadata = { title: "Notifications" };
-
-const STATE_BADGE: Record<string, { tone: "green" | "amber" | "red" | "slate" | "brand"; label: string }> = {
-  pending: { tone: "brand", label: "Sending" },
-  retrying: { tone: "amber", label: "Retrying" },
-  delivered: { tone: "green", label: "Delivered" },
-  failed: { tone: "red", label: "Failed" },
-  digest: { tone: "slate", label: "In today's digest" },
-};
 
 function target(channel: ChannelView): string {
   if (channel.kind === "EMAIL") return channel.emailTo.join(", ");
@@ -28,39 +21,16 @@ function eventName(type: string): string {
   return type === "keyway.test" ? "Test event" : (TEAM_EVENT_LABEL[type as TeamEventType] ?? type);
 }
 
-function DeliveryLog({ slug, channel, deliveries }: { slug: string; channel: ChannelView; deliveries: DeliveryRow[] }) {
-  if (deliveries.length === 0) return <p className="text-sm text-slate-600">No deliveries yet. Send a test event to see one.</p>;
+function ChannelDeliveryLog({ slug, channel, deliveries }: { slug: string; channel: ChannelView; deliveries: DeliveryRow[] }) {
   return (
-    <ul className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-label={`Deliveries of ${channel.name}`}>
-      {deliveries.map((delivery) => {
-        const badge = STATE_BADGE[delivery.state] ?? { tone: "slate" as const, label: delivery.state };
-        return (
-          <li key={delivery.id} className="space-y-1 p-3 text-sm" data-testid="delivery">
-            <div className="flex flex-wrap items-center justify-between gap-2">
-              <p className="flex min-w-0 flex-wrap items-center gap-2">
-                <Badge tone={badge.tone}>{badge.label}</Badge>
-                <span className="font-medium text-slate-900">{eventName(delivery.eventType)}</span>
-                <span className="font-mono text-xs text-slate-600">{delivery.eventId}</span>
-              </p>
-              {delivery.state !== "digest" && delivery.state !== "pending" ? <RedeliverButton teamSlug={slug} channelId={channel.id} deliveryId={delivery.id} /> : null}
-            </div>
-            <p className="text-slate-800">{delivery.summary}</p>
-            <p className="text-xs text-slate-600">
-              {delivery.lastAttemptAt ? `Last attempt ${formatDateTime(delivery.lastAttemptAt)}` : `Queued ${formatDateTime(delivery.createdAt)}`}
-              {delivery.attempts > 0 ? ` · attempt ${delivery.attempts} of ${MAX_ATTEMPTS}` : ""}
-              {delivery.responseStatus !== null ? ` · answered ${delivery.responseStatus}` : ""}
-              {delivery.durationMs !== null ? ` · ${delivery.durationMs} ms` : ""}
-            </p>
-            {delivery.errorMessage ? <p className="text-xs text-red-700">{delivery.errorMessage}</p> : null}
-            {delivery.responseExcerpt ? (
-              <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs text-slate-700" data-testid="delivery-excerpt">
-                {delivery.responseExcerpt}
-              </pre>
-            ) : null}
-          </li>
-        );
-      })}
-    </ul>
+    <DeliveryLog
+      deliveries={deliveries}
+      label={`Deliveries of ${channel.name}`}
+      maxAttempts={MAX_ATTEMPTS}
+      empty="No deliveries yet. Send a test event to see one."
+      eventName={eventName}
+      redeliver={(delivery) => <RedeliverButton teamSlug={slug} channelId={channel.id} deliveryId={delivery.id} />}
+    />
   );
 }
 
@@ -118,7 +88,7 @@ export default async function NotificationsPage({ params }: { params: Promise<{ 
                 </div>
               </Disclosure>
               <h3 className="mt-4 mb-2 text-sm font-medium text-slate-800">Delivery log</h3>
-              <DeliveryLog slug={slug} channel={channel} deliveries={deliveries[index]!} />
+              <ChannelDeliveryLog slug={slug} channel={channel} deliveries={deliveries[index]!} />
             </section>
           ))
         )}

@@ -7,7 +7,7 @@ import { Alert, Badge, Card, PageHeader } from "@/components/ui";
 import { describeExpiry } from "@/lib/connections/client-cert";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { SignedAuthRows } from "./signed-auth-rows";
-import { AUTH_TYPE_LABEL, isOAuthType, isServiceAccountType, type AuthType } from "@/lib/connections/schemas";
+import { AUTH_TYPE_LABEL, isOAuthType, isReceiverType, isServiceAccountType, type AuthType } from "@/lib/connections/schemas";
 import { authorizationOutcome, unfinishedAuthorization } from "@/lib/oauth/authorize";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
@@ -20,7 +20,7 @@ import { findConnectionOr404 } from "./find";
 import { ConnectionActions } from "./connection-actions";
 import { TestPanel, TestRunDetails } from "./test-panel";
 import { AuthorizationOutcome, ClientCredentialsPanel, ConnectCallout, needsConnecting, OAuth1ConnectPanel, OAuthCodePanel, OAuthSettingsRows } from "./oauth-panel";
-import { WebhookEventsCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
+import { WebhookEventsCard, WebhookForwardCard, WebhookSigningCard, WebhookUrlCard } from "./webhook-panels";
 import { CredentialsAccessForm } from "./credentials-access";
 import { ConnectLinksPanel } from "./connect-links";
 import { connectLinksPage, recentlyCompletedLink } from "@/lib/connect-links";
@@ -69,6 +69,35 @@ export default async function ConnectionPage({
   const { saved, authorization, disconnected, event, connect, links: linksCursor } = await searchParams;
   const { team, membership, user } = await requireMember(slug);
   const connection = await findConnectionOr404(team.id, connectionId);
+  if (isReceiverType(connection.authType)) {
+    const canEditReceiver = roleAtLeast(membership.role, "MEMBER");
+    // Events first: the URL to give the sender, how it signs, what arrived; then where events go next.
+    return (
+      <>
+        <PageHeader
+          title={connection.name}
+          trail={[{ label: "Connections", href: `/t/${slug}/connections` }]}
+          description={AUTH_TYPE_LABEL.WEBHOOK}
+          actions={canEditReceiver ? <ConnectionActions teamSlug={slug} connectionId={connection.id} name={connection.name} /> : null}
+        />
+        {saved ? (
+          <div className="mb-4">
+            <Alert tone="green">Webhook receiver saved. Give its URL to the app that sends the events; they show up below as they arrive.</Alert>
+          </div>
+        ) : null}
+        <div className="grid gap-6 lg:grid-cols-2 lg:items-start">
+          <WebhookUrlCard token={connection.webhookToken} />
+          <WebhookSigningCard teamId={team.id} teamSlug={slug} connectionId={connection.id} canEdit={canEditReceiver} />
+        </div>
+        <div className="mt-6">
+          <WebhookEventsCard teamId={team.id} teamSlug={slug} connectionId={connection.id} token={connection.webhookToken} selectedEventId={typeof event === "string" ? event : undefined} />
+        </div>
+        <div className="mt-6">
+          <WebhookForwardCard teamId={team.id} teamSlug={slug} connectionId={connection.id} canEdit={canEditReceiver} />
+        </div>
+      </>
+    );
+  }
   const outcome = authorization ? await authorizationOutcome(user.id, connection.id, authorization) : null;
   const threeLegged = connection.authType === "OAUTH1" && Boolean(connection.config.oauth1?.flow);
   const unfinished = (connection.authType === "OAUTH2_CODE" || threeLegged) && !outcome && !connection.tokenSet ? await unfinishedAuthorization(user.id, connection.id, null) : null;
@@ -223,9 +252,6 @@ export default async function ConnectionPage({
             </Card>
           ) : null}
 
-          {connection.authType === "NONE" ? <WebhookUrlCard token={connection.webhookToken} /> : null}
-
-          {connection.authType !== "NONE" ? (
             <Card className="order-last lg:order-none" title="Use it from a service" description="Services call the API through Keyway's proxy with a team API key; they never see this connection's secrets.">
               <CopyField label="Proxy URL" value={`${publicUrl()}/api/proxy/${connection.id}`} />
               <p className="mt-3 text-sm text-slate-600">
@@ -253,7 +279,6 @@ export default async function ConnectionPage({
                 )}
               </div>
             </Card>
-          ) : null}
         </div>
 
         <div className="contents lg:block lg:space-y-6">
@@ -278,14 +303,8 @@ export default async function ConnectionPage({
               </ol>
             )}
           </Card>
-          {connection.authType === "NONE" ? <WebhookSigningCard teamId={team.id} teamSlug={slug} connectionId={connection.id} canEdit={canEdit} /> : null}
         </div>
       </div>
-      {connection.authType === "NONE" ? (
-        <div className="mt-6">
-          <WebhookEventsCard teamId={team.id} teamSlug={slug} connectionId={connection.id} selectedEventId={typeof event === "string" ? event : undefined} />
-        </div>
-      ) : null}
     </>
   );
 }

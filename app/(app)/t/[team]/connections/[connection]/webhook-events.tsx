@@ -6,17 +6,14 @@ import { Alert, Badge, cx } from "@/components/ui";
 import type { WebhookEventDetail, WebhookEventSummary, WebhookEventsPage } from "@/lib/webhooks/events";
 import { WEBHOOK_KEEP_COUNT, WEBHOOK_KEEP_DAYS, WEBHOOK_LIST_SIZE } from "@/lib/webhooks/limits";
 import { HeaderList } from "@/components/header-list";
+import { LiveTime } from "@/components/live-time";
+import { curlCommand } from "@/lib/webhooks/replay";
 
 // The connection's webhook events, kept up to date without a reload: while the
 // tab is visible, polls the events route every 2 s for what arrived since the
 // newest event shown, and merges it in by id.
 
 const POLL_MS = 2000;
-
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
-function formatTime(iso: string): string {
-  return `${timeFormat.format(new Date(iso))} UTC`;
-}
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -42,7 +39,7 @@ function SignatureBadge({ verified, long = false }: { verified: boolean | null; 
   return <Badge>{long ? "Not checked (no signing secret then)" : "Not checked"}</Badge>;
 }
 
-export function WebhookEvents({ eventsUrl, initial, initialDetail }: { eventsUrl: string; initial: WebhookEventsPage; initialDetail: WebhookEventDetail | null }) {
+export function WebhookEvents({ eventsUrl, receiverUrl, initial, initialDetail }: { eventsUrl: string; receiverUrl: string; initial: WebhookEventsPage; initialDetail: WebhookEventDetail | null }) {
   const [events, setEvents] = useState(initial.events);
   const [kept, setKept] = useState(initial.kept);
   const [refused, setRefused] = useState({ count: initial.refusedCount, at: initial.lastRefusedAt });
@@ -124,7 +121,12 @@ export function WebhookEvents({ eventsUrl, initial, initialDetail }: { eventsUrl
       {refused.count > 0 ? (
         <Alert tone="amber">
           {refused.count.toLocaleString("en")} {refused.count === 1 ? "event was" : "events were"} refused for a missing or wrong signature and not stored
-          {refused.at ? `, the last at ${formatTime(refused.at)}` : ""}.
+          {refused.at ? (
+            <>
+              , the last <LiveTime date={refused.at} />
+            </>
+          ) : null}
+          .
         </Alert>
       ) : null}
       {events.length === 0 ? (
@@ -144,7 +146,7 @@ export function WebhookEvents({ eventsUrl, initial, initialDetail }: { eventsUrl
                   data-testid="webhook-event"
                 >
                   <span className="flex flex-wrap items-center justify-between gap-2">
-                    <span className="text-sm font-medium text-slate-900">{formatTime(event.receivedAt)}</span>
+                    <LiveTime date={event.receivedAt} className="text-sm font-medium text-slate-900" />
                     <SignatureBadge verified={event.signatureVerified} />
                   </span>
                   <span className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-600">
@@ -157,7 +159,7 @@ export function WebhookEvents({ eventsUrl, initial, initialDetail }: { eventsUrl
             ))}
           </ol>
           <div className="min-w-0" aria-live="polite">
-            {detailError ? <Alert>{detailError}</Alert> : detail && detail.id === selectedId ? <EventDetail event={detail} /> : <p className="text-sm text-slate-600">{selectedId ? "Loading the event…" : "Choose an event to see its headers and body."}</p>}
+            {detailError ? <Alert>{detailError}</Alert> : detail && detail.id === selectedId ? <EventDetail event={detail} receiverUrl={receiverUrl} /> : <p className="text-sm text-slate-600">{selectedId ? "Loading the event…" : "Choose an event to see its headers and body."}</p>}
           </div>
         </div>
       )}
@@ -165,13 +167,15 @@ export function WebhookEvents({ eventsUrl, initial, initialDetail }: { eventsUrl
   );
 }
 
-function EventDetail({ event }: { event: WebhookEventDetail }) {
+function EventDetail({ event, receiverUrl }: { event: WebhookEventDetail; receiverUrl: string }) {
   const headers = Object.entries(event.headers).sort(([a], [b]) => a.localeCompare(b));
   return (
     <article className="space-y-4" data-testid="webhook-event-detail" aria-label="Selected event">
       <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1.5 text-sm">
         <dt className="text-slate-600">Received</dt>
-        <dd className="text-slate-900">{formatTime(event.receivedAt)}</dd>
+        <dd className="text-slate-900">
+          <LiveTime date={event.receivedAt} />
+        </dd>
         <dt className="text-slate-600">From</dt>
         <dd className="font-mono text-slate-900">{event.sourceIp}</dd>
         <dt className="text-slate-600">Content type</dt>
@@ -201,6 +205,34 @@ function EventDetail({ event }: { event: WebhookEventDetail }) {
           <CodeBlock value={event.body.text} label="Copy body" wrap className="mt-1" data-testid="webhook-event-body" />
         )}
       </div>
+      <ReplayAsCurl event={event} receiverUrl={receiverUrl} />
     </article>
+  );
+}
+
+/** The event as a curl command, to the receiver again or to a URL the user types (a local server under development, say). */
+function ReplayAsCurl({ event, receiverUrl }: { event: WebhookEventDetail; receiverUrl: string }) {
+  const [target, setTarget] = useState(receiverUrl);
+  if (event.raw === undefined) return null;
+  if (event.raw === null) return <p className="text-sm text-slate-600">This body is too large to copy as a curl command.</p>;
+  const url = target.trim() || receiverUrl;
+  return (
+    <div>
+      <h3 className="text-xs font-medium uppercase tracking-wide text-slate-600">Replay with curl</h3>
+      <label className="mt-1 block text-sm text-slate-700" htmlFor={`replay-url-${event.id}`}>
+        Send to
+      </label>
+      <input
+        id={`replay-url-${event.id}`}
+        type="url"
+        value={target}
+        onChange={(e) => setTarget(e.target.value)}
+        className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 font-mono text-sm text-slate-900"
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <p className="mt-1 text-xs text-slate-600">The same body and headers, signature headers included: a timestamped signature is refused once it is older than the receiver&apos;s replay window.</p>
+      <CodeBlock value={curlCommand(url, event.headers, event.raw)} label="Copy" title="curl" wrap className="mt-2" data-testid="webhook-event-curl" />
+    </div>
   );
 }

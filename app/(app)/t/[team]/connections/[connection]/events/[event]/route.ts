@@ -9,7 +9,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ tea
   const { team: slug, connection: connectionId, event: eventId } = await params;
   const caller = await teamOfCaller(slug);
   if ("refused" in caller) return caller.refused;
-  const event = await findWebhookEvent(caller.teamId, connectionId, eventId);
+  const event = await findWebhookEvent(caller.teamId, connectionId, eventId, { raw: true });
   if (!event) return refuse(404, "This event does not exist or is no longer kept.");
   return Response.json(event, { headers: { "Cache-Control": "no-store" } });
 }
