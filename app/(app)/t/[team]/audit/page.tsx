@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, EmptyState, LinkButton, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, EmptyState, LinkButton, PageHeader } from "@/components/ui";
+import { Time } from "@/components/time";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
@@ -87,7 +88,7 @@ function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: str
         ) : null}
       </p>
       <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
-        <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
+        <Time date={event.createdAt} />
         {event.ip ? <span>from {event.ip}</span> : null}
         {event.objectId && showObjectFilter ? (
           <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
