@@ -59,7 +59,9 @@ function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: str
   const href = objectHref(slug, event);
   const sentence = auditSentence(event.action, event.data);
   const entries = detailEntries(event.data);
-  const objectName = event.objectName ?? (event.objectId ? `${OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType} ${event.objectId}` : null);
+  // A link invitation has no email to name: "invited someone with a link", not "invited Invitation cmx61…".
+  const unnamed = event.objectType === "invitation" ? "someone with a link" : event.objectId ? `${OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType} ${event.objectId}` : null;
+  const objectName = event.objectName ?? unnamed;
   return (
     <li data-testid="audit-event" className="px-4 py-3">
       <p className="text-sm text-slate-800 [overflow-wrap:anywhere]">
@@ -89,7 +91,8 @@ function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: str
       </p>
       <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
         <Time date={event.createdAt} />
-        {event.ip ? <span>from {event.ip}</span> : null}
+        {/* An IPv4 client of a dual-stack server arrives as ::ffff:a.b.c.d; people know it as a.b.c.d. */}
+        {event.ip ? <span>from {event.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "")}</span> : null}
         {event.objectId && showObjectFilter ? (
           <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
             its events
