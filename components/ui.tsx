@@ -66,15 +66,17 @@ export function PageHeader({ title, description, actions, trail }: { title: stri
 }
 
 export function Card({ className, children, title, description }: { className?: string; children: ReactNode; title?: string; description?: ReactNode }) {
+  // A card with nothing below its header (Leave team for the only owner) ends at the header, not at an empty, bordered body.
+  const empty = children === null || children === undefined || children === false;
   return (
     <section className={cx("rounded-lg border border-slate-200 bg-white shadow-sm", className)}>
       {title ? (
-        <header className="border-b border-slate-200 px-4 py-3 sm:px-5">
+        <header className={cx("px-4 py-3 sm:px-5", !empty && "border-b border-slate-200")}>
           <h2 className="text-base font-semibold text-slate-900">{title}</h2>
           {description ? <p className="mt-0.5 text-sm text-slate-600">{description}</p> : null}
         </header>
       ) : null}
-      <div className="px-4 py-4 sm:px-5">{children}</div>
+      {empty ? null : <div className="px-4 py-4 sm:px-5">{children}</div>}
     </section>
   );
 }
