@@ -281,6 +281,8 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
           await shot.prepare?.(target);
           // Fonts and images in place (a page's own polling never lets the network go idle).
           await target.evaluate(() => document.fonts.ready);
+          // From the top: a page scrolled to its first error draws its sticky bar and sidebar mid-picture.
+          await target.evaluate(() => window.scrollTo(0, 0));
           await writeFile(path.join(OUT, file), await target.screenshot({ fullPage: true }));
           const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
           const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
