@@ -66,15 +66,17 @@ export function PageHeader({ title, description, actions, trail }: { title: stri
 }
 
 export function Card({ className, children, title, description }: { className?: string; children: ReactNode; title?: string; description?: ReactNode }) {
+  // A card with nothing below its header (Leave team for the only owner) ends at the header, not at an empty, bordered body.
+  const empty = children === null || children === undefined || children === false;
   return (
     <section className={cx("rounded-lg border border-slate-200 bg-white shadow-sm", className)}>
       {title ? (
-        <header className="border-b border-slate-200 px-4 py-3 sm:px-5">
+        <header className={cx("px-4 py-3 sm:px-5", !empty && "border-b border-slate-200")}>
           <h2 className="text-base font-semibold text-slate-900">{title}</h2>
           {description ? <p className="mt-0.5 text-sm text-slate-600">{description}</p> : null}
         </header>
       ) : null}
-      <div className="px-4 py-4 sm:px-5">{children}</div>
+      {empty ? null : <div className="px-4 py-4 sm:px-5">{children}</div>}
     </section>
   );
 }
@@ -118,7 +120,7 @@ export function Alert({ tone = "red", title, children }: { tone?: "red" | "green
 }
 
 export const selectStyles =
-  "rounded-md border border-slate-300 bg-white py-1.5 pl-3 pr-8 text-sm text-slate-900 shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/20";
+  "rounded-md border border-slate-300 bg-white py-2 pl-3 pr-8 text-sm text-slate-900 shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/20";
 
 export const inputStyles =
   "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-500 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/20 aria-[invalid=true]:border-red-500";

@@ -69,5 +69,5 @@ test("the guide gives the callback URL, explains a wrong redirect URI, and opens
   await page.getByRole("link", { name: "Google" }).click();
   await expect(page.getByText("Registered with another URL")).toBeVisible();
   // An owner sees the client's audit trail on its page.
-  await expect(page.getByRole("list", { name: "Audit trail" })).toContainText("oauth_client.created");
+  await expect(page.getByRole("list", { name: "Audit trail" })).toContainText("Registered the OAuth client");
 });

@@ -16,11 +16,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import pg from "pg";
-import { startThrowawayPostgres } from "../lib/embedded-postgres";
-import { migrate } from "../lib/migrations";
 import { TIME_SCALE } from "../test/support/time-scale";
 import { rebuildReason } from "./build-stamp";
+import { e2eDatabase } from "./e2e-database";
 
 type Outcome = "passed" | "failed" | "not run";
 
@@ -89,34 +87,9 @@ function vitest(project: string, extra: Record<string, string> = {}): Promise<bo
   return tool("vitest", ["run", "--project", project], toolEnv(extra));
 }
 
-/** A migrated database for the browser tests, and how to get rid of it. */
-async function e2eDatabase(): Promise<{ url: string; dispose: () => Promise<void> }> {
-  if (serverUrl) {
-    const name = `keyway_e2e_${Date.now()}`;
-    const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE DATABASE "${name}"`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    console.log(`Browser tests use a new database ${name} on the DATABASE_URL server.`);
-    return { url: url.toString(), dispose: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-  }
-  const server = await startThrowawayPostgres("keyway-e2e-pg");
-  console.log(`Browser tests use a throwaway embedded PostgreSQL on 127.0.0.1:${server.port} (log: ${server.logFile}).`);
-  return { url: server.url, dispose: () => server.stop() };
-}
-
 async function e2e(): Promise<boolean> {
-  const database = await e2eDatabase();
+  const database = await e2eDatabase(serverUrl);
   try {
-    await migrate(database.url);
     // playwright.config.ts starts two app instances (server.ts) with this environment.
     const env = toolEnv({
       DATABASE_URL: database.url,

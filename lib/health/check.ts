@@ -31,7 +31,10 @@ export async function performCheck(connectionId: string, teamId?: string): Promi
       return { state: "WORKING", summary: "The access token is valid (refreshed when it was about to expire).", httpStatus: null, durationMs: Math.round(performance.now() - started) };
     } catch (error) {
       if (!(error instanceof TokenProblem)) throw error;
-      const reauth = error.kind === "needs-reauth" || error.kind === "not-connected";
+      // Never connected: nothing to check yet. Recorded, it would store NEEDS_REAUTH, and the
+      // page would ask to connect "again" someone who never connected (the badge says Not connected).
+      if (error.kind === "not-connected") return null;
+      const reauth = error.kind === "needs-reauth";
       return { state: reauth ? "NEEDS_REAUTH" : "FAILING", summary: error.message, httpStatus: null, durationMs: Math.round(performance.now() - started) };
     }
   }

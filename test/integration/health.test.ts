@@ -138,6 +138,37 @@ describe("status", () => {
     expect(state.uptime(changes, 30 * day, now)).toBeCloseTo(29 / 30);
     expect(state.uptime([], 7 * day, now)).toBeNull();
   });
+
+  it("an OAuth2 connection nobody connected yet stays Not connected after its scheduled check, not Needs re-authorization", async () => {
+    const { createOAuthClient } = await import("@/lib/oauth/clients");
+    const client = await createOAuthClient(teamId(), owner.actor, {
+      name: "Never used IdP",
+      provider: "oidc",
+      issuer: "",
+      authorizationUrl: `${api.url}/authorize`,
+      tokenUrl: `${api.url}/token`,
+      revocationUrl: "",
+      parUrl: "",
+      clientId: "never-connected",
+      clientSecret: "never-connected-secret",
+      scopes: "read",
+      scopeSeparator: " ",
+      tokenAuthMethod: "client_secret_basic",
+      pkce: true,
+      extraAuthParams: [],
+      notes: "",
+    });
+    const { id } = await connections.createConnection(
+      teamId(),
+      owner.actor,
+      { name: "Fresh CRM", baseUrl: api.url, authType: "OAUTH2_CODE", oauthClientRef: client.id, authorizationUrl: "", tokenUrl: "", revocationUrl: "", clientId: "", clientSecret: "", tokenAuthMethod: "client_secret_basic", pkce: true, scopes: "", extraParams: [] },
+      null,
+    );
+    await check.runHealthCheck(id, null, teamId());
+    const shown = await shownState(id);
+    expect(shown).toMatchObject({ kind: "NEEDS_REAUTH", authorization: "not-connected" });
+    expect(state.stateLabel(shown).label).toBe("Not connected");
+  });
 });
 
 describe("scheduling", () => {

@@ -14,7 +14,7 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
   const reset = wellFormed ? await findPasswordReset(token) : null;
   return (
     <Card>
-      <h1 className="mb-1 text-xl font-semibold text-slate-900">Set a new password</h1>
+      <h1 className="mb-1 text-xl font-semibold text-slate-900">{reset ? "Set a new password" : "This reset link no longer works"}</h1>
       {reset ? (
         <>
           <p className="mb-5 text-sm text-slate-600">

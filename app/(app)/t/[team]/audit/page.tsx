@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, EmptyState, LinkButton, PageHeader, formatDateTime } from "@/components/ui";
+import { Alert, EmptyState, LinkButton, PageHeader } from "@/components/ui";
+import { Time } from "@/components/time";
 import { ListIcon } from "@/components/icons";
 import { requireMember } from "@/lib/access";
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from "@/lib/audit";
@@ -58,7 +59,9 @@ function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: str
   const href = objectHref(slug, event);
   const sentence = auditSentence(event.action, event.data);
   const entries = detailEntries(event.data);
-  const objectName = event.objectName ?? (event.objectId ? `${OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType} ${event.objectId}` : null);
+  // A link invitation has no email to name: "invited someone with a link", not "invited Invitation cmx61…".
+  const unnamed = event.objectType === "invitation" ? "someone with a link" : event.objectId ? `${OBJECT_LABEL[event.objectType as keyof typeof OBJECT_LABEL] ?? event.objectType} ${event.objectId}` : null;
+  const objectName = event.objectName ?? unnamed;
   return (
     <li data-testid="audit-event" className="px-4 py-3">
       <p className="text-sm text-slate-800 [overflow-wrap:anywhere]">
@@ -87,8 +90,9 @@ function AuditEventRow({ slug, event, actorName, showObjectFilter }: { slug: str
         ) : null}
       </p>
       <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
-        <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
-        {event.ip ? <span>from {event.ip}</span> : null}
+        <Time date={event.createdAt} />
+        {/* An IPv4 client of a dual-stack server arrives as ::ffff:a.b.c.d; people know it as a.b.c.d. */}
+        {event.ip ? <span>from {event.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "")}</span> : null}
         {event.objectId && showObjectFilter ? (
           <Link href={`/t/${slug}/audit${query({ objectId: event.objectId })}`} className="font-medium text-brand-700 hover:underline" aria-label={`Only events of ${event.objectName ?? event.objectId}`}>
             its events

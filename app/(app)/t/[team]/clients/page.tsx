@@ -53,16 +53,16 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
           </p>
         </EmptyState>
       ) : (
-        <StackedTable caption="The team's registered OAuth clients" columns={["Client", "Provider", "Scopes and authentication", "Redirect URI", "Secret", "Connections", "Last token", "Registered"]}>
+        <StackedTable caption="The team's registered OAuth clients" columns={["Client", "Provider", "Scopes and authentication", "Redirect URI", "Connections", "Secret and activity"]}>
           {clients.map((c) => {
             const age = c.secretAgeDays;
             return (
               <StackedRow key={c.id}>
-                <StackedCell label="Client" primary className="sm:max-w-xs">
+                <StackedCell label="Client" primary className="sm:min-w-40 sm:max-w-xs">
                   <Link href={`/t/${slug}/clients/${c.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
                     {c.name}
                   </Link>
-                  <p className="break-all font-mono text-xs text-slate-600">{c.clientId}</p>
+                  <p className="font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{c.clientId}</p>
                 </StackedCell>
                 <StackedCell label="Provider">
                   <Badge>{providerLabel(c.provider)}</Badge>
@@ -80,17 +80,6 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
                       <span className="mt-1 block">Registered redirect URI differs from this instance&apos;s callback URL</span>
                       <span className="mt-0.5 block break-all font-mono font-normal text-slate-600">{c.redirectUri}</span>
                     </span>
-                  )}
-                </StackedCell>
-                <StackedCell label="Secret" className="sm:whitespace-nowrap">
-                  {!c.hasSecret ? (
-                    <span className="text-xs text-slate-600">none (public)</span>
-                  ) : age !== null && age > SECRET_MAX_AGE_DAYS ? (
-                    <span title={`Set ${formatUtcDay(c.secretChangedAt!)}; rotate it at the provider and save the new one here.`}>
-                      <Badge tone="amber">{age} days old</Badge>
-                    </span>
-                  ) : (
-                    <span className="text-xs text-slate-700">{age === null ? "set" : age === 0 ? "set today" : `${age} day${age === 1 ? "" : "s"} old`}</span>
                   )}
                 </StackedCell>
                 <StackedCell label="Connections">
@@ -115,10 +104,24 @@ export default async function ClientsPage({ params, searchParams }: { params: Pr
                     </ul>
                   )}
                 </StackedCell>
-                <StackedCell label="Last token" className="sm:whitespace-nowrap text-xs text-slate-600">{c.lastTokenActivity ? <Time date={c.lastTokenActivity} /> : "never"}</StackedCell>
-                <StackedCell label="Registered" className="text-xs text-slate-600">
-                  <Time date={c.createdAt} />
-                  <span className="block break-words">by {c.createdByLabel}</span>
+                {/* One column for the dates and the secret's age: eight columns did not fit a 1280 px screen (the last one was cut off). */}
+                <StackedCell label="Secret and activity" className="text-xs text-slate-600">
+                  <p>
+                    <span className="text-slate-700">Secret: </span>
+                    {!c.hasSecret ? (
+                      <span className="text-xs text-slate-600">none (public)</span>
+                    ) : age !== null && age > SECRET_MAX_AGE_DAYS ? (
+                      <span title={`Set ${formatUtcDay(c.secretChangedAt!)}; rotate it at the provider and save the new one here.`}>
+                        <Badge tone="amber">{age} days old</Badge>
+                      </span>
+                    ) : (
+                      <span className="text-xs text-slate-700">{age === null ? "set" : age === 0 ? "set today" : `${age} day${age === 1 ? "" : "s"} old`}</span>
+                    )}
+                  </p>
+                  <p className="mt-0.5">Last token {c.lastTokenActivity ? <Time date={c.lastTokenActivity} /> : "never"}</p>
+                  <p className="mt-0.5 truncate sm:max-w-56" title={`Registered by ${c.createdByLabel}`}>
+                    Registered <Time date={c.createdAt} /> by {c.createdByLabel}
+                  </p>
                 </StackedCell>
               </StackedRow>
             );

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert, Badge, buttonStyles, cx, EmptyState, inputStyles, LinkButton, PageHeader, formatDateTime, selectStyles } from "@/components/ui";
+import { Alert, Badge, buttonStyles, cx, EmptyState, inputStyles, LinkButton, PageHeader, selectStyles } from "@/components/ui";
+import { Time } from "@/components/time";
 import { PlugIcon } from "@/components/icons";
 import { ProviderIcon } from "@/components/provider-icon";
 import { requireMember, roleAtLeast } from "@/lib/access";
@@ -70,7 +71,7 @@ export default async function ConnectionsPage({ params, searchParams }: { params
 /** A plain GET form: the view is in the URL, so it can be shared, bookmarked, and used without JavaScript. */
 function ListControls({ slug, query }: { slug: string; query: ConnectionListQuery }) {
   return (
-    <form method="get" action={`/t/${slug}/connections`} role="search" aria-label="Search connections" className="mb-4 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end">
+    <form method="get" action={`/t/${slug}/connections`} role="search" aria-label="Search connections" className="mb-4 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-stretch">
       <div className="min-w-0 sm:min-w-56 sm:flex-1">
         <label htmlFor="connections-q" className="sr-only">
           Search by name or URL
@@ -164,7 +165,7 @@ function ConnectionList({ slug, connections }: { slug: string; connections: Row[
               </span>
               <span className="text-xs text-slate-600 sm:hidden md:block md:text-sm">
                 <span className="md:sr-only">Last tested </span>
-                {c.lastTestedAt ? formatDateTime(c.lastTestedAt) : "never"}
+                {c.lastTestedAt ? <Time date={c.lastTestedAt} /> : "never"}
               </span>
             </div>
           </li>

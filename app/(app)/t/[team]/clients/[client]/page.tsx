@@ -6,6 +6,7 @@ import { CopyField } from "@/components/copy-button";
 import { requireMember, roleAtLeast } from "@/lib/access";
 import { AUTH_TYPE_LABEL, type AuthType } from "@/lib/connections/schemas";
 import { listAuditEvents } from "@/lib/audit-log";
+import { auditSentence } from "@/lib/audit-sentence";
 import { providerLabel } from "@/lib/oauth/choices";
 import { callbackUrl } from "@/lib/oauth/callback-url";
 import { providerTemplate } from "@/lib/oauth/providers";
@@ -144,8 +145,9 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
                   {trail.events.map((event) => (
                     <li key={event.id.toString()} className="flex flex-wrap justify-between gap-2 py-2 text-sm">
                       <span>
-                        <span className="font-mono text-xs">{event.action}</span>
-                        <span className="block text-xs text-slate-600">{event.actorLabel}</span>
+                        {/* The audit log's sentence ("registered the OAuth client"), the raw action on hover. */}
+                        <span title={event.action}>{capitalized(auditSentence(event.action, event.data).before)}</span>
+                        <span className="block text-xs text-slate-600">by {event.actorLabel}</span>
                       </span>
                       <Time date={event.createdAt} className="text-xs text-slate-600" />
                     </li>
@@ -187,4 +189,8 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
       </div>
     </>
   );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

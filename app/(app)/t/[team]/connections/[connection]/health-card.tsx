@@ -1,4 +1,5 @@
-import { Card, formatDateTime } from "@/components/ui";
+import { Time } from "@/components/time";
+import { Card } from "@/components/ui";
 import { healthView } from "@/lib/health/settings";
 import { stateLabel, type ConnectionState } from "@/lib/health/state";
 import { HealthSettingsForm, RunCheckNow } from "./health-panel";
@@ -44,7 +45,13 @@ export async function HealthCard({ teamId, teamSlug, connectionId, state, canEdi
           </div>
           <div>
             <dt className="text-slate-600">Last check</dt>
-            <dd className="text-slate-900">{view.last ? `${formatDateTime(view.last.checkedAt)}: ${view.last.summary ?? ""}` : "Not checked yet"}</dd>
+            <dd className="text-slate-900">{view.last ? (
+                <>
+                  <Time date={view.last.checkedAt} />: {view.last.summary ?? ""}
+                </>
+              ) : (
+                "Not checked yet"
+              )}</dd>
           </div>
           <div>
             <dt className="text-slate-600">Uptime</dt>
@@ -66,7 +73,7 @@ export async function HealthCard({ teamId, teamSlug, connectionId, state, canEdi
                   <li key={change.id} className="flex gap-2 text-sm">
                     <span className={`mt-1.5 size-2 shrink-0 rounded-full ${words.dot}`} aria-hidden="true" />
                     <span>
-                      <span className="font-medium text-slate-900">{words.label}</span> <span className="text-slate-600">{formatDateTime(change.at)}</span>
+                      <span className="font-medium text-slate-900">{words.label}</span> <Time date={change.at} className="text-slate-600" />
                       <span className="block break-words text-slate-600">{change.summary}</span>
                     </span>
                   </li>

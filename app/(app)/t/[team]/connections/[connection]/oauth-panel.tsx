@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Alert, Card, formatDateTime } from "@/components/ui";
 import { CopyField } from "@/components/copy-button";
+import { Time } from "@/components/time";
 import { SubmitButton } from "@/components/form";
 import type { ConnectionView } from "@/lib/connections";
 import { explainOAuthError } from "@/lib/oauth/errors";
@@ -175,7 +176,9 @@ export function OAuthCodePanel({
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Connected</dt>
-                <dd className="text-right text-slate-800">{formatDateTime(tokens.obtainedAt)}</dd>
+                <dd className="text-right text-slate-800">
+                  <Time date={tokens.obtainedAt} />
+                </dd>
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Access token</dt>
@@ -183,7 +186,17 @@ export function OAuthCodePanel({
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Refresh token</dt>
-                <dd className="text-right text-slate-800">{tokens.hasRefreshToken ? (tokens.refreshedAt ? `yes; last used ${formatDateTime(tokens.refreshedAt)}` : "yes") : "none issued"}</dd>
+                <dd className="text-right text-slate-800">{tokens.hasRefreshToken ? (
+                    tokens.refreshedAt ? (
+                      <>
+                        yes; last used <Time date={tokens.refreshedAt} />
+                      </>
+                    ) : (
+                      "yes"
+                    )
+                  ) : (
+                    "none issued"
+                  )}</dd>
               </div>
               <div className="flex justify-between gap-3 py-2">
                 <dt className="text-slate-600">Granted scopes</dt>
@@ -324,7 +337,9 @@ export function OAuth1ConnectPanel({ teamSlug, connection, canEdit, unfinished, 
             </div>
             <div className="flex justify-between gap-3 py-2">
               <dt className="text-slate-600">Connected</dt>
-              <dd className="text-right text-slate-800">{formatDateTime(tokens.obtainedAt)}</dd>
+              <dd className="text-right text-slate-800">
+                  <Time date={tokens.obtainedAt} />
+                </dd>
             </div>
             <div className="flex justify-between gap-3 py-2">
               <dt className="text-slate-600">Access token</dt>
