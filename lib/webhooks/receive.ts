@@ -28,10 +28,17 @@ function refuse(status: ReceiveOutcome["status"], code: string, message: string,
 const notFound = () => refuse(404, "webhook_not_found", "No webhook is registered at this address.");
 const tooLarge = () => refuse(413, "payload_too_large", `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (1 MB); nothing was stored.`);
 
+// Put on every request by Keyway itself before a route sees it (proxy.ts: the page nonce's
+// policy), so not the sender's: stored, it would be shown, forwarded and replayed as if sent.
+const KEYWAY_REQUEST_HEADERS = new Set(["content-security-policy"]);
+
 /** The headers as received, with credentials replaced: a webhook's sender may send its own. */
 export function headersToStore(headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of headers) kept[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : value;
+  for (const [name, value] of headers) {
+    if (KEYWAY_REQUEST_HEADERS.has(name)) continue;
+    kept[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : value;
+  }
   return kept;
 }
 

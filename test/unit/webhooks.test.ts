@@ -83,9 +83,14 @@ describe("bodies and headers", () => {
     expect(describeBody(new Uint8Array(0))).toEqual({ kind: "empty" });
   });
 
-  it("redacts credentials and keeps every other header", () => {
+  it("redacts credentials and keeps every other header the sender sent", () => {
     const stored = headersToStore(new Headers({ Authorization: "Bearer x", Cookie: "a=b", "Proxy-Authorization": "Basic y", "X-Event": "push" }));
     expect(stored).toEqual({ authorization: "[redacted]", cookie: "[redacted]", "proxy-authorization": "[redacted]", "x-event": "push" });
+  });
+
+  it("leaves out the page policy Keyway's own proxy.ts puts on every request", () => {
+    const stored = headersToStore(new Headers({ "Content-Security-Policy": "script-src 'nonce-abc'", "X-Event": "push" }));
+    expect(stored).toEqual({ "x-event": "push" });
   });
 
   it("shows an IPv4 client seen through an IPv6 socket as IPv4", () => {
