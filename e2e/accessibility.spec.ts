@@ -2,10 +2,11 @@ import type { Page } from "@playwright/test";
 import { expect, test } from "./support/csp";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { createInvitationLink, createTeam, freshEmail, newPhoneOrDesktop, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 test("every page of accounts and teams passes axe with no serious or critical violations", async ({ page, browser }) => {
   // Seventeen pages, each loaded and scanned by axe (a second or two apiece on a busy machine).
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   const visited: string[] = [];
   async function check(target: Page, path: string) {
     await target.goto(path);

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, test } from "./support/csp";
 import { formAlert, freshEmail, newPhoneOrDesktop, PASSWORD, signIn, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // The account page (password, sessions) and the operator's reset link.
 
@@ -17,7 +18,7 @@ async function resetLinkFor(email: string): Promise<string> {
 }
 
 test("changing the password needs the current one, refuses weak ones, and signs out the other sessions", async ({ page, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(180_000 * TIME_SCALE);
   const email = freshEmail("pat");
   await signUp(page, "Pat Password", email);
   const other = await newPhoneOrDesktop(browser, true);
@@ -59,7 +60,7 @@ test("changing the password needs the current one, refuses weak ones, and signs 
 });
 
 test("sign out everywhere else ends the other browser's session and keeps this one", async ({ page, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(180_000 * TIME_SCALE);
   const email = freshEmail("sam");
   await signUp(page, "Sam Sessions", email);
   const other = await newPhoneOrDesktop(browser);
@@ -79,7 +80,7 @@ test("sign out everywhere else ends the other browser's session and keeps this o
 });
 
 test("the operator's reset link sets a new password once and signs the user out everywhere", async ({ page, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(180_000 * TIME_SCALE);
   const email = freshEmail("rita");
   await signUp(page, "Rita Reset", email);
   const link = await resetLinkFor(email);

@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // The admin side of on-premise agents: an admin registers one, sees its token
 // and start command once, watches its state change without reloading, and
@@ -19,7 +20,7 @@ async function query(sql: string, values: unknown[]): Promise<void> {
 }
 
 test("an admin registers an agent, sees its token and command once, watches it come online, revokes and deletes it", async ({ page, browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   await signUp(page, "Ada Admin", freshEmail("agents"));
   const team = await createTeam(page, "Agents team");
 

@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { createTeam, freshEmail, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // An admin creates a team API key, sees it once, a service uses it through
 // the proxy of the running app (the connection's secret reaches the API, the
@@ -16,7 +17,7 @@ test.afterAll(async () => upstream?.close());
 const SECRET = "proxy-e2e-secret-5521";
 
 test("an admin creates an API key, sees it once, a service calls a connection with it, and revoking it ends that", async ({ page, request }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   await signUp(page, "Kim Admin", freshEmail("apikeys"));
   const team = await createTeam(page, "Proxy team");
 

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { createTeam, freshEmail, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // An admin creates an API key with chosen scopes; a service then does exactly
 // what those scopes allow through /api/v1 of the running app, reads a
@@ -11,7 +12,7 @@ const SECRET = "api-e2e-secret-7731";
 const SHOTS = process.env.KEYWAY_E2E_SHOTS;
 
 test("a scoped key does exactly its scopes, credential reads need the admin's switch and are audited, and the API is documented", async ({ page, request }) => {
-  test.setTimeout(480_000);
+  test.setTimeout(480_000 * TIME_SCALE);
   await signUp(page, "Ada Admin", freshEmail("api"));
   const team = await createTeam(page, "API team");
 

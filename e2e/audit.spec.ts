@@ -3,6 +3,7 @@ import { expect, test } from "@playwright/test";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // An admin follows one connection through the audit log and downloads it as
 // CSV; a member is refused the audit log by the server.
@@ -16,7 +17,7 @@ test.afterAll(async () => upstream?.close());
 const SECRET = "audit-e2e-secret-value-7781";
 
 test("an admin filters the audit log to one connection's events and downloads them as CSV; a member is refused", async ({ page, browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   await signUp(page, "Audra Admin", freshEmail("audit"));
   const team = await createTeam(page, "Audited team");
 

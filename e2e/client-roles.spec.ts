@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/csp";
 import { createInvitationLink, createTeam, freshEmail, newPhoneOrDesktop, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // Registering, editing and deleting a team's OAuth clients is for admins and
 // owners (SPEC.md: "admins also manage members, clients and the audit log");
@@ -24,7 +25,7 @@ async function setRole(owner: Page, team: string, email: string, role: "ADMIN" |
 }
 
 test("only admins and owners register, edit and delete OAuth clients; members choose them", async ({ page, browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   await signUp(page, "Olive Owner", freshEmail("olive"));
   const team = await createTeam(page, "Client roles");
   const clientPath = await registerGithubClient(page, team, "GitHub (roles)");

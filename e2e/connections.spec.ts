@@ -3,6 +3,7 @@ import { expect, test } from "./support/csp";
 import { createInvitationLink, createTeam, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // A member sets up one connection of every non-OAuth type against an API the
 // test runs on loopback, tests each from its page, and edits one without
@@ -49,7 +50,7 @@ async function testFromPage(page: Page) {
 }
 
 test("a member creates and tests one connection of each type, and edits one without retyping its secret", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   const responses = collectResponses(page);
   const team = await signUp(page, "Connie Member", freshEmail("connections"));
 
@@ -138,7 +139,7 @@ test("a member creates and tests one connection of each type, and edits one with
 });
 
 test("test failures are explained, and a viewer can read but not edit or test", async ({ page, browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   await signUp(page, "Owner Olga", freshEmail("conn-owner"));
   const team = await createTeam(page, "Connection viewers");
   await startConnection(page, team, "Refusing API", "/status/401");
@@ -185,7 +186,7 @@ test("test failures are explained, and a viewer can read but not edit or test", 
 });
 
 test("a client certificate is checked on save, shown by subject and expiry, and sent to a server that requires it", async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   const { createCa, issue } = await import("../test/support/pki");
   const { startHttpsEcho } = await import("../test/support/upstreams");
   const ca = await createCa();

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "./support/csp";
 import { freshEmail, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // A connection's status follows its health check, not the last test. "Save
 // and test" checks the form's settings before saving. An API that starts failing shows "Failing since…" (on the page and in "Needs
@@ -21,7 +22,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
 test("a connection whose API starts failing shows Failing since…, then Working after it recovers", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   const team = await signUp(page, "Hana Health", freshEmail("health"));
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Status API");

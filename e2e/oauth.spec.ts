@@ -4,6 +4,7 @@ import pg from "pg";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
+import { TIME_SCALE } from "./support/chromium";
 
 // OAuth2 in the browser, against the authorization server that
 // playwright.config.ts starts (test/support/oauth-server.ts: oidc-provider
@@ -67,7 +68,7 @@ async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[]
 }
 
 test("a member registers a client from its issuer, connects, tests, survives a token expiry, and disconnects", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   const responses = collectResponses(page);
   const team = await signUp(page, "Olive Auth", freshEmail("oauth"));
   await registerFromIssuer(page, team, "Test provider", "keyway-short");

@@ -3,6 +3,7 @@ import { expect, test } from "./support/csp";
 import { freshEmail, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
 import { startOAuth1Provider, type OAuth1Provider } from "../test/support/oauth1-provider";
+import { TIME_SCALE } from "./support/chromium";
 
 // Three-legged OAuth 1.0a in the browser (RFC 5849 section 2): a member
 // creates the connection with the provider's three URLs, clicks Connect,
@@ -41,7 +42,7 @@ async function testFromPage(page: Page) {
 }
 
 test("a member connects a three-legged OAuth 1.0a connection at the provider and uses it through the proxy", async ({ page, request }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(240_000 * TIME_SCALE);
   const responses = collectResponses(page);
   const email = freshEmail("oauth1");
   const team = await signUp(page, "Otto Legs", email);

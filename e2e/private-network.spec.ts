@@ -5,6 +5,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createTeam, freshEmail, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // A team reaches an API that only its own network can reach. The API listens
 // on 127.0.0.7, which this Keyway's outbound safety refuses (playwright.config.ts
@@ -62,7 +63,7 @@ async function sendTest(page: Page) {
 }
 
 test("a private-network connection is tested through an agent connected to the other instance, and fails fast naming it when it stops", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(120_000 * TIME_SCALE);
   await signUp(page, "Pia Private", freshEmail("private-network"));
   const team = await createTeam(page, "Inside team");
 

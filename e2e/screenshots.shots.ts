@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { expect, test } from "./support/csp";
 import { createInvitationLink, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // `npm run screenshots`: every page Keyway has, in light and dark, at 1280 and
 // 390 px, saved as PNGs under screenshots/ (git-ignored) for a person to look
@@ -63,7 +64,7 @@ async function sendTest(page: Page, path: string, status: string) {
 }
 
 test("screenshots of every page, light and dark, desktop and phone, each scanned by axe", async ({ page, browser }) => {
-  test.setTimeout(60 * 60_000);
+  test.setTimeout(60 * 60_000 * TIME_SCALE);
   // The data the pages show, made the way a team would: connections of several
   // kinds (one tested a few times, one failing its health check, OAuth2 ones
   // connected and not), webhook events, OAuth clients, an API key, an agent,

@@ -3,6 +3,7 @@ import { freshEmail, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
 import { startEchoUpstream } from "./support/upstream";
 import { startDigestUpstream, startOAuth1Upstream, startSigV4Upstream } from "../test/support/signed-upstreams";
+import { TIME_SCALE } from "./support/chromium";
 
 // A member sets up a connection of each type of issue 17 in the browser:
 // Bearer token, Digest, AWS Signature V4 and OAuth 1.0a, each against an API
@@ -69,7 +70,7 @@ async function screenshots(page: Page, name: string) {
 }
 
 test("a member creates, tests, edits and proxies Bearer, Digest, AWS SigV4 and OAuth 1.0a connections", async ({ page, request }) => {
-  test.setTimeout(480_000);
+  test.setTimeout(480_000 * TIME_SCALE);
   const responses = collectResponses(page);
   const team = await signUp(page, "Sigrid Signer", freshEmail("signed"));
 

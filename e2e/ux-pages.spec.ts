@@ -3,6 +3,7 @@ import { expect, test } from "./support/csp";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
 import { startEchoUpstream } from "./support/upstream";
+import { TIME_SCALE } from "./support/chromium";
 
 // Issue 20's page-by-page work, as a user meets it: the auth-type picker and
 // the Base URL warning in the connection form, a test request that shows its
@@ -41,7 +42,7 @@ async function createConnection(page: Page, team: string, name: string, baseUrl:
 }
 
 test("the auth-type picker is a labelled radio list, errors of another type go away, and Base URL warns of what outbound safety refuses", async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(240_000 * TIME_SCALE);
   const team = await signUp(page, "Pia Picker", freshEmail("picker"));
   await page.goto(`${team}/connections/new`);
   const picker = page.getByRole("group", { name: "Authentication type" });
@@ -79,7 +80,7 @@ test("the auth-type picker is a labelled radio list, errors of another type go a
 });
 
 test("a test request shows its progress, can be cancelled down to the API, and its result and history read relative to the base URL", async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(300_000 * TIME_SCALE);
   await signUp(page, "Ada Tester", freshEmail("tester"));
   const team = new URL(page.url()).pathname.match(/^\/t\/[^/]+/)![0];
   const connection = await createConnection(page, team, "Slow API", `${upstream.baseUrl}/`, "Header auth", async () => {
@@ -139,7 +140,7 @@ test("a test request shows its progress, can be cancelled down to the API, and i
 });
 
 test("the Connections list searches, filters and sorts from the URL, with and without JavaScript, shows provider marks, and stacks on a phone", async ({ page, browser }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(300_000 * TIME_SCALE);
   const team = await signUp(page, "Lou Lister", freshEmail("lister"));
   // A Google client from its template, so one connection has a provider mark.
   await page.goto(`${team}/clients/new?provider=google`);

@@ -4,6 +4,7 @@ import { expect, test } from "@playwright/test";
 import { expectNoSeriousA11yViolations } from "./support/axe";
 import { freshEmail, signUp } from "./support/journeys";
 import { collectResponses } from "./support/responses";
+import { TIME_SCALE } from "./support/chromium";
 
 // A member creates a Webhook receiver; events posted to its webhook URL
 // (through either app instance) appear on its page without a reload; a signing
@@ -13,7 +14,7 @@ import { collectResponses } from "./support/responses";
 const SECRET = "whsec-e2e-0123456789-wxyz";
 
 test("a webhook receiver's page lists posted events as they arrive, and checks signatures once a secret is set", async ({ page, request }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   const responses = collectResponses(page);
   const team = await signUp(page, "Hook Member", freshEmail("webhooks"));
 
