@@ -37,8 +37,9 @@ export function DeliveryLog({
         const badge = STATE_BADGE[delivery.state] ?? { tone: "slate" as const, label: delivery.state };
         return (
           <li key={delivery.id} className="space-y-1 p-3 text-sm" data-testid="delivery">
-            <div className="flex flex-wrap items-center justify-between gap-2">
-              <p className="flex min-w-0 flex-wrap items-center gap-2">
+            {/* The event line grows and wraps within itself, so Redeliver keeps its place at the row's end instead of dropping to a line of its own. */}
+            <div className="flex items-start justify-between gap-2">
+              <p className="flex min-w-0 flex-1 flex-wrap items-center gap-2">
                 <Badge tone={badge.tone}>{badge.label}</Badge>
                 <span className="font-medium text-slate-900">{eventName(delivery.eventType)}</span>
                 <span className="font-mono text-xs text-slate-600">{delivery.eventId}</span>

@@ -124,6 +124,13 @@ export function DraftForm<T>({
       action={formAction}
       noValidate
       className="space-y-6"
+      // React 19 resets a form after its action settles (form.reset()). That puts
+      // every controlled radio and checkbox back to the checkedness it was first
+      // rendered with, while React's state has not changed, so React never
+      // re-renders them: after a refused save the auth-type list showed "None"
+      // checked beside the chosen card. Everything here lives in `draft` (sent
+      // as `payload`), so a reset has nothing to clear: cancel it.
+      onReset={(event) => event.preventDefault()}
       onSubmit={(event) => {
         setSubmitted(draft);
         const parsed = parse(draft);

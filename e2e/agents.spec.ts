@@ -108,3 +108,26 @@ test("an admin registers an agent, sees its token and command once, watches it c
   }
   expect(await page.content()).not.toContain(token);
 });
+
+test("an agent registered with no allowed destinations gets the agent's default ranges, twice in a row", async ({ page }) => {
+  test.setTimeout(90_000);
+  await signUp(page, "Ena Empty", freshEmail("agents-empty"));
+  const team = await createTeam(page, "Agents empty allow");
+  await page.goto(`${team}/agents`);
+  for (const name of ["first office", "second office"]) {
+    await page.getByLabel("Name").fill(name);
+    await expect(page.getByLabel("Allowed destinations (optional)")).toHaveValue("");
+    await page.getByRole("button", { name: "Register agent" }).click();
+    await expect(page.getByText(`Agent “${name}” registered`)).toBeVisible();
+    const command = (await page.getByRole("region", { name: "Start it on a machine inside your network" }).textContent()) ?? "";
+    expect(command).not.toContain("--allow");
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+  }
+  // Only spaces and commas: the same as empty.
+  await page.getByLabel("Name").fill("third office");
+  await page.getByLabel("Allowed destinations (optional)").fill(" ,  , ");
+  await page.getByRole("button", { name: "Register agent" }).click();
+  await expect(page.getByText("Agent “third office” registered")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("list", { name: "Agents" }).getByRole("listitem")).toHaveCount(3);
+});

@@ -48,7 +48,14 @@ export function ChannelForm({ teamSlug, mailReady, channel }: { teamSlug: string
   const value = (name: string, fallback: string) => state.values?.[name] ?? fallback;
   return (
     // A new key after each added channel: React resets the form's fields after the action, and the kind's radios must follow `kind` again.
-    <form key={state.result?.id ?? "form"} action={action} noValidate onSubmit={onSubmit} className="space-y-4" aria-label={channel ? `Edit ${channel.name}` : "Add a channel"}>
+    // And no reset after a refused one (onReset): it would put the kind's controlled radios back to the first kind while `kind`, unchanged, shows another kind's fields; the typed fields stay as they were sent.
+    <form
+      key={state.result?.id ?? "form"}
+      action={action}
+      noValidate
+      onSubmit={onSubmit}
+      onReset={(event) => event.preventDefault()}
+      className="space-y-4" aria-label={channel ? `Edit ${channel.name}` : "Add a channel"}>
       {state.error ? <Alert>{state.error}</Alert> : null}
       {state.ok && !channel ? <Alert tone="green">Channel “{state.result?.name}” added.</Alert> : null}
       {state.ok && channel && state.message ? <Alert tone="green">{state.message}</Alert> : null}
