@@ -110,7 +110,7 @@ test("an admin registers an agent, sees its token and command once, watches it c
 });
 
 test("an agent registered with no allowed destinations gets the agent's default ranges, twice in a row", async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   await signUp(page, "Ena Empty", freshEmail("agents-empty"));
   const team = await createTeam(page, "Agents empty allow");
   await page.goto(`${team}/agents`);

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { createInvitationLink, freshEmail, joinAsNewUser, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // A page that is not there is Keyway's page, not Next's: inside a team it keeps
 // the team's navigation (a stale link to a deleted connection should not strand
@@ -26,7 +27,7 @@ test("a missing page inside a team shows Keyway's 404 inside the team's shell, a
 });
 
 test("a page the visitor's role does not allow shows Keyway's 403 inside the team's shell, naming both roles", async ({ page, browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   const team = await signUp(page, "Olu Owner", freshEmail("forbidden-owner"));
   const member = await joinAsNewUser(browser, "Mei Member", await createInvitationLink(page, team, "Member"), team);
   const response = await member.goto(`${team}/api-keys`);

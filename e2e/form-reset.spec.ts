@@ -1,12 +1,13 @@
 import { expect, test } from "@playwright/test";
 import { freshEmail, signUp } from "./support/journeys";
+import { TIME_SCALE } from "./support/chromium";
 
 // React 19 resets a form after its action settles; the connection form's
 // controlled radios and checkboxes must still show the draft afterwards, not
 // the checkedness they were first rendered with.
 
 test("after the server answers a save, the auth-type list and a header's Secret box still show what was chosen", async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(90_000 * TIME_SCALE);
   const team = await signUp(page, "Rita Reset", freshEmail("form-reset"));
   await page.goto(`${team}/connections/new`);
   await page.getByLabel("Name", { exact: true }).fill("Closed port");
