@@ -46,7 +46,8 @@ test("the auth-type picker is a labelled radio list, errors of another type go a
   const team = await signUp(page, "Pia Picker", freshEmail("picker"));
   await page.goto(`${team}/connections/new`);
   const picker = page.getByRole("group", { name: "Authentication type" });
-  await expect(picker.getByRole("radio")).toHaveCount(11);
+  // One per type: the eleven API types, the two service-account types and the webhook receiver.
+  await expect(picker.getByRole("radio")).toHaveCount(14);
   // Each option: its name as the radio's name, one line as its description.
   await expect(picker.getByRole("radio", { name: "Header auth", exact: true })).toHaveAccessibleDescription("Headers such as X-API-Key");
   await expect(picker.getByRole("radio", { name: "Basic", exact: true })).toBeChecked();
