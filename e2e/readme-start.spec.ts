@@ -102,6 +102,7 @@ async function waitForLine(run: Run, pattern: RegExp, timeout: number): Promise<
 /** Ctrl-C: SIGINT to the whole process group, as a terminal sends it. Returns what was printed after it. */
 async function ctrlC(run: Run): Promise<{ ending: string; after: string[] }> {
   const printedBefore = run.output.length;
+  const signalledAt = Date.now();
   process.kill(-run.child.pid!, "SIGINT");
   const ended = await Promise.race([run.exited, new Promise<undefined>((resolve) => setTimeout(resolve, STOP_TIMEOUT))]);
   if (!ended) {
@@ -110,7 +111,21 @@ async function ctrlC(run: Run): Promise<{ ending: string; after: string[] }> {
   }
   // npm, Ctrl-C'd itself, ends by the same signal once its script has exited (a shell prints nothing for that); the script exits 0.
   const ending = ended.code === 0 || ended.signal === "SIGINT" ? "clean" : `code ${ended.code}, signal ${ended.signal}`;
-  return { ending, after: run.output.slice(printedBefore).filter((line) => line.trim() !== "") };
+  return { ending, after: run.output.slice(printedBefore).filter((line) => line.trim() !== "" && !infoLoggedBefore(line, signalledAt)) };
+}
+
+/**
+ * An info line the server logged before the signal, which the log's asynchronous
+ * writes (and the pipes from server to `npm start` to here) may deliver after it:
+ * the last proxied request's line, say. Warnings and errors always count.
+ */
+function infoLoggedBefore(line: string, at: number): boolean {
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; time?: unknown };
+    return typeof entry.level === "number" && entry.level <= 30 && typeof entry.time === "number" && entry.time < at;
+  } catch {
+    return false;
+  }
 }
 
 /** Files a running Keyway holds as locks in .data/ (the embedded database's pid files and the like). */
