@@ -6,13 +6,19 @@ import { writeAudit, type AuditActor } from "../audit";
 import { publicUrl } from "../config";
 import { DomainError } from "../errors";
 import { connectionNotFound, openSecrets, sealSecrets } from "../connections";
-import { storedConfigSchema, type SecretHints } from "../connections/stored";
+import { storedConfigSchema, type SecretHints, type StoredConfig } from "../connections/stored";
+import { isServiceAccountType } from "../connections/schemas";
 import { exchangeCode, hashState, recordFailure, startAuthorization, type CallbackRefusal } from "../oauth/authorize";
 import { connectionOAuthSettings } from "../oauth/settings";
 import { providerTemplate } from "../oauth/providers";
+import { forgetTokenFailures } from "../oauth/tokens";
 import { fieldErrorsOf } from "../forms";
 import { connectLinkTokenSchema, type ConnectLinkCreateInput } from "./schemas";
-import { fillSlots, secretSlots, secretSlotsSchema, type SecretSlot } from "./secret-slots";
+import { fillSlots, secretSlots, type SecretSlot } from "./secret-slots";
+import { secretSlotsSchema } from "./slot-schema";
+import { assertionKeyProblem } from "../oauth/assertion-key";
+import type { AssertionAlg } from "../oauth/schemas";
+import { parseServiceAccountKey } from "../oauth/service-account";
 
 // Connect links: a member sends a link to someone outside the team (the owner
 // of the provider account, a customer) who opens it without a Keyway account
@@ -126,6 +132,28 @@ export async function revokeConnectLink(teamId: string, actor: AuditActor, conne
 }
 
 // ---- The side of the person who opens the link (no session) ----
+
+/**
+ * What the connection form's save checks beyond its schema (lib/connections/stored.ts
+ * storeAuth): that Node can sign with a pasted key, with the algorithm the team chose.
+ * Keyed by slot; empty when every value can be used.
+ */
+function slotValueProblems(config: StoredConfig, values: Record<string, string>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const alg: AssertionAlg = config.oauth?.assertionAlg ?? "RS256";
+  for (const [key, value] of Object.entries(values)) {
+    if (key === "serviceAccountKey") {
+      const parsed = parseServiceAccountKey(value);
+      const problem = "problem" in parsed ? parsed.problem : assertionKeyProblem(parsed.privateKeyPem, "RS256");
+      if (problem) problems[key] = "problem" in parsed ? problem : `The key file's private_key cannot sign: ${problem}`;
+    } else if (key === "assertionKeyPem" || key === "clientPrivateKeyPem") {
+      const problem = assertionKeyProblem(value, alg);
+      if (problem) problems[key] = problem;
+    }
+  }
+  return problems;
+}
+
 
 /** What the link's page may show: the asking team, the connection, the provider and the scopes, or the secret fields' names. */
 export type OpenedConnectLink = {
@@ -269,6 +297,8 @@ export async function submitConnectLinkSecrets(token: string, values: Record<str
   if (linkKind(link.connection.authType, slots) !== "secrets") throw new DomainError("This link is for authorizing at a provider, not for typing secrets.", 400);
   const parsed = secretSlotsSchema(slots).safeParse(values);
   if (!parsed.success) return { fieldErrors: fieldErrorsOf(parsed.error) };
+  const problems = slotValueProblems(storedConfigSchema.parse(link.connection.config ?? {}), parsed.data);
+  if (Object.keys(problems).length > 0) return { fieldErrors: problems };
   const actor = linkActor(link, ip);
   await db.$transaction(async (tx) => {
     // Locked so a member's save at the same moment cannot merge with stale secrets.
@@ -280,9 +310,17 @@ export async function submitConnectLinkSecrets(token: string, values: Record<str
     // The settings may have changed since the page was shown: only slots the connection still has are written.
     const current = new Set(slotsOf(saved).map((slot) => slot.key));
     const typed = Object.fromEntries(Object.entries(parsed.data).filter(([key]) => current.has(key)));
-    const filled = fillSlots(openSecrets(saved.id, saved.secrets), (saved.secretHints ?? {}) as SecretHints, typed);
-    if (saved.authType === "OAUTH2_CLIENT_CREDENTIALS") await tx.tokenSet.deleteMany({ where: { connectionId: saved.id } });
-    await tx.connection.update({ where: { id: saved.id }, data: { secrets: sealSecrets(saved.id, filled.secrets), secretHints: filled.hints, status: "UNTESTED" } });
+    const savedConfig = storedConfigSchema.parse(saved.config ?? {});
+    // Checked again on the settings as they are now (an algorithm may have changed meanwhile).
+    const problems = slotValueProblems(savedConfig, typed);
+    if (Object.keys(problems).length > 0) throw new DomainError(Object.values(problems)[0]!, 400);
+    const filled = fillSlots(savedConfig, openSecrets(saved.id, saved.secrets), (saved.secretHints ?? {}) as SecretHints, typed);
+    // A token obtained with the old secret or key is not proof of the new one.
+    if (saved.authType === "OAUTH2_CLIENT_CREDENTIALS" || isServiceAccountType(saved.authType)) await tx.tokenSet.deleteMany({ where: { connectionId: saved.id } });
+    await tx.connection.update({
+      where: { id: saved.id },
+      data: { config: filled.config, secrets: sealSecrets(saved.id, filled.secrets), secretHints: filled.hints, status: "UNTESTED" },
+    });
     await writeAudit(tx, {
       teamId: link.teamId,
       actor,
@@ -293,5 +331,7 @@ export async function submitConnectLinkSecrets(token: string, values: Record<str
       data: { connectLinkId: link.id, via: "secrets", fields: slots.filter((slot) => current.has(slot.key)).map((slot) => slot.label) },
     });
   });
+  // Token requests that failed with the old secret say nothing about the new one: the next use asks at once.
+  forgetTokenFailures(link.connectionId);
   return { ok: true };
 }

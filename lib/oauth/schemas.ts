@@ -79,13 +79,39 @@ function checkAssertionKey(value: { oauthClientRef?: string; tokenAuthMethod: st
 }
 
 /** The browser can only check the PEM's shape; the server checks that it is a key that fits the algorithm (lib/oauth/assertion-key.ts). */
-function checkPemShape(pem: string, path: string, ctx: z.RefinementCtx) {
-  if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem)) {
-    ctx.addIssue({ code: "custom", path: [path], message: "Paste the key without a passphrase (openssl pkcs8 -topk8 -nocrypt -in key.pem); Keyway encrypts it itself." });
-  } else if (!PEM_PRIVATE_KEY.test(pem)) {
-    ctx.addIssue({ code: "custom", path: [path], message: "Paste a PEM private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----." });
-  }
+/** Why a pasted key is not a private key Keyway can keep (PEM, unencrypted), or null. */
+function pemShapeProblem(pem: string): string | null {
+  if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem)) return "Paste the key without a passphrase (openssl pkcs8 -topk8 -nocrypt -in key.pem); Keyway encrypts it itself.";
+  if (!PEM_PRIVATE_KEY.test(pem)) return "Paste a PEM private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----.";
+  return null;
 }
+
+function checkPemShape(pem: string, path: string, ctx: z.RefinementCtx) {
+  const problem = pemShapeProblem(pem);
+  if (problem) ctx.addIssue({ code: "custom", path: [path], message: problem });
+}
+
+/**
+ * A private key (PEM) Keyway signs assertions with, as the connection form
+ * takes it (empty: keep the saved one); connect links parse the same field.
+ */
+export const assertionKeyPemSchema = text()
+  .trim()
+  .max(16 * 1024, "That is too long for a private key.")
+  .superRefine((pem, ctx) => {
+    const problem = pem === "" ? null : pemShapeProblem(pem);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** A Google service account's JSON key file, as the connection form takes it (empty: keep the saved one); connect links parse the same field. */
+export const serviceAccountKeySchema = text()
+  .trim()
+  .max(32 * 1024, "That is too long for a service account key file.")
+  .superRefine((value, ctx) => {
+    if (value === "") return;
+    const key = parseServiceAccountKey(value);
+    if ("problem" in key) ctx.addIssue({ code: "custom", message: key.problem });
+  });
 
 /** Parameters Keyway itself sets on an authorization or token request; a user's extra parameter may not replace them. */
 export const RESERVED_OAUTH_PARAMS = new Set([
@@ -301,7 +327,7 @@ function requireScopes(value: { scopes: string }, ctx: z.RefinementCtx, example:
 export const googleServiceAccountAuthSchema = z
   .object({
     authType: z.literal("GOOGLE_SERVICE_ACCOUNT"),
-    serviceAccountKey: text().trim().max(32 * 1024, "That is too long for a service account key file."),
+    serviceAccountKey: serviceAccountKeySchema,
     subject: text()
       .trim()
       .max(320, "Use at most 320 characters.")
@@ -310,10 +336,6 @@ export const googleServiceAccountAuthSchema = z
     ...expiredSignalFields,
   })
   .superRefine((value, ctx) => {
-    if (value.serviceAccountKey !== "") {
-      const key = parseServiceAccountKey(value.serviceAccountKey);
-      if ("problem" in key) ctx.addIssue({ code: "custom", path: ["serviceAccountKey"], message: key.problem });
-    }
     requireScopes(value, ctx, "https://www.googleapis.com/auth/cloud-platform");
     checkExpiredSignal(value, ctx);
   });
@@ -339,13 +361,12 @@ export const jwtBearerAuthSchema = z
     subject: printable("A subject", 2048),
     audience: printable("An audience", 2048),
     clientId: printable("A client ID", 512),
-    assertionKeyPem: text().trim().max(16 * 1024, "That is too long for a private key."),
+    assertionKeyPem: assertionKeyPemSchema,
     assertionAlg: z.enum(ASSERTION_ALGS, { error: "Choose RS256, PS256 or ES256." }),
     assertionKid: printable("A key ID", 256),
     scopes: scopesTextSchema,
     ...expiredSignalFields,
   })
   .superRefine((value, ctx) => {
-    if (value.assertionKeyPem !== "") checkPemShape(value.assertionKeyPem, "assertionKeyPem", ctx);
     checkExpiredSignal(value, ctx);
   });

@@ -1,10 +1,11 @@
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFreshAppDatabase } from "../support/app-db";
 import { makeUser } from "../support/fixtures";
 import { ProviderAgent } from "../support/oauth-agent";
 import { startOAuthServer, type OAuthServer } from "../support/oauth-server";
 import { startApiServer } from "../support/api-server";
+import { ASSERTION_CLIENT, ASSERTION_ISSUER, ASSERTION_KID, startGoogleTokenServer, startOidcJwtBearerServer, type GoogleTokenServer, type OidcJwtBearerServer } from "../support/jwt-bearer-servers";
 import type { ConnectionInput } from "@/lib/connections/schemas";
 
 // Connect links below the UI, against the real authorization server the
@@ -23,6 +24,8 @@ process.env.KEYWAY_API_MAX_PER_MINUTE = "1000";
 let env: Awaited<ReturnType<typeof useFreshAppDatabase>>;
 let as: OAuthServer;
 let api: Awaited<ReturnType<typeof startApiServer>>;
+let google: GoogleTokenServer;
+let jwtServer: OidcJwtBearerServer;
 let links: typeof import("@/lib/connect-links");
 let connections: typeof import("@/lib/connections");
 let authorize: typeof import("@/lib/oauth/authorize");
@@ -33,6 +36,7 @@ beforeAll(async () => {
   env = await useFreshAppDatabase("connect_links");
   as = await startOAuthServer({ port: 0, redirectUris: [CALLBACK], logErrors: false });
   api = await startApiServer();
+  [google, jwtServer] = await Promise.all([startGoogleTokenServer(), startOidcJwtBearerServer()]);
   links = await import("@/lib/connect-links");
   connections = await import("@/lib/connections");
   authorize = await import("@/lib/oauth/authorize");
@@ -43,6 +47,7 @@ afterAll(async () => {
   const { closePool } = await import("@/lib/db/pool");
   await api?.close();
   await as?.close();
+  await Promise.all([google?.close(), jwtServer?.close()]);
   await closePool();
   await env?.close();
 });
@@ -197,6 +202,119 @@ describe("a link for typing secrets", () => {
     await expect(links.createConnectLink(teamId(), owner.actor, hookId, { expiresInHours: 1 })).rejects.toThrow("A connect link needs something to authorize or type");
     // Another team's connection is not found.
     await expect(links.createConnectLink(other.personalTeam.id, other.actor, connectionId, { expiresInHours: 1 })).rejects.toThrow("does not exist");
+  });
+});
+
+describe("a link for a service account's key", () => {
+  const GET = { method: "GET" as const, path: "/reports", headers: [], body: "" };
+  const NO_EXPIRED_RULE = { expiredStatuses: "401", expiredJsonPointer: "", expiredJsonValue: "", expiredBodyContains: "" };
+  const slotsOf = (opened: Awaited<ReturnType<typeof links.openConnectLink>>) => (opened.state === "active" && opened.link.kind === "secrets" ? opened.link.slots : null);
+  const otherRsaKey = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+
+  it("takes a Google service account's key file, checked as the connection form checks it, and the connection then gets tokens with it", async () => {
+    // Saved with another account's key file (as if the team made the connection before the owner sent the real one).
+    const stale = JSON.parse(google.keyFile({ clientEmail: "old@keyway-test.iam.gserviceaccount.com" })) as Record<string, string>;
+    const { id: connectionId } = await connections.createConnection(
+      teamId(),
+      owner.actor,
+      { name: "Directory", baseUrl: google.apiUrl, authType: "GOOGLE_SERVICE_ACCOUNT", serviceAccountKey: JSON.stringify({ ...stale, private_key_id: "old-key", private_key: otherRsaKey() }), subject: "", scopes: "https://www.googleapis.com/auth/admin.directory.user.readonly", ...NO_EXPIRED_RULE } as ConnectionInput,
+      null,
+    );
+    const testing = await import("@/lib/connections/test-request");
+    expect((await testing.runTestRequest(teamId(), owner.actor, connectionId, GET)).status).not.toBe(200);
+
+    const { url } = await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 24 });
+    const token = tokenOf(url);
+    expect(slotsOf(await links.openConnectLink(token, null))).toEqual([expect.objectContaining({ key: "serviceAccountKey", label: "Service account key file (JSON)", multiline: true })]);
+
+    // The connection form's own messages, under the link's field.
+    expect(await links.submitConnectLinkSecrets(token, { serviceAccountKey: "" }, null)).toEqual({ fieldErrors: { serviceAccountKey: "Fill in “Service account key file (JSON)”." } });
+    expect(await links.submitConnectLinkSecrets(token, { serviceAccountKey: "not json" }, null)).toEqual({ fieldErrors: { serviceAccountKey: expect.stringMatching(/^That is not JSON/) } });
+    expect(await links.submitConnectLinkSecrets(token, { serviceAccountKey: JSON.stringify({ web: { client_id: "x" } }) }, null)).toEqual({ fieldErrors: { serviceAccountKey: expect.stringMatching(/OAuth client file/) } });
+    const unreadable = { ...JSON.parse(google.keyFile()), private_key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" };
+    expect(await links.submitConnectLinkSecrets(token, { serviceAccountKey: JSON.stringify(unreadable) }, null)).toEqual({ fieldErrors: { serviceAccountKey: expect.stringMatching(/^The key file's private_key cannot sign/) } });
+
+    expect(await links.submitConnectLinkSecrets(token, { serviceAccountKey: google.keyFile() }, null)).toEqual({ ok: true });
+    const saved = await env.db.connection.findUniqueOrThrow({ where: { id: connectionId } });
+    // The account, key id and token URL come from the new file, as when the form saves one.
+    expect((saved.config as { oauth: Record<string, unknown> }).oauth).toMatchObject({ issuer: "reporting@keyway-test.iam.gserviceaccount.com", assertionKid: JSON.parse(google.keyFile()).private_key_id, tokenUrl: google.tokenUri });
+    expect(saved.secretHints).toMatchObject({ serviceAccountKey: { set: true } });
+    expect(saved.status).toBe("UNTESTED");
+    expect((await testing.runTestRequest(teamId(), owner.actor, connectionId, GET)).status).toBe(200);
+    expect(google.requests().at(-1)?.problems).toEqual([]);
+  });
+
+  it("takes the JWT bearer grant's private key, refusing what cannot sign with the chosen algorithm", async () => {
+    const { id: connectionId } = await connections.createConnection(
+      teamId(),
+      owner.actor,
+      {
+        name: "Reports",
+        baseUrl: jwtServer.apiUrl,
+        authType: "OAUTH2_JWT_BEARER",
+        tokenUrl: jwtServer.tokenUrl,
+        issuer: ASSERTION_ISSUER,
+        subject: "reporting-bot",
+        audience: "",
+        clientId: ASSERTION_CLIENT,
+        assertionKeyPem: jwtServer.strangerKeyPem,
+        assertionAlg: "RS256",
+        assertionKid: ASSERTION_KID,
+        scopes: "read",
+        ...NO_EXPIRED_RULE,
+      } as ConnectionInput,
+      null,
+    );
+    const { url } = await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 24 });
+    const token = tokenOf(url);
+    expect(slotsOf(await links.openConnectLink(token, null))).toEqual([expect.objectContaining({ key: "assertionKeyPem", label: `Private key (PEM) of ${ASSERTION_ISSUER}`, multiline: true })]);
+
+    expect(await links.submitConnectLinkSecrets(token, { assertionKeyPem: "hunter2" }, null)).toEqual({ fieldErrors: { assertionKeyPem: expect.stringMatching(/^Paste a PEM private key/) } });
+    expect(await links.submitConnectLinkSecrets(token, { assertionKeyPem: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----" }, null)).toEqual({
+      fieldErrors: { assertionKeyPem: expect.stringMatching(/without a passphrase/) },
+    });
+    expect(await links.submitConnectLinkSecrets(token, { assertionKeyPem: jwtServer.ecKeyPem }, null)).toEqual({ fieldErrors: { assertionKeyPem: expect.stringMatching(/RS256/) } });
+
+    expect(await links.submitConnectLinkSecrets(token, { assertionKeyPem: `\n${jwtServer.rsaKeyPem}\n` }, null)).toEqual({ ok: true });
+    const saved = await env.db.connection.findUniqueOrThrow({ where: { id: connectionId } });
+    expect(connections.openSecrets(connectionId, saved.secrets).assertionKeyPem).toBe(jwtServer.rsaKeyPem.trim());
+    expect(saved.secretHints).toEqual({ assertionKeyPem: { set: true } });
+    const testing = await import("@/lib/connections/test-request");
+    expect((await testing.runTestRequest(teamId(), owner.actor, connectionId, GET)).status).toBe(200);
+  });
+
+  it("asks a private_key_jwt client for its private key, not a client secret it does not have", async () => {
+    const { id: connectionId } = await connections.createConnection(
+      teamId(),
+      owner.actor,
+      {
+        name: "Signed client",
+        baseUrl: "https://signed.example.test",
+        authType: "OAUTH2_CLIENT_CREDENTIALS",
+        oauthClientRef: "",
+        tokenUrl: "https://signed.example.test/token",
+        clientId: "signed-client",
+        clientSecret: "",
+        tokenAuthMethod: "private_key_jwt",
+        clientPrivateKeyPem: otherRsaKey(),
+        clientAssertionAlg: "RS256",
+        clientAssertionKid: "",
+        scopes: "",
+        audience: "",
+        extraParams: [],
+        ...NO_EXPIRED_RULE,
+      } as ConnectionInput,
+      null,
+    );
+    const { url } = await links.createConnectLink(teamId(), owner.actor, connectionId, { expiresInHours: 24 });
+    const token = tokenOf(url);
+    expect(slotsOf(await links.openConnectLink(token, null))?.map((slot) => slot.key)).toEqual(["clientPrivateKeyPem"]);
+    expect(await links.submitConnectLinkSecrets(token, { clientPrivateKeyPem: "secret" }, null)).toEqual({ fieldErrors: { clientPrivateKeyPem: expect.stringMatching(/^Paste a PEM private key/) } });
+    const fresh = otherRsaKey();
+    expect(await links.submitConnectLinkSecrets(token, { clientPrivateKeyPem: fresh }, null)).toEqual({ ok: true });
+    const saved = await env.db.connection.findUniqueOrThrow({ where: { id: connectionId } });
+    expect(connections.openSecrets(connectionId, saved.secrets).clientPrivateKeyPem).toBe(fresh.trim());
+    expect(connections.openSecrets(connectionId, saved.secrets).clientSecret).toBeUndefined();
   });
 });
 
