@@ -49,6 +49,16 @@ export function isServiceAccountType(type: string): type is ServiceAccountAuthTy
   return type === "GOOGLE_SERVICE_ACCOUNT" || type === "OAUTH2_JWT_BEARER";
 }
 
+/**
+ * Whether "Save and test" can prove these settings: not a receiver (no API),
+ * not the authorization code grant (its token needs the user at the provider,
+ * which Connect does after saving). Client credentials and service accounts
+ * get a token for the unsaved settings, used for this request only.
+ */
+export function canSaveAndTest(authType: string): boolean {
+  return !isReceiverType(authType) && authType !== "OAUTH2_CODE";
+}
+
 // RFC 9110 5.1: a field name is a token.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 9110 5.5: visible ASCII, space, tab and obs-text; never CR, LF or NUL,

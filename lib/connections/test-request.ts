@@ -203,7 +203,16 @@ export type SentTest = { view: Outcome; recorded: { headers: Record<string, stri
  * connections the access token is refreshed first when it is about to
  * expire, and once more (with one retry) when the API answers 401.
  */
-export async function sendTestRequest(connection: Connection, actor: AuditActor, input: TestRequestInput, options: { signal?: AbortSignal } = {}): Promise<SentTest> {
+export async function sendTestRequest(
+  connection: Connection,
+  actor: AuditActor,
+  input: TestRequestInput,
+  options: {
+    signal?: AbortSignal;
+    /** Where an OAuth2 connection's token comes from instead of its token set (settings not saved yet); `rejected` is a token the API refused. */
+    token?: (rejected?: string) => Promise<string>;
+  } = {},
+): Promise<SentTest> {
   if (isReceiverType(connection.authType)) throw new DomainError(RECEIVER_HAS_NO_API, 409);
   const config = storedConfigSchema.parse(connection.config ?? {});
   const secrets = openSecrets(connection.id, connection.secrets);
@@ -229,13 +238,14 @@ export async function sendTestRequest(connection: Connection, actor: AuditActor,
     };
     let first: Awaited<ReturnType<typeof attempt>> | undefined;
     try {
-      const token = await accessTokenFor(connection, actor);
+      const tokenFor = options.token ?? ((rejected?: string) => accessTokenFor(connection, actor, rejected ? { rejected } : {}));
+      const token = await tokenFor();
       first = await withToken(token);
       view = first.view;
       const rule = config.oauth?.tokenExpired ?? DEFAULT_EXPIRED_RULE;
       if (first.answered && meansExpired(rule, first.answered.status, first.answered.body)) {
         const why = describeExpiry(rule, first.answered.status);
-        const fresh = await accessTokenFor(connection, actor, { rejected: token });
+        const fresh = await tokenFor(token);
         const second = await withToken(fresh);
         first = second;
         const stillExpired = second.answered !== null && meansExpired(rule, second.answered.status, second.answered.body);

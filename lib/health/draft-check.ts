@@ -9,16 +9,17 @@ import { encryptJson } from "../crypto";
 import { db } from "../db";
 import { DomainError } from "../errors";
 import { connectionNotFound, openSecrets, type ClientCertificateToStore } from "../connections";
-import { chosenAgentId, isOAuthType, isReceiverType, type ConnectionInput } from "../connections/schemas";
+import { canSaveAndTest, chosenAgentId, isOAuthType, type ConnectionInput } from "../connections/schemas";
 import { storeAuth, storedConfigSchema } from "../connections/stored";
 import { sendTestRequest, type Connection } from "../connections/test-request";
+import { unsavedAccessToken } from "../oauth/tokens";
 import { outcomeOf } from "./check";
 import type { CheckOutcome } from "./record";
 import { DEFAULT_EXPECTED_STATUSES } from "./state";
 
-/** The check's outcome for unsaved settings; null for OAuth2 types, whose proof is Connect (they have no token before they are saved). */
+/** The check's outcome for unsaved settings; null where canSaveAndTest says there is nothing to check before saving. */
 export async function checkDraft(teamId: string, actor: AuditActor, connectionId: string | null, input: ConnectionInput, certificate: ClientCertificateToStore | "keep" | null): Promise<CheckOutcome | null> {
-  if (isOAuthType(input.authType) || isReceiverType(input.authType)) return null;
+  if (!canSaveAndTest(input.authType)) return null;
   const saved = connectionId ? await db.connection.findFirst({ where: { id: connectionId, teamId } }) : null;
   if (connectionId && !saved) throw connectionNotFound();
   const savedBlob = saved ? openSecrets(saved.id, saved.secrets) : {};
@@ -43,13 +44,16 @@ export async function checkDraft(teamId: string, actor: AuditActor, connectionId
     config,
     secrets: encryptJson(blob, id),
     agentId,
-    oauthClientId: null,
+    // A registered client named by the form (lib/oauth/settings.ts reads it within this team only; saving checks the same).
+    oauthClientId: "oauthClientRef" in input && input.oauthClientRef !== "" ? input.oauthClientRef : null,
     clientCertPem: keep ? keep.clientCertPem : (fresh?.chainPem ?? null),
     clientCaPem: keep ? keep.clientCaPem : (fresh?.caPem ?? null),
   } as Connection;
   const health = saved ? await db.connectionHealth.findUnique({ where: { connectionId: saved.id } }) : null;
   const method = health?.method ?? "GET";
   const path = health?.path ?? "";
-  const sent = await sendTestRequest(draft, actor, { method: method as "GET", path, headers: [], body: "" });
+  // An OAuth2 draft's token is asked for with the draft's settings and kept nowhere: the saved token set belongs to the saved settings.
+  const token = isOAuthType(input.authType) ? () => unsavedAccessToken(draft) : undefined;
+  const sent = await sendTestRequest(draft, actor, { method: method as "GET", path, headers: [], body: "" }, token ? { token } : {});
   return outcomeOf(sent, method, path, health?.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES);
 }

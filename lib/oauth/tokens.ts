@@ -255,6 +255,31 @@ async function obtainUnderLock(connection: ConnectionForTokens, actor: AuditActo
   }, transactionOptions());
 }
 
+/**
+ * A token for settings not saved yet ("Save and test" on the connection form):
+ * the grants without a user (client credentials, JWT bearer) asked once, the
+ * answer kept nowhere. Throws TokenProblem as accessTokenFor does.
+ */
+export async function unsavedAccessToken(connection: ConnectionForTokens): Promise<string> {
+  const settings = await connectionOAuthSettings(connection);
+  const jwtBearer = settings.jwtBearer;
+  if (connection.authType !== "OAUTH2_CLIENT_CREDENTIALS" && !jwtBearer) throw new TokenProblem("not-connected", "This connection is not connected yet: click Connect on its page to authorize it at the provider.");
+  const configuration = oauthConfiguration(settings.endpoints, settings.outbound);
+  const scope = settings.scopes.join(settings.scopeSeparator);
+  try {
+    const answer = jwtBearer
+      ? await jwtBearerGrant(configuration, jwtBearer, settings.scopes)
+      : await oauth.clientCredentialsGrant(configuration, { ...(scope ? { scope } : {}), ...settings.tokenParams });
+    metrics.tokenRequests.inc({ kind: "grant", outcome: "ok" });
+    return answer.access_token;
+  } catch (error) {
+    metrics.tokenRequests.inc({ kind: "grant", outcome: "failed" });
+    throw jwtBearer
+      ? tokenProblemFrom(error, "Getting a token with the JWT bearer grant", { assertion: { flavor: jwtBearer.flavor, impersonating: Boolean(jwtBearer.subject) } })
+      : tokenProblemFrom(error, "Getting a token with the client credentials grant", { tokenAuthMethod: settings.endpoints.tokenAuthMethod });
+  }
+}
+
 /** A failed token request in the audit log: whose fault (the problem's kind), the OAuth code or Keyway's, never a secret. */
 function failureData(problem: TokenProblem, grant: string): Prisma.InputJsonObject {
   return { grant, failure: problem.kind, error: problem.code ?? null };

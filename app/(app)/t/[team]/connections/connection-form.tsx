@@ -4,7 +4,7 @@ import Link from "next/link";
 import { LiveTime } from "@/components/live-time";
 import { useMemo, useState } from "react";
 import { DraftForm, Field, SelectField } from "@/components/form";
-import { isOAuthType, isReceiverType } from "@/lib/connections/schemas";
+import { canSaveAndTest, isReceiverType } from "@/lib/connections/schemas";
 import { buttonStyles, cx, FormSection } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
 import { parseAllowList, refusalForUrl, type AllowList } from "@/lib/outbound/address-policy";
@@ -180,8 +180,8 @@ export function ConnectionForm({ teamSlug, oauthClients, canRegisterClients, cal
       submitLabel={submitLabel}
       cancelHref={cancelHref}
       stillApplies={authErrorStillApplies}
-      // OAuth2 types are proven by Connect: they have no token before they are saved.
-      secondary={isOAuthType(draft.authType) || receiver ? undefined : { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" }}
+      // The authorization code grant is proven by Connect (no token before the user authorizes); a receiver has no API.
+      secondary={canSaveAndTest(draft.authType) ? { label: "Save and test", name: "intent", value: "test", pendingText: "Testing…" } : undefined}
     >
       {(errors) => (
         <>
