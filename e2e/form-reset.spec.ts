@@ -26,3 +26,28 @@ test("after the server answers a save, the auth-type list and a header's Secret 
   await expect(secret).not.toBeChecked();
   await expect(page.locator("#headers-0-name")).toHaveValue("X-Api-Key");
 });
+
+test("after the server refuses a new notification channel, the channel form still shows the chosen kind and what was typed", async ({ page }) => {
+  test.setTimeout(90_000 * TIME_SCALE);
+  const team = await signUp(page, "Nora Notify", freshEmail("form-reset-channel"));
+  await page.goto(`${team}/notifications`);
+  const form = page.getByRole("form", { name: "Add a channel" });
+  // Slack is not the kind first shown: a reset would put the radios back to that one.
+  await expect(async () => {
+    await form.getByRole("radio", { name: /Slack/ }).check();
+    await expect(form.getByLabel("Slack incoming-webhook URL")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 * TIME_SCALE });
+  await form.getByLabel("Name").fill("Slack #ops");
+  const recovered = form.getByRole("checkbox", { name: /connection\.recovered/ });
+  await recovered.setChecked(false);
+  // The schema lets an empty URL through (an edit keeps the saved one); the server refuses it for a new channel.
+  await form.getByRole("button", { name: "Add channel" }).click();
+  await expect(form.getByText("Paste the Slack incoming-webhook URL.")).toBeVisible({ timeout: 20_000 * TIME_SCALE });
+
+  await expect(form.getByRole("radio", { name: /Slack/ })).toBeChecked();
+  await expect(form.getByRole("radio", { name: /^Email/ })).not.toBeChecked();
+  await expect(form.getByLabel("Slack incoming-webhook URL")).toBeVisible();
+  await expect(form.getByLabel("Name")).toHaveValue("Slack #ops");
+  await expect(recovered).not.toBeChecked();
+  await expect(page.getByText("Channel “Slack #ops” added.")).toHaveCount(0);
+});
