@@ -273,6 +273,32 @@ describe("a Google service account", () => {
   });
 });
 
+describe("Save and test (the connection form's check of unsaved settings)", () => {
+  it("gets a token for the unsaved settings, sends the check with it, and keeps the token nowhere", async () => {
+    const { checkDraft } = await import("@/lib/health/draft-check");
+    expect(schemas.canSaveAndTest("GOOGLE_SERVICE_ACCOUNT") && schemas.canSaveAndTest("OAUTH2_JWT_BEARER") && schemas.canSaveAndTest("OAUTH2_CLIENT_CREDENTIALS")).toBe(true);
+    expect(schemas.canSaveAndTest("OAUTH2_CODE") || schemas.canSaveAndTest("WEBHOOK")).toBe(false);
+
+    // A new Google connection: nothing saved yet, so the token cannot be anyone's.
+    const before = google.requests().length;
+    const fresh = await checkDraft(teamId(), owner.actor, null, schemas.connectionInputSchema.parse(googleInput()), null);
+    expect(fresh, JSON.stringify(fresh)).toMatchObject({ state: "WORKING", httpStatus: 200 });
+    expect(google.requests().slice(before).map((request) => request.problems)).toEqual([[]]);
+
+    // An edit of a saved JWT bearer connection with a key the server does not know: the check fails, and the saved token set is untouched.
+    const { id } = await connections.createConnection(teamId(), owner.actor, generic(), null);
+    expect((await testing.runTestRequest(teamId(), owner.actor, id, GET)).status).toBe(200);
+    const savedSet = await env.db.tokenSet.findUniqueOrThrow({ where: { connectionId: id } });
+    const refused = await checkDraft(teamId(), owner.actor, id, schemas.connectionInputSchema.parse(generic({ assertionKeyPem: oidc.strangerKeyPem })), null);
+    expect(refused?.state).not.toBe("WORKING");
+    expect(refused?.summary).toMatch(/JWT bearer grant/);
+    expect(await env.db.tokenSet.findUniqueOrThrow({ where: { connectionId: id } })).toEqual(savedSet);
+    // An empty key field keeps the saved key, as saving would: that check passes.
+    expect(await checkDraft(teamId(), owner.actor, id, schemas.connectionInputSchema.parse(generic({ assertionKeyPem: "" })), null)).toMatchObject({ state: "WORKING" });
+    expect(await env.db.tokenSet.findUniqueOrThrow({ where: { connectionId: id } })).toEqual(savedSet);
+  });
+});
+
 describe("the management API", () => {
   it("takes the same fields, refuses a wrong key file at its path, and never returns the key", async () => {
     const client = apiServer.client(allScopesKey);
