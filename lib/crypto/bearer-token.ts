@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 // Keyway's bearer tokens (team API keys "kw_…", agent tokens "kwa_…"): a
 // prefix naming the kind, then 43 characters of base64url (256 random bits).
@@ -14,8 +14,9 @@ export function newBearerToken(prefix: string): { token: string; shown: string; 
   return { token, shown: token.slice(0, prefix.length + SHOWN_EXTRA_CHARACTERS), hash: hashBearerToken(token) };
 }
 
+/** Once per proxied request: the one-shot hash, which costs about half of a Hash object's three calls. */
 export function hashBearerToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 /** The shape check made before any lookup, so garbage never costs a query. */

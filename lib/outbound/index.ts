@@ -4,6 +4,7 @@ import { config } from "../config";
 import { parseAllowList, type AllowList } from "./address-policy";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
 import { explainFailure, formatBytes, formatDuration, OutboundError, type FailureContext } from "./errors";
+import type { CancelSignal } from "./cancel";
 
 // The one way Keyway sends an HTTP request for a user (DESIGN.md, "Outbound
 // HTTP"): the host is resolved once, every address is checked against the
@@ -49,7 +50,7 @@ export type TunnelRequest = {
   tls?: TlsOptions;
   /** Waiting for the response headers, and for each next piece of the body. */
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 };
 
 export type TunnelResponse = {

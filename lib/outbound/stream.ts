@@ -1,6 +1,7 @@
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { config } from "../config";
 import type { AllowList } from "./address-policy";
+import type { CancelSignal } from "./cancel";
 import { checkLiteralHost, guardedLookup, parseTarget, systemResolver, type Resolver } from "./destination";
 import { explainFailure, OutboundError } from "./errors";
 import { defaultAllowList, type TlsOptions, type Tunnel, type TunnelResponse } from "./index";
@@ -41,7 +42,7 @@ export type StreamRequest = {
   /** Waiting for the response headers, and for each next piece of the body. */
   timeoutMs?: number;
   sentClientCertificate?: boolean;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 };
 
 /** Sends one request and hands back the response with its body unread; failures come as OutboundError in words. */
@@ -62,7 +63,8 @@ export async function openStream(options: StreamRequest): Promise<TunnelResponse
       body: options.body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      signal: options.signal,
+      // A Cancellation is an EventEmitter, which undici accepts as a signal as well.
+      signal: options.signal as AbortSignal | undefined,
     });
   } catch (error) {
     if (error instanceof OutboundError) throw error;

@@ -7,6 +7,7 @@ import { hasScope } from "../api-keys/scopes";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
 import { openStream } from "../outbound/stream";
+import type { CancelSignal } from "../outbound/cancel";
 import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
 import { cachedKey } from "./keys";
@@ -60,7 +61,7 @@ export type ProxyInput = {
   /** The caller's address, for the audit trail. */
   ip: string;
   /** Aborted when the caller gives up or the exchange runs out of time: the upstream request is cancelled. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 };
 
 export type ProxyOutput = { status: number; headers: Record<string, string | string[]>; body: Readable | null };
@@ -159,7 +160,7 @@ function isSignedAuth(auth: ResolvedAuth): auth is Extract<ResolvedAuth, { authT
 }
 
 /** Digest, SigV4 and OAuth 1.0a: signed per request (signed-send.ts), the body read first only where that needs it. */
-async function sendSigned(target: ProxyTarget, auth: Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }>, method: string, path: string, headers: Record<string, string | string[]>, stream: Readable | null, signal?: AbortSignal) {
+async function sendSigned(target: ProxyTarget, auth: Extract<ResolvedAuth, { authType: "DIGEST" | "AWS_SIGV4" | "OAUTH1" }>, method: string, path: string, headers: Record<string, string | string[]>, stream: Readable | null, signal?: CancelSignal) {
   const prepared = await prepareSignedBody(auth, headers, stream);
   // Sent as the URL parser spells it, so what is signed is byte for byte what goes out.
   const url = new URL(`${target.baseUrl.origin}${path}`);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { stampClientIp } from "../request-ip";
 import { config } from "../config";
+import { Cancellation } from "../outbound/cancel";
 import { errorText, log } from "../log";
 import { metrics, statusClass } from "../ops/metrics";
 import { ProxyError, renderProxyError, unexpectedFailure } from "./errors";
@@ -69,12 +70,12 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
   if (!match) return refuse(new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
   // A caller that goes away, or an exchange past KEYWAY_PROXY_MAX_SECONDS, cancels the upstream request,
   // also while Keyway still waits for its headers.
-  const cancel = new AbortController();
+  const cancel = new Cancellation();
   const maxSeconds = config().KEYWAY_PROXY_MAX_SECONDS;
   let overTime = false;
   const deadline = setTimeout(() => {
     overTime = true;
-    cancel.abort();
+    cancel.cancel();
     if (!response.headersSent) return; // the catch below answers 504
     // The status went out long ago: the caller sees the body end early (the connection is closed), and the log says why.
     log.warn({ method: request.method, connectionId: match[1], code: "upstream_timeout", seconds: maxSeconds }, "proxied exchange cut off: it lasted longer than KEYWAY_PROXY_MAX_SECONDS");
@@ -82,7 +83,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
   }, maxSeconds * 1000);
   response.once("close", () => {
     clearTimeout(deadline);
-    if (!response.writableFinished) cancel.abort();
+    if (!response.writableFinished) cancel.cancel();
   });
   try {
     const output = await proxyRequest({
@@ -93,7 +94,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       headers: Object.entries(request.headers),
       body: request,
       ip: stampClientIp(request),
-      signal: cancel.signal,
+      signal: cancel,
     });
     response.writeHead(output.status, output.headers);
     account(request, match[1], started, output.status, null);
@@ -109,7 +110,7 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
     body.pipe(response);
   } catch (error) {
     if (overTime) return refuse(new ProxyError(504, "upstream_timeout", `The exchange took longer than Keyway allows (KEYWAY_PROXY_MAX_SECONDS, ${maxSeconds} s); it was stopped.`));
-    if (cancel.signal.aborted) {
+    if (cancel.aborted) {
       account(request, match[1], started, 499, "caller_gone");
       return void response.destroy();
     }

@@ -3,6 +3,7 @@
 // and every server have an event loop to themselves.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { connect } from "node:net";
 import { createInterface } from "node:readline";
 
 /** Starts a peer process (proxy-peer.ts) and returns the URL it listens on. */
@@ -24,6 +25,8 @@ export function ensureBuild() {
 
 /** Keyway's production server (server.ts), as `npm start` runs it, once it answers. */
 export async function startKeyway(env: NodeJS.ProcessEnv, port: number, onLog?: (chunk: Buffer) => void): Promise<ChildProcess> {
+  // A server left over from an earlier run would answer the probe below and be measured instead (on a database long dropped).
+  if (await answers(port)) throw new Error(`Something already listens on port ${port}: stop it, or choose other ports with BENCH_KEYWAY_PORT.`);
   // With onLog, the log goes through a pipe as in production (a supervisor reading it), not to /dev/null.
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each Keyway process, written there when it stops (open in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -41,4 +44,14 @@ export async function startKeyway(env: NodeJS.ProcessEnv, port: number, onLog?: 
     if (Date.now() > deadline) throw new Error("Keyway did not start within 180 s");
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
 }
