@@ -295,6 +295,9 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
           // From the top: a page scrolled to its first error draws its sticky bar and sidebar mid-picture.
           await target.evaluate(() => window.scrollTo(0, 0));
           await writeFile(path.join(OUT, file), await target.screenshot({ fullPage: true }));
+          // Wider than the screen: the whole page scrolls sideways on a phone (a scrolling code block or table inside is fine).
+          const pageWidth = await target.evaluate(() => document.documentElement.scrollWidth);
+          if (pageWidth > width) failures[file] = `the page is ${pageWidth} px wide at ${width} px`;
           const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
           const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
           if (serious.length) findings[file] = serious.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
