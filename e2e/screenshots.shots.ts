@@ -301,6 +301,8 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
           const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
           const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
           if (serious.length) findings[file] = serious.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
+          // Written as the run goes: a run cut short (a time limit, a crashed browser) still leaves the scans it made.
+          await writeFile(path.join(OUT, "axe.json"), JSON.stringify(findings, null, 2));
         } catch (error) {
           // One page that could not be shot does not cost the rest of the pictures; the run fails at the end.
           failures[file] = error instanceof Error ? error.message.split("\n")[0]! : String(error);
