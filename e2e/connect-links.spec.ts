@@ -124,7 +124,7 @@ test("a signed-out person completes an OAuth2 connection from a connect link, on
   await expect(page.getByTestId("oauth-state")).toHaveText("Connected");
   await expect(page.getByRole("list", { name: "Connect links" })).toContainText(/Completed (just now|\d+ minutes? ago)/);
   await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 });
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 * TIME_SCALE });
 
   const actions = await query<{ action: string }>(`SELECT action FROM "AuditEvent" WHERE "objectId" = $1 AND action LIKE 'connect_link.%' ORDER BY id`, [connectionId]);
   expect(actions.map((a) => a.action)).toEqual(["connect_link.created", "connect_link.opened", "connect_link.completed"]);
