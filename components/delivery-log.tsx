@@ -42,7 +42,8 @@ export function DeliveryLog({
               <p className="flex min-w-0 flex-1 flex-wrap items-center gap-2">
                 <Badge tone={badge.tone}>{badge.label}</Badge>
                 <span className="font-medium text-slate-900">{eventName(delivery.eventType)}</span>
-                <span className="font-mono text-xs text-slate-600">{delivery.eventId}</span>
+                {/* Event ids are long unbroken tokens (an event type, a connection id and an event id); on a phone they break anywhere instead of widening the page. */}
+                <span className="min-w-0 font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{delivery.eventId}</span>
               </p>
               {redeliver && delivery.state !== "digest" && delivery.state !== "pending" ? redeliver(delivery) : null}
             </div>

@@ -80,6 +80,12 @@ test("a signed-out person completes an OAuth2 connection from a connect link, on
 
   const url = await createLink(page);
   await expect(page.getByRole("list", { name: "Connect links" })).toContainText("Not opened yet");
+  // Its dates as every date in Keyway: relative, the exact UTC time on hover.
+  const row = page.getByRole("list", { name: "Connect links" }).getByRole("listitem").first();
+  await expect(row).toContainText(/Not opened yet; expires in 2[34] hours/);
+  await expect(row).toContainText(/Created by .+, just now/);
+  await expect(row).not.toContainText("UTC");
+  await expect(row.locator("time").first()).toHaveAttribute("title", /^\w{3} \d{1,2}, \d{4}, .* UTC$/);
   await expectNoSeriousA11yViolations(page);
   await shoot(page, "connect-link-created");
 
@@ -116,9 +122,9 @@ test("a signed-out person completes an OAuth2 connection from a connect link, on
   await page.goto(connectionPath);
   await expect(page.getByText("Completed through a connect link")).toBeVisible();
   await expect(page.getByTestId("oauth-state")).toHaveText("Connected");
-  await expect(page.getByRole("list", { name: "Connect links" })).toContainText("Completed");
+  await expect(page.getByRole("list", { name: "Connect links" })).toContainText(/Completed (just now|\d+ minutes? ago)/);
   await page.getByRole("button", { name: "Send test request" }).click();
-  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 });
+  await expect(page.getByTestId("test-result").getByTestId("test-summary")).toContainText("200", { timeout: 20_000 * TIME_SCALE });
 
   const actions = await query<{ action: string }>(`SELECT action FROM "AuditEvent" WHERE "objectId" = $1 AND action LIKE 'connect_link.%' ORDER BY id`, [connectionId]);
   expect(actions.map((a) => a.action)).toEqual(["connect_link.created", "connect_link.opened", "connect_link.completed"]);

@@ -295,9 +295,14 @@ test("screenshots of every page, light and dark, desktop and phone, each scanned
           // From the top: a page scrolled to its first error draws its sticky bar and sidebar mid-picture.
           await target.evaluate(() => window.scrollTo(0, 0));
           await writeFile(path.join(OUT, file), await target.screenshot({ fullPage: true }));
+          // Wider than the screen: the whole page scrolls sideways on a phone (a scrolling code block or table inside is fine).
+          const pageWidth = await target.evaluate(() => document.documentElement.scrollWidth);
+          if (pageWidth > width) failures[file] = `the page is ${pageWidth} px wide at ${width} px`;
           const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
           const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
           if (serious.length) findings[file] = serious.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
+          // Written as the run goes: a run cut short (a time limit, a crashed browser) still leaves the scans it made.
+          await writeFile(path.join(OUT, "axe.json"), JSON.stringify(findings, null, 2));
         } catch (error) {
           // One page that could not be shot does not cost the rest of the pictures; the run fails at the end.
           failures[file] = error instanceof Error ? error.message.split("\n")[0]! : String(error);

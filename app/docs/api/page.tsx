@@ -74,6 +74,19 @@ function variantsOf(schema: Schema, components: Record<string, Schema>): Schema[
   return [...(s.oneOf ?? s.anyOf ?? []), ...(s.allOf ?? []).flatMap((part) => variantsOf(part, components))];
 }
 
+/**
+ * A type such as `"client_secret_basic" | "self_signed_tls_client_auth"`, free to wrap after each underscore:
+ * on a phone one long value would otherwise widen the whole table past the card and cut its columns off.
+ */
+function Breakable({ text }: { text: string }) {
+  return text.split(/(?<=_)/).map((part, i) => (
+    <span key={i}>
+      {i > 0 ? <wbr /> : null}
+      {part}
+    </span>
+  ));
+}
+
 function PropertyTable({ schema, components }: { schema: Schema; components: Record<string, Schema> }) {
   const rows = propertiesOf(schema, components);
   if (rows.length === 0) return null;
@@ -95,7 +108,9 @@ function PropertyTable({ schema, components }: { schema: Schema; components: Rec
                 {row.name}
                 {row.required ? <span className="text-red-700" title="required">*</span> : null}
               </td>
-              <td className="max-w-xs break-words py-1 pr-3 font-mono text-slate-700">{typeOf(row.schema, components)}</td>
+              <td className="max-w-xs break-words py-1 pr-3 font-mono text-slate-700">
+                <Breakable text={typeOf(row.schema, components)} />
+              </td>
               <td className="py-1 text-slate-600">{resolve(row.schema, components).description ?? ""}</td>
             </tr>
           ))}

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { Card, formatDateTime } from "@/components/ui";
+import { Card } from "@/components/ui";
+import { Time } from "@/components/time";
 import { openConnectLink } from "@/lib/connect-links";
 import { clientIp } from "@/lib/request-ip";
 import { AuthorizeForm, SecretsForm } from "../connect-forms";
@@ -66,7 +67,7 @@ export default async function ConnectLinkPage({ params }: { params: Promise<{ to
           <SecretsForm token={token} slots={link.slots} />
         </>
       )}
-      <p className="mt-5 text-xs text-slate-600">The link works once and expires {formatDateTime(link.expiresAt)}.</p>
+      <p className="mt-5 text-xs text-slate-600">The link works once and expires <Time date={link.expiresAt} />.</p>
     </Card>
   );
 }

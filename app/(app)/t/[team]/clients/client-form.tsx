@@ -151,7 +151,9 @@ export function ClientForm({ teamSlug, initial, callbackUrl, saved, action, canc
                   <a href={template.consoleUrl} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
                     Open the {template.name} console
                   </a>
-                ) : null}{" "}
+                ) : null}
+                {/* Two links side by side read as one without something between them. */}
+                {template ? " · " : null}
                 <a href={`/guide/register-client${template ? `#${template.id}` : ""}`} target="_blank" rel="noreferrer" className="font-medium text-brand-700 hover:underline">
                   Step-by-step guide
                 </a>

@@ -126,10 +126,11 @@ type Row = Awaited<ReturnType<typeof listConnections>>[number];
  * everything visible; from `sm` up the same items line up in columns.
  */
 function ConnectionList({ slug, connections }: { slug: string; connections: Row[] }) {
-  const columns = "sm:grid sm:grid-cols-[minmax(0,1fr)_13rem_10rem] sm:items-center sm:gap-4 md:grid-cols-[minmax(0,1fr)_13rem_10rem_11rem]";
+  // Status badges ("Failing since 14 min ago", "Certificate expires in 12 days") stay on one line from md up.
+  const columns = "sm:grid sm:grid-cols-[minmax(0,1fr)_13rem_12rem] sm:items-center sm:gap-4 md:grid-cols-[minmax(0,1fr)_13rem_13rem_9rem]";
   return (
     <div className="rounded-lg border border-slate-200 bg-white shadow-sm">
-      <div aria-hidden="true" className={cx("hidden border-b border-slate-200 bg-slate-50 px-4 py-2.5 text-left text-xs font-medium uppercase tracking-wide text-slate-600", columns)}>
+      <div aria-hidden="true" className={cx("hidden rounded-t-lg border-b border-slate-200 bg-slate-50 px-4 py-2.5 text-left text-xs font-medium uppercase tracking-wide text-slate-600", columns)}>
         <span>Name</span>
         <span>Auth type</span>
         <span>Status</span>

@@ -29,7 +29,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
   return (
     <div className="flex flex-wrap justify-between gap-2 py-2">
       <dt className="text-sm text-slate-600">{label}</dt>
-      <dd className="min-w-0 break-all text-right text-sm text-slate-800">{children}</dd>
+      <dd className="min-w-0 text-right text-sm text-slate-800 [overflow-wrap:anywhere]">{children}</dd>
     </div>
   );
 }
@@ -129,7 +129,8 @@ export default async function ClientPage({ params, searchParams }: { params: Pro
           <Card title="History">
             <dl className="divide-y divide-slate-100">
               <Row label="Registered">
-                <Time date={client.createdAt} /> by {client.createdByLabel}
+                {/* An inline block: a member's email moves to the next line whole rather than breaking at its hyphen or mid-word. */}
+                <Time date={client.createdAt} /> by <span className="inline-block max-w-full">{client.createdByLabel}</span>
               </Row>
               <Row label="Secret last changed">{client.secretChangedAt ? <Time date={client.secretChangedAt} /> : "never set"}</Row>
               <Row label="Last edited"><Time date={client.updatedAt} /></Row>

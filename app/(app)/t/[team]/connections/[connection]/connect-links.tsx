@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { CopyField } from "@/components/copy-button";
+import { LiveTime } from "@/components/live-time";
 import { SelectField, SubmitButton } from "@/components/form";
 import { Alert, Badge } from "@/components/ui";
 import type { FormState } from "@/lib/forms";
@@ -18,10 +19,6 @@ const EXPIRY_CHOICES = [
 ];
 
 const STATE_BADGE = { active: { tone: "brand", text: "Waiting" }, used: { tone: "green", text: "Used" }, expired: { tone: "slate", text: "Expired" }, revoked: { tone: "slate", text: "Revoked" } } as const;
-
-function when(iso: string): string {
-  return new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
-}
 
 function RevokeButton({ teamSlug, connectionId, linkId }: { teamSlug: string; connectionId: string; linkId: string }) {
   const [state, action] = useActionState<FormState, FormData>(revokeConnectLinkAction.bind(null, teamSlug, connectionId, linkId), {});
@@ -98,16 +95,27 @@ export function ConnectLinksPanel({
               <div className="min-w-0 text-sm">
                 <Badge tone={STATE_BADGE[link.state].tone}>{STATE_BADGE[link.state].text}</Badge>
                 <span className="ml-2 text-slate-700">
-                  {link.state === "used" && link.usedAt
-                    ? `Completed ${when(link.usedAt)}`
-                    : link.state === "revoked" && link.revokedAt
-                      ? `Revoked ${when(link.revokedAt)}`
-                      : link.state === "expired"
-                        ? `Expired ${when(link.expiresAt)}`
-                        : `${link.openedAt ? `Opened ${when(link.openedAt)}; ` : "Not opened yet; "}expires ${when(link.expiresAt)}`}
+                  {link.state === "used" && link.usedAt ? (
+                    <>Completed <LiveTime date={link.usedAt} /></>
+                  ) : link.state === "revoked" && link.revokedAt ? (
+                    <>Revoked <LiveTime date={link.revokedAt} /></>
+                  ) : link.state === "expired" ? (
+                    <>Expired <LiveTime date={link.expiresAt} /></>
+                  ) : (
+                    <>
+                      {link.openedAt ? (
+                        <>
+                          Opened <LiveTime date={link.openedAt} />;{" "}
+                        </>
+                      ) : (
+                        "Not opened yet; "
+                      )}
+                      expires <LiveTime date={link.expiresAt} />
+                    </>
+                  )}
                 </span>
                 <span className="block text-xs text-slate-600">
-                  Created by {link.createdByLabel}, {when(link.createdAt)}
+                  Created by {link.createdByLabel}, <LiveTime date={link.createdAt} />
                 </span>
               </div>
               {canEdit && link.state === "active" ? <RevokeButton teamSlug={teamSlug} connectionId={connectionId} linkId={link.id} /> : null}

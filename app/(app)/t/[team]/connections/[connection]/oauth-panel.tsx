@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Alert, Card, formatDateTime } from "@/components/ui";
+import { Alert, Card } from "@/components/ui";
 import { CopyField } from "@/components/copy-button";
 import { Time } from "@/components/time";
 import { SubmitButton } from "@/components/form";
@@ -13,12 +13,13 @@ import { DisconnectButton } from "./disconnect-button";
 
 type Outcome = { outcome: string | null; errorCode: string | null; errorDescription: string | null } | null;
 
-function expiryText(expiresAt: Date | null): string {
+// Dates as everywhere in Keyway: <Time> (relative, the exact UTC time on hover).
+function expiryText(expiresAt: Date | null): React.ReactNode {
   if (!expiresAt) return "does not expire (as far as the provider said)";
   const minutes = Math.round((expiresAt.getTime() - Date.now()) / 60_000);
-  if (minutes < 0) return `expired ${formatDateTime(expiresAt)}; refreshed at the next use`;
-  if (minutes < 2) return `expires ${formatDateTime(expiresAt)}; refreshed at the next use`;
-  return `expires ${formatDateTime(expiresAt)} (in ${minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`})`;
+  if (minutes < 0) return <>expired <Time date={expiresAt} />; refreshed at the next use</>;
+  if (minutes < 2) return <>expires <Time date={expiresAt} />; refreshed at the next use</>;
+  return <>expires <Time date={expiresAt} /></>;
 }
 
 /** The outcome of the authorization the user just came back from (read from the database, never from the URL). */
@@ -28,7 +29,7 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl, tokens,
     if (tokens && !tokens.hasRefreshToken && tokens.expiresAt) {
       return (
         <Alert tone="amber" title="Connected, without a refresh token">
-          The provider granted access, but issued no refresh token: the access token works until {formatDateTime(tokens.expiresAt)}, and then the connection needs Connect again. {noRefreshTokenHint(provider)}
+          The provider granted access, but issued no refresh token: the access token works until it expires (<Time date={tokens.expiresAt} />), and then the connection needs Connect again. {noRefreshTokenHint(provider)}
         </Alert>
       );
     }
@@ -70,10 +71,10 @@ export function AuthorizationOutcome({ outcome, callbackUrl, consoleUrl, tokens,
 }
 
 /** Where the access token stands, in words that match the state (a token nothing can renew is not "refreshed at the next use"). */
-function tokenText(expiresAt: Date | null, renewable: boolean): string {
+function tokenText(expiresAt: Date | null, renewable: boolean): React.ReactNode {
   if (renewable) return expiryText(expiresAt);
   if (!expiresAt) return "does not expire (as far as the provider said)";
-  return `expires ${formatDateTime(expiresAt)}; cannot be renewed`;
+  return <>expires <Time date={expiresAt} />; cannot be renewed</>;
 }
 
 /** The connect-time notice when a provider grants no refresh token for an expiring access token. */
@@ -81,7 +82,7 @@ function NoRefreshTokenNotice({ expiresAt, provider }: { expiresAt: Date; provid
   return (
     <Alert tone="amber" title="No refresh token">
       <span data-testid="no-refresh-token">
-        The provider issued no refresh token, so this access token cannot be renewed: Keyway uses it until it expires ({formatDateTime(expiresAt)}), and then the connection needs Connect again. {noRefreshTokenHint(provider)}
+        The provider issued no refresh token, so this access token cannot be renewed: Keyway uses it until it expires (<Time date={expiresAt} />), and then the connection needs Connect again. {noRefreshTokenHint(provider)}
       </span>
     </Alert>
   );
@@ -91,7 +92,7 @@ function NoRefreshTokenNotice({ expiresAt, provider }: { expiresAt: Date; provid
 function UnfinishedConnect({ startedAt, callbackUrl }: { startedAt: Date; callbackUrl: string }) {
   return (
     <div role="status" className="space-y-2 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950" data-testid="unfinished-connect">
-      <p className="font-semibold">The Connect started {formatDateTime(startedAt)} never came back from the provider.</p>
+      <p className="font-semibold">The Connect started <Time date={startedAt} /> never came back from the provider.</p>
       <p>The most common causes:</p>
       <ul className="list-disc space-y-1 pl-5">
         <li>
@@ -208,7 +209,7 @@ export function OAuthCodePanel({
         ) : state.kind === "expired" ? (
           <Alert tone="amber" title="Token expired">
             <span data-testid="oauth-state">
-              The access token expired {formatDateTime(state.expiresAt)}, and the provider issued no refresh token to renew it. Reconnect to authorize again. {noRefreshTokenHint(provider)}
+              The access token expired <Time date={state.expiresAt} />, and the provider issued no refresh token to renew it. Reconnect to authorize again. {noRefreshTokenHint(provider)}
             </span>
           </Alert>
         ) : state.kind === "needs-reauth" ? (
@@ -250,7 +251,13 @@ export function ClientCredentialsPanel({ connection }: { connection: ConnectionV
   return (
     <Card title="Access token" description={`Obtained with ${grant} when first needed, and reused until shortly before it expires.`}>
       <p className="text-sm text-slate-700" data-testid="oauth-state">
-        {tokens ? `A token obtained ${formatDateTime(tokens.obtainedAt)} is cached; it ${expiryText(tokens.expiresAt)}.` : "No token yet: the first test request gets one."}
+        {tokens ? (
+          <>
+            A token obtained <Time date={tokens.obtainedAt} /> is cached; it {expiryText(tokens.expiresAt)}.
+          </>
+        ) : (
+          "No token yet: the first test request gets one."
+        )}
       </p>
     </Card>
   );

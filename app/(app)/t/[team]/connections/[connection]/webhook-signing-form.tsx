@@ -9,7 +9,7 @@ import type { WebhookSigningView } from "@/lib/webhooks/signing";
 import { saveWebhookSigningAction } from "./webhook-actions";
 
 function secretState(signing: WebhookSigningView): string {
-  if (!signing.secretSet) return "Not set: events are stored without a signature check.";
+  if (!signing.secretSet) return "Not set, so events are stored without a signature check.";
   return signing.secretLastFour ? `Set, ends in ${signing.secretLastFour}.` : "Set.";
 }
 
