@@ -25,6 +25,16 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
+// A render that is not a mount (a refresh after a server action) reads the
+// clock without subscribing again: it must not read a clock left from the
+// last tick, up to 30 s ago, or from before the last page was left.
+const STALE_AFTER_MS = 5_000;
+function freshClock(): number {
+  const now = Date.now();
+  if (now - clock >= STALE_AFTER_MS) clock = now;
+  return clock;
+}
+
 /**
  * A moment as Keyway shows it everywhere: relative ("3 hours ago") with the
  * exact UTC time on hover and in dateTime.
@@ -38,7 +48,7 @@ export function LiveTime({ date, now, className }: { date: Date | string; now?: 
   const at = typeof date === "string" ? new Date(date) : date;
   const current = useSyncExternalStore<number | undefined>(
     subscribe,
-    () => clock,
+    freshClock,
     () => now,
   );
   const exact = formatUtc(at);

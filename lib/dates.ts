@@ -32,7 +32,9 @@ export function formatRelative(date: Date, now: number): string {
   if (Math.abs(seconds) < 45) return "just now";
   let value = seconds;
   for (const [unit, size] of STEPS) {
-    if (Math.abs(value) < size) return relative.format(unit === "second" ? value : Math.round(value), unit);
+    // Rounded before the step up, so 23.7 hours reads "tomorrow", not "in 24 hours".
+    const rounded = Math.round(value);
+    if (Math.abs(rounded) < size) return relative.format(rounded, unit);
     value = value / size;
     if (unit === "day") break;
   }

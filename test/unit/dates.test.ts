@@ -14,6 +14,14 @@ describe("the one date language", () => {
     expect(formatRelative(at(6 * 86400), NOW)).toBe("in 6 days");
   });
 
+  it("steps up to the next unit when the rounded value reaches it", () => {
+    // A link that expires in 24 hours reads the same a few seconds either side.
+    expect(formatRelative(at(86400 - 20), NOW)).toBe("tomorrow");
+    expect(formatRelative(at(86400 + 20), NOW)).toBe("tomorrow");
+    expect(formatRelative(at(-(3600 - 10)), NOW)).toBe("1 hour ago");
+    expect(formatRelative(at(59.6 * 60), NOW)).toBe("in 1 hour");
+  });
+
   it("names the day beyond a month, and the exact moment in UTC (never the viewer's zone)", () => {
     expect(formatRelative(new Date(Date.UTC(2026, 2, 3, 23, 59)), NOW)).toBe("on Mar 3, 2026");
     expect(formatUtc(new Date(Date.UTC(2026, 2, 3, 23, 59)))).toBe("Mar 3, 2026, 11:59 PM UTC");
