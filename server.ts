@@ -19,7 +19,7 @@ import { AGENT_CONNECT_PATH, closeAgentSessions, handleAgentProbe, handleAgentUp
 import { AGENT_SCRIPT_PATH } from "./lib/agents/command";
 import { agentScript } from "./lib/agents/script";
 import { stampClientIp } from "./lib/request-ip";
-import { fixedSecurityHeaders, NON_PAGE_CONTENT_SECURITY_POLICY } from "./lib/security-headers";
+import { nonPageSecurityHeaders } from "./lib/security-headers";
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext } from "./lib/request-context";
 import { answerOutagesWithPage } from "./lib/ops/outage-page";
 import { isHealthPath, serveHealth } from "./lib/ops/health";
@@ -38,18 +38,18 @@ async function main() {
   await app.prepare();
   const server = createServer((request, response) => {
     stampClientIp(request);
-    // Every answer gets the security headers; for what Next serves, proxy.ts replaces this CSP with a page's (nonce and all).
-    for (const [name, value] of Object.entries(fixedSecurityHeaders())) response.setHeader(name, value);
-    response.setHeader("Content-Security-Policy", NON_PAGE_CONTENT_SECURITY_POLICY);
     // Every answer carries the request's id, and every log line of the request (lib/request-context.ts).
     const context = { requestId: requestIdFrom(request.headers["x-request-id"]), databaseUnavailable: false };
-    response.setHeader(REQUEST_ID_HEADER, context.requestId);
     // Next's proxy.ts sets the id on what Next answers: it must be this one, the one the log lines carry.
     request.headers["x-request-id"] = context.requestId;
+    // The proxy, the hot path, sends the security headers and the id in its one writeHead.
+    if (isProxyUrl(request.url)) return runWithRequestContext(context, () => void serveProxyRequest(request, response, context.requestId));
+    // Every answer gets the security headers; for what Next serves, proxy.ts replaces this CSP with a page's (nonce and all).
+    for (const [, name, value] of nonPageSecurityHeaders()) response.setHeader(name, value);
+    response.setHeader(REQUEST_ID_HEADER, context.requestId);
     runWithRequestContext(context, () => {
       const path = request.url?.split("?")[0];
-      if (isProxyUrl(request.url)) void serveProxyRequest(request, response);
-      else if (isApiUrl(request.url)) void serveApiRequest(request, response).catch((error: unknown) => fail(response, error));
+      if (isApiUrl(request.url)) void serveApiRequest(request, response).catch((error: unknown) => fail(response, error));
       else if (isHealthPath(path)) void serveHealth(request, response).catch((error: unknown) => fail(response, error));
       else if (path === METRICS_PATH) void serveMetrics(request, response).catch((error: unknown) => fail(response, error));
       else if (path === AGENT_CONNECT_PATH) void handleAgentProbe(request, response).catch((error: unknown) => fail(response, error));

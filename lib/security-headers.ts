@@ -63,3 +63,17 @@ export function fixedSecurityHeaders(): Record<string, string> {
   };
   return fixed;
 }
+
+let nonPageEntries: ReadonlyArray<readonly [lowerCaseName: string, name: string, value: string]> | undefined;
+
+/**
+ * The headers of an answer that is not a page, listed once: the proxy adds
+ * them to every answer in its one writeHead, where a setHeader each (name
+ * checks, a lower-cased copy, a map entry) cost it more than its own logic.
+ */
+export function nonPageSecurityHeaders(): ReadonlyArray<readonly [lowerCaseName: string, name: string, value: string]> {
+  nonPageEntries ??= [...Object.entries(fixedSecurityHeaders()), ["Content-Security-Policy", NON_PAGE_CONTENT_SECURITY_POLICY] as const].map(
+    ([name, value]) => [name.toLowerCase(), name, value] as const,
+  );
+  return nonPageEntries;
+}

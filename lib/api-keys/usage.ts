@@ -27,22 +27,24 @@ export type KeyUse = {
   ip: string;
 };
 
-type PendingAudit = { use: KeyUse; requests: number; firstAt: Date; lastAt: Date };
+// Times are epoch milliseconds while collected: the proxy records one per request, and a Date
+// costs an allocation (through Next's patched Date constructor) where a number costs none.
+type PendingAudit = { use: KeyUse; requests: number; firstAt: number; lastAt: number };
 
 const state = globalThis as unknown as {
-  keywayKeyLastUsed?: Map<string, Date>;
+  keywayKeyLastUsed?: Map<string, number>;
   keywayKeyPendingAudit?: Map<string, PendingAudit>;
   keywayKeyLastAudited?: Map<string, number>;
   keywayKeyUsageTimer?: ReturnType<typeof setInterval>;
-  keywayKeyUsageWriting?: { lastUsed: Map<string, Date>; flight: Promise<{ keys: number; auditEvents: number }> };
+  keywayKeyUsageWriting?: { lastUsed: Map<string, number>; flight: Promise<{ keys: number; auditEvents: number }> };
   keywayKeyUsageDropped?: { value: number };
 };
-const lastUsed = (state.keywayKeyLastUsed ??= new Map());
+const lastUsed: Map<string, number> = (state.keywayKeyLastUsed ??= new Map());
 const pendingAudit = (state.keywayKeyPendingAudit ??= new Map());
 const lastAudited = (state.keywayKeyLastAudited ??= new Map());
 const dropped = (state.keywayKeyUsageDropped ??= { value: 0 });
 
-function mergeUse(pairKey: string, use: KeyUse, requests: number, firstAt: Date, lastAt: Date): void {
+function mergeUse(pairKey: string, use: KeyUse, requests: number, firstAt: number, lastAt: number): void {
   const pending = pendingAudit.get(pairKey);
   if (pending) {
     pending.requests += requests;
@@ -58,12 +60,13 @@ function mergeUse(pairKey: string, use: KeyUse, requests: number, firstAt: Date,
   }
 }
 
-function mergeLastUsed(keyId: string, at: Date): void {
+function mergeLastUsed(keyId: string, at: number): void {
   const known = lastUsed.get(keyId);
   if (known ? at > known : lastUsed.size < MAX_PENDING) lastUsed.set(keyId, at);
 }
 
-export function recordKeyUse(use: KeyUse, at: Date = new Date()): void {
+export function recordKeyUse(use: KeyUse, when: Date | number = Date.now()): void {
+  const at = typeof when === "number" ? when : when.getTime();
   mergeLastUsed(use.keyId, at);
   mergeUse(`${use.keyId}:${use.connectionId}`, use, 1, at, at);
   if (!state.keywayKeyUsageTimer) {
@@ -76,7 +79,8 @@ export function recordKeyUse(use: KeyUse, at: Date = new Date()): void {
 
 /** A use not yet written, so the instance that saw it can already show it. */
 export function pendingLastUsed(keyId: string): Date | undefined {
-  return lastUsed.get(keyId) ?? state.keywayKeyUsageWriting?.lastUsed.get(keyId);
+  const at = lastUsed.get(keyId) ?? state.keywayKeyUsageWriting?.lastUsed.get(keyId);
+  return at === undefined ? undefined : new Date(at);
 }
 
 /** Uses not written, kept for the next attempt, and requests not counted because the pending set was full. */
@@ -113,13 +117,13 @@ export async function flushKeyUsage(now: number = Date.now()): Promise<{ keys: n
   }
 }
 
-async function write(uses: [string, Date][], due: [string, PendingAudit][]): Promise<{ keys: number; auditEvents: number }> {
+async function write(uses: [string, number][], due: [string, PendingAudit][]): Promise<{ keys: number; auditEvents: number }> {
   await db.$transaction(async (tx) => {
     if (uses.length > 0) {
       // GREATEST: another instance may have written a later use already. The columns hold UTC without a zone, as Prisma writes them.
       await tx.$executeRaw`
         UPDATE "ApiKey" AS k SET "lastUsedAt" = GREATEST(COALESCE(k."lastUsedAt", u.at), u.at)
-        FROM (SELECT unnest(${uses.map(([id]) => id)}::text[]) AS id, unnest(${uses.map(([, at]) => at.toISOString())}::timestamptz[]) AT TIME ZONE 'UTC' AS at) AS u
+        FROM (SELECT unnest(${uses.map(([id]) => id)}::text[]) AS id, unnest(${uses.map(([, at]) => new Date(at).toISOString())}::timestamptz[]) AT TIME ZONE 'UTC' AS at) AS u
         WHERE k.id = u.id`;
     }
     for (const [, { use, requests, firstAt, lastAt }] of due) {
@@ -131,7 +135,7 @@ async function write(uses: [string, Date][], due: [string, PendingAudit][]): Pro
         objectType: "connection",
         objectId: use.connectionId,
         objectName: use.connectionName,
-        data: { apiKeyId: use.keyId, requests, firstAt: firstAt.toISOString(), lastAt: lastAt.toISOString() },
+        data: { apiKeyId: use.keyId, requests, firstAt: new Date(firstAt).toISOString(), lastAt: new Date(lastAt).toISOString() },
       });
     }
   });

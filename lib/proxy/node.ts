@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { stampClientIp } from "../request-ip";
+import type { OutgoingHttpHeader } from "node:http";
+import { clientIpOfRequest } from "../request-ip";
+import { nonPageSecurityHeaders } from "../security-headers";
+import { REQUEST_ID_HEADER } from "../request-context";
 import { config } from "../config";
 import { Cancellation } from "../outbound/cancel";
 import { errorText, log } from "../log";
@@ -54,18 +57,35 @@ function account(request: IncomingMessage, connectionId: string | undefined, sta
   log.info({ method: request.method, connectionId, status, code, ms: Math.round(ms * 10) / 10 }, "proxied request");
 }
 
-function sendError(response: ServerResponse, error: ProxyError) {
-  if (response.headersSent) return void response.destroy();
-  const { body, headers } = renderProxyError(error);
-  response.writeHead(error.status, { ...headers, "content-length": Buffer.byteLength(body) }).end(body);
+/**
+ * An answer's headers as one list for writeHead: the API's (or Keyway's
+ * error's), then Keyway's security headers and the request's id, each unless
+ * the API sent one of that name itself (it is the API's answer).
+ */
+function headerList(own: Record<string, OutgoingHttpHeader>, requestId: string | undefined): OutgoingHttpHeader[] {
+  const list: OutgoingHttpHeader[] = [];
+  for (const name in own) list.push(name, own[name]!);
+  for (const [lowerCaseName, name, value] of nonPageSecurityHeaders()) if (own[lowerCaseName] === undefined) list.push(name, value);
+  if (requestId !== undefined && own["x-request-id"] === undefined) list.push(REQUEST_ID_HEADER, requestId);
+  return list;
 }
 
-export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+function sendError(response: ServerResponse, error: ProxyError, requestId: string | undefined) {
+  if (response.headersSent) return void response.destroy();
+  const { body, headers } = renderProxyError(error);
+  response.writeHead(error.status, headerList({ ...headers, "content-length": Buffer.byteLength(body) }, requestId)).end(body);
+}
+
+/**
+ * One proxied request. `requestId` (server.ts passes it) goes out as
+ * X-Request-Id, with the security headers every Keyway answer carries.
+ */
+export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse, requestId?: string): Promise<void> {
   const started = performance.now();
   const match = PROXY_URL.exec(request.url ?? "");
   const refuse = (error: ProxyError) => {
     account(request, match?.[1], started, error.status, error.code);
-    sendError(response, error);
+    sendError(response, error, requestId);
   };
   if (!match) return refuse(new ProxyError(404, "connection_not_found", "Proxy URLs look like /api/proxy/<connection id>/<path>."));
   // A caller that goes away, or an exchange past KEYWAY_PROXY_MAX_SECONDS, cancels the upstream request,
@@ -93,10 +113,10 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       search: match[3] ?? "",
       headers: Object.entries(request.headers),
       body: request,
-      ip: stampClientIp(request),
+      ip: clientIpOfRequest(request),
       signal: cancel,
     });
-    response.writeHead(output.status, output.headers);
+    response.writeHead(output.status, headerList(output.headers, requestId));
     account(request, match[1], started, output.status, null);
     const body = output.body;
     if (!body) return void response.end();
