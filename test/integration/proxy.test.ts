@@ -451,6 +451,34 @@ describe("the hot path", () => {
 });
 
 describe("through Keyway's own HTTP server (server.ts)", () => {
+  it("sends Keyway's security headers and the request id with every answer, once, an API's own header of the same name winning", async () => {
+    const { serveProxyRequest } = await import("@/lib/proxy/node");
+    const server = createServer((request, response) => void serveProxyRequest(request, response, "req-0123456789"));
+    const api = createServer((_request, response) => response.writeHead(200, { "x-frame-options": "SAMEORIGIN", "content-type": "text/plain" }).end("framed"));
+    await Promise.all([server, api].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
+    const keyway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = await createConnection({ name: "framed", baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "framed-secret", secret: true }] });
+      const answered = await fetch(`${keyway}/api/proxy/${id}/page`, { headers: { authorization: `Bearer ${key}` } });
+      expect(await answered.text()).toBe("framed");
+      expect(answered.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(answered.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answered.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+      expect(answered.headers.get("x-request-id")).toBe("req-0123456789");
+
+      const refused = await fetch(`${keyway}/api/proxy/${id}/page`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("x-frame-options")).toBe("DENY");
+      expect(refused.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(refused.headers.get("x-request-id")).toBe("req-0123456789");
+    } finally {
+      for (const s of [server, api]) {
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      }
+    }
+  });
+
   it("forwards the raw path and query, streams 50 MB back, and answers Keyway's errors the same way", async () => {
     const { serveProxyRequest } = await import("@/lib/proxy/node");
     const server = createServer((request, response) => void serveProxyRequest(request, response));
