@@ -80,7 +80,15 @@ function npmStart(cwd: string, log: string[]): Run {
   };
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // Ended once its output is all read too: "exit" can come before the last lines ("Keyway stopped.") are
+  // read from the pipe. "close" waits for every holder of the pipe; a leftover grandchild must not hang the test.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => {
+      const ended = () => resolve({ code, signal });
+      child.once("close", ended);
+      setTimeout(ended, 10_000).unref();
+    }),
+  );
   return { child, output, exited };
 }
 
