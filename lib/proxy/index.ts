@@ -6,7 +6,8 @@ import { recordKeyUse } from "../api-keys/usage";
 import { hasScope } from "../api-keys/scopes";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
-import { openStream } from "../outbound/stream";
+import type { Writable } from "node:stream";
+import { openStream, openStreamOrWrite, type DirectSink } from "../outbound/stream";
 import type { CancelSignal } from "../outbound/cancel";
 import { CLIENT_IP_HEADER } from "../request-ip";
 import { checkKeyAndConnection, type KeyCheck } from "./check";
@@ -62,6 +63,12 @@ export type ProxyInput = {
   ip: string;
   /** Aborted when the caller gives up or the exchange runs out of time: the upstream request is cancelled. */
   signal?: CancelSignal;
+  /**
+   * Keyway's own server: the API's answer is handed here (status and headers
+   * to pass on) and its body written into the writable returned, as it
+   * arrives; proxyRequest then resolves with null.
+   */
+  respond?: (status: number, headers: Record<string, string | string[]>) => Writable;
 };
 
 export type ProxyOutput = { status: number; headers: Record<string, string | string[]>; body: Readable | null };
@@ -126,7 +133,7 @@ function responseHeaders(upstream: TunnelResponse["headers"]): Record<string, st
 
 type Forwarded = ReturnType<typeof forwardedHeaders>;
 
-async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | Buffer | null) {
+async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, path: string, forwarded: Forwarded, body: Readable | Buffer | null, direct?: DirectSink): Promise<TunnelResponse | null> {
   let outgoing: { headers: Record<string, string>; path: string };
   if (authQueryParams(auth).length > 0) {
     // Credentials in the query string: the URL's parameters are edited, so it is parsed.
@@ -145,7 +152,8 @@ async function send(target: ProxyTarget, auth: ResolvedAuth, input: ProxyInput, 
   }
   try {
     if (!isSignedAuth(auth)) {
-      return await openStream({ origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal });
+      const request = { origin: target.baseUrl, path: outgoing.path, method: input.method, headers, body, via: target.via, sentClientCertificate: target.sendsClientCertificate, signal: input.signal };
+      return await (direct ? openStreamOrWrite(request, direct) : openStream(request));
     }
     return await sendSigned(target, auth, input.method, outgoing.path, headers, body === null || body instanceof Readable ? body : Readable.from([body]), input.signal);
   } catch (error) {
@@ -235,7 +243,9 @@ function checkRequestShape(method: string, path: string) {
 }
 
 /** Forwards one request; Keyway's own refusals are thrown as ProxyError for the server in front to render. */
-export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
+export function proxyRequest(input: ProxyInput & { respond?: undefined }): Promise<ProxyOutput>;
+export function proxyRequest(input: ProxyInput): Promise<ProxyOutput | null>;
+export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput | null> {
   checkRequestShape(input.method.toUpperCase(), input.path);
   const forwarded = forwardedHeaders(input.headers);
   const keyHash = hashApiKey(apiKeyOf(forwarded.authorization));
@@ -251,31 +261,45 @@ export async function proxyRequest(input: ProxyInput): Promise<ProxyOutput> {
   const method = input.method.toUpperCase();
   const body = method === "GET" || method === "HEAD" ? null : input.body;
 
-  let response: TunnelResponse;
+  const keyUsed = () => recordKeyUse({ keyId: check.keyId, keyName: check.keyName, keyPrefix: check.keyPrefix, teamId: check.teamId, connectionId: target.connectionId, connectionName: target.name, ip: input.ip });
+  // An answer that needs no second look (an OAuth2 API's may say the token expired) goes straight to the caller.
+  const { respond } = input;
+  const direct: DirectSink | undefined =
+    respond &&
+    ((status, headers) => {
+      if (!target.staticAuth && statusMayMeanExpired(target.tokenExpired, status)) return null;
+      keyUsed();
+      return respond(status, responseHeaders(headers));
+    });
+
+  let response: TunnelResponse | null;
   if (target.staticAuth) {
-    response = await send(target, target.staticAuth, input, path, forwarded, body);
+    response = await send(target, target.staticAuth, input, path, forwarded, body, direct);
   } else {
     const { body: sent, replayable } = await replayableBody(body, forwarded.headers["content-length"]);
     const token = await bearerToken(target, actor);
-    response = await send(target, { authType: "BEARER", accessToken: token }, input, path, forwarded, sent);
-    const checked = await tokenExpiredIn(target.tokenExpired, response);
-    response = checked.response;
-    if (checked.expired) {
-      // The API refused the token (revoked early, rotated elsewhere, or expired before its time):
-      // get another one, and when the request can be sent again, send it again once. A request
-      // whose body streamed gets the API's answer, and its retry will carry the new token.
-      const fresh = await bearerToken(target, actor, token).catch((error: unknown) => error);
-      if (typeof fresh === "string" && fresh !== token && replayable) {
-        await response.body.dump().catch(() => undefined);
-        response = await send(target, { authType: "BEARER", accessToken: fresh }, input, path, forwarded, sent);
-      } else if (fresh instanceof ProxyError && fresh.code === "needs_reauthorization") {
-        await response.body.dump().catch(() => undefined);
-        throw fresh;
+    response = await send(target, { authType: "BEARER", accessToken: token }, input, path, forwarded, sent, direct);
+    if (response) {
+      const checked = await tokenExpiredIn(target.tokenExpired, response);
+      response = checked.response;
+      if (checked.expired) {
+        // The API refused the token (revoked early, rotated elsewhere, or expired before its time):
+        // get another one, and when the request can be sent again, send it again once. A request
+        // whose body streamed gets the API's answer, and its retry will carry the new token.
+        const fresh = await bearerToken(target, actor, token).catch((error: unknown) => error);
+        if (typeof fresh === "string" && fresh !== token && replayable) {
+          await response.body.dump().catch(() => undefined);
+          response = await send(target, { authType: "BEARER", accessToken: fresh }, input, path, forwarded, sent, direct);
+        } else if (fresh instanceof ProxyError && fresh.code === "needs_reauthorization") {
+          await response.body.dump().catch(() => undefined);
+          throw fresh;
+        }
       }
     }
   }
+  if (response === null) return null; // written to the caller as it came
 
-  recordKeyUse({ keyId: check.keyId, keyName: check.keyName, keyPrefix: check.keyPrefix, teamId: check.teamId, connectionId: target.connectionId, connectionName: target.name, ip: input.ip });
+  keyUsed();
   const status = response.statusCode;
   const bodyless = method === "HEAD" || status === 204 || status === 304;
   if (bodyless) await response.body.dump().catch(() => undefined);

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { OutgoingHttpHeader } from "node:http";
 import { clientIpOfRequest } from "../request-ip";
 import { nonPageSecurityHeaders } from "../security-headers";
-import { REQUEST_ID_HEADER } from "../request-context";
+import { REQUEST_ID_HEADER, requestContext, runWithRequestContext } from "../request-context";
 import { config } from "../config";
 import { Cancellation } from "../outbound/cancel";
 import { errorText, log } from "../log";
@@ -82,6 +82,7 @@ function sendError(response: ServerResponse, error: ProxyError, requestId: strin
  */
 export async function serveProxyRequest(request: IncomingMessage, response: ServerResponse, requestId?: string): Promise<void> {
   const started = performance.now();
+  const context = requestContext();
   const match = PROXY_URL.exec(request.url ?? "");
   const refuse = (error: ProxyError) => {
     account(request, match?.[1], started, error.status, error.code);
@@ -115,7 +116,15 @@ export async function serveProxyRequest(request: IncomingMessage, response: Serv
       body: request,
       ip: clientIpOfRequest(request),
       signal: cancel,
+      respond: (status, headers) => {
+        response.writeHead(status, headerList(headers, requestId));
+        // Called from undici's socket events, which belong to whichever request opened the socket: the log line must carry this one's id.
+        if (context) runWithRequestContext(context, () => account(request, match[1], started, status, null));
+        else account(request, match[1], started, status, null);
+        return response;
+      },
     });
+    if (output === null) return; // the answer went straight through
     response.writeHead(output.status, headerList(output.headers, requestId));
     account(request, match[1], started, output.status, null);
     const body = output.body;

@@ -479,6 +479,87 @@ describe("through Keyway's own HTTP server (server.ts)", () => {
     }
   });
 
+  it("logs each answer with its own request's id, also when the API's socket was opened for another request", async () => {
+    // The answer's head and body go from undici's socket events straight to the caller, and those events
+    // belong to the request that opened the socket: the log line must still name the request it is about.
+    const { serveProxyRequest } = await import("@/lib/proxy/node");
+    const { requestIdFrom, runWithRequestContext } = await import("@/lib/request-context");
+    const pino = (await import("pino")).default;
+    const { log } = await import("@/lib/log");
+    const server = createServer((request, response) => {
+      const context = { requestId: requestIdFrom(request.headers["x-request-id"]), databaseUnavailable: false };
+      runWithRequestContext(context, () => void serveProxyRequest(request, response, context.requestId));
+    });
+    const sockets = new Set<unknown>();
+    const api = createServer((request, response) => {
+      sockets.add(request.socket);
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+    await Promise.all([server, api].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
+    const keyway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const stream = (log as unknown as Record<symbol, { write(line: string): boolean }>)[pino.symbols.streamSym]!;
+    const lines: Record<string, unknown>[] = [];
+    const write = stream.write;
+    stream.write = (line: string) => (lines.push(JSON.parse(line) as Record<string, unknown>), true);
+    try {
+      const id = await createConnection({ name: "logged", baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, authType: "HEADER", headers: [{ name: "X-Api-Key", value: "logged-secret", secret: true }] });
+      const requestIds = ["first-request-0001", "second-request-0002", "third-request-0003"];
+      for (const requestId of requestIds) {
+        const answered = await fetch(`${keyway}/api/proxy/${id}/page`, { headers: { authorization: `Bearer ${key}`, "x-request-id": requestId } });
+        expect(await answered.text()).toBe("ok");
+      }
+      expect(sockets.size).toBe(1); // the later requests went over the first one's socket
+      const logged = lines.filter((line) => line.msg === "proxied request" && line.connectionId === id);
+      expect(logged.map((line) => [line.reqId, line.status])).toEqual(requestIds.map((requestId) => [requestId, 200]));
+    } finally {
+      stream.write = write;
+      for (const s of [server, api]) {
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      }
+    }
+  });
+
+  it("OAuth2: a 401 is looked at before it goes on, the request is sent again with a new token, and a 401 that cannot be sent again reaches the caller whole", async () => {
+    const { serveProxyRequest } = await import("@/lib/proxy/node");
+    const server = createServer((request, response) => void serveProxyRequest(request, response));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const keyway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = await createConnection(clientCredentialsInput(as, { name: "machine, served", baseUrl: as.resourceUrl }));
+      const proxied = (path: string, init: RequestInit = {}) => fetch(`${keyway}/api/proxy/${id}${path}`, { ...init, headers: { authorization: `Bearer ${key}` } });
+      const staleToken = async () => {
+        await env.db.tokenSet.update({ where: { connectionId: id }, data: { tokens: tokens.sealTokens(id, { accessToken: `stale-${randomBytes(8).toString("hex")}` }) } });
+        (await import("@/lib/proxy/targets")).evictConnection(id);
+        as.resetCounts();
+      };
+      expect((await proxied("/things")).status).toBe(200);
+
+      await staleToken();
+      const retried = await proxied("/things", { method: "POST", body: "small enough to send twice" });
+      expect(retried.status).toBe(200);
+      expect(await retried.json()).toMatchObject({ path: "/resource/things", body: "small enough to send twice" });
+      expect(as.counts().resource).toEqual({ accepted: 1, refused: 1 });
+
+      // A body that streams (no Content-Length) cannot be sent twice: the API's answer goes on as it is.
+      await staleToken();
+      const streamed = await proxied("/things", {
+        method: "POST",
+        body: new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode("streamed")), controller.close()) }),
+        duplex: "half",
+      } as RequestInit);
+      expect(streamed.status).toBe(401);
+      expect(streamed.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(await streamed.json()).toEqual({ error: "invalid_token" });
+      expect(as.counts().resource).toEqual({ accepted: 0, refused: 1 });
+      // Its next request carries the new token.
+      expect((await proxied("/things")).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("forwards the raw path and query, streams 50 MB back, and answers Keyway's errors the same way", async () => {
     const { serveProxyRequest } = await import("@/lib/proxy/node");
     const server = createServer((request, response) => void serveProxyRequest(request, response));
