@@ -3,6 +3,7 @@
 // from ad-hoc test requests. Every page, badge and API answer draws from
 // connectionState(), so they cannot contradict each other. Pure, for the unit tests.
 import type { AgentPresence } from "../agents/presence";
+import { formatRelative } from "../dates";
 import { oauthState, type ConnectionStatusValue, type TokenSetSummary } from "../oauth/state";
 
 /** What a check found; the states of the status history. */
@@ -75,13 +76,10 @@ export function needsAttention(state: ConnectionState): boolean {
   return state.kind !== "WORKING" && state.kind !== "NOT_CHECKED";
 }
 
-function ago(since: Date, now: number): string {
-  const minutes = Math.max(0, Math.round((now - since.getTime()) / 60_000));
-  if (minutes < 1) return "just now";
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.round(hours / 24)} days ago`;
+/** "14 minutes ago", "yesterday", "Mar 3, 2026": the app's one date language (lib/dates.ts), after "since". */
+function sinceWhen(since: Date, now: number): string {
+  const words = formatRelative(since, now);
+  return words.startsWith("on ") ? words.slice("on ".length) : words;
 }
 
 /** The state in words, as badges show it. */
@@ -92,7 +90,7 @@ export function stateLabel(state: ConnectionState, now = Date.now()): { label: s
     case "WORKING":
       return { label: "Working", tone: "green" };
     case "FAILING":
-      return { label: state.since ? `Failing since ${ago(state.since, now)}` : "Failing", tone: "red" };
+      return { label: state.since ? `Failing since ${sinceWhen(state.since, now)}` : "Failing", tone: "red" };
     case "NEEDS_REAUTH":
       // Worded as the authorization card words it (lib/oauth/state.ts), so the badge and the card agree.
       if (state.authorization === "not-connected") return { label: "Not connected", tone: "amber" };

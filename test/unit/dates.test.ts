@@ -36,3 +36,14 @@ describe("the theme cookie", () => {
     expect(parseTheme("<script>")).toBe("system");
   });
 });
+
+describe("status badges speak it too", () => {
+  it("says since when a connection has been failing in the same words as every other date", async () => {
+    const { stateLabel } = await import("@/lib/health/state");
+    const failingSince = (seconds: number) => stateLabel({ kind: "FAILING", since: at(-seconds), summary: null }, NOW).label;
+    expect(failingSince(14 * 60)).toBe("Failing since 14 minutes ago");
+    expect(failingSince(26 * 3600)).toBe("Failing since yesterday");
+    expect(failingSince(45 * 86400)).toBe(`Failing since ${formatRelative(at(-45 * 86400), NOW).slice("on ".length)}`);
+    expect(failingSince(45 * 86400)).toMatch(/^Failing since [A-Z][a-z]{2} \d{1,2}, 2026$/);
+  });
+});
