@@ -33,6 +33,14 @@ test("a webhook receiver takes a signed event, shows it first, copies it as a cu
     // Events first: the URL (one Copy button), the signature settings, then the events.
     const hookUrl = (await page.locator("[data-copy-source]").textContent()) ?? "";
     expect(hookUrl).toMatch(/\/api\/hooks\/[A-Za-z0-9_-]{20,}$/);
+    const receiverPage = page.url();
+
+    // In the list, a receiver is never "Not checked yet" and never "tested": it says whether events came.
+    await page.goto(`${team}/connections`);
+    const row = page.getByTestId("connection-row").filter({ hasText: "Shop events" });
+    await expect(row.getByTestId("connection-status")).toHaveText("No events yet");
+    await expect(row).not.toContainText("never");
+    await page.goto(receiverPage);
     await expect(page.getByRole("button", { name: "Copy" })).toHaveCount(1);
     await expect(page.getByText("Use it from a service")).toHaveCount(0);
     await expect(page.getByText("Test connection")).toHaveCount(0);
@@ -54,6 +62,11 @@ test("a webhook receiver takes a signed event, shows it first, copies it as a cu
     await expect(page.getByTestId("webhook-event")).toHaveCount(1, { timeout: 15_000 });
     await expect(page.getByTestId("webhook-event").first()).toContainText("Verified");
     await expect(page.getByTestId("webhook-event-body")).toContainText('"type": "order.paid"');
+
+    await page.goto(`${team}/connections`);
+    await expect(row.getByTestId("connection-status")).toHaveText("Events received");
+    await expect(row).toContainText("just now");
+    await page.goto(receiverPage);
 
     // Copy as curl, to the receiver itself first: running it is accepted as a second, verified event.
     const curl = page.getByTestId("webhook-event-curl");

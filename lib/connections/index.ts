@@ -56,6 +56,22 @@ export async function listConnections(teamId: string, query: ConnectionListQuery
   return db.connection.findMany({ where: { ...connectionListWhere(query), teamId }, select: LIST_FIELDS, orderBy: [...CONNECTION_SORTS[query.sort].orderBy] });
 }
 
+/**
+ * When each of these webhook receivers last received an event (absent: none
+ * yet), for the list, where a receiver has no test or check to show. One
+ * index lookup per receiver, however many events each holds.
+ */
+export async function lastEventTimes(connectionIds: string[]): Promise<Map<string, Date>> {
+  if (connectionIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<{ id: string; receivedAt: Date }[]>`
+    SELECT receiver.id, latest."receivedAt"
+    FROM unnest(${connectionIds}::text[]) AS receiver(id)
+    CROSS JOIN LATERAL (
+      SELECT "receivedAt" FROM "WebhookEvent" WHERE "connectionId" = receiver.id ORDER BY "receivedAt" DESC LIMIT 1
+    ) AS latest`;
+  return new Map(rows.map((row) => [row.id, row.receivedAt]));
+}
+
 /** Whether the team has any connection at all (the page's empty state differs from "nothing matches"). */
 export async function hasConnections(teamId: string): Promise<boolean> {
   return (await db.connection.findFirst({ where: { teamId }, select: { id: true } })) !== null;

@@ -5,7 +5,7 @@ import { Time } from "@/components/time";
 import { PlugIcon } from "@/components/icons";
 import { ProviderIcon } from "@/components/provider-icon";
 import { requireMember, roleAtLeast } from "@/lib/access";
-import { hasConnections, listConnections } from "@/lib/connections";
+import { hasConnections, lastEventTimes, listConnections } from "@/lib/connections";
 import { CONNECTION_SORTS, isFiltered, parseConnectionListQuery, type ConnectionListQuery } from "@/lib/connections/list-query";
 import { AUTH_TYPE_LABEL, AUTH_TYPES, type AuthType } from "@/lib/connections/schemas";
 import { ConnectionStatusBadge, STATUS_LABEL } from "./status-badge";
@@ -121,12 +121,36 @@ function ListControls({ slug, query }: { slug: string; query: ConnectionListQuer
 
 type Row = Awaited<ReturnType<typeof listConnections>>[number];
 
+/** A receiver's status and "last tested" cells: when its last event came, since nothing tests it. */
+function ReceiverActivity({ lastEvent }: { lastEvent: Date | undefined }) {
+  return (
+    <>
+      <span data-testid="connection-status">
+        <Badge tone={lastEvent ? "green" : "slate"}>{lastEvent ? "Events received" : "No events yet"}</Badge>
+      </span>
+      {lastEvent ? (
+        <span className="text-xs text-slate-600 sm:hidden md:block md:text-sm">
+          <span className="md:sr-only">Last event </span>
+          <Time date={lastEvent} />
+        </span>
+      ) : (
+        <span className="hidden text-sm text-slate-600 md:block">
+          <span aria-hidden="true">—</span>
+          <span className="sr-only">Not tested: a receiver waits for its sender</span>
+        </span>
+      )}
+    </>
+  );
+}
+
 /**
  * A list rather than a table: on a phone each connection is a stacked card with
  * everything visible; from `sm` up the same items line up in columns.
  */
-function ConnectionList({ slug, connections }: { slug: string; connections: Row[] }) {
-  // Status badges ("Failing since 14 min ago", "Certificate expires in 12 days") stay on one line from md up.
+async function ConnectionList({ slug, connections }: { slug: string; connections: Row[] }) {
+  // A webhook receiver is never tested or checked: its row says when it last heard from its sender instead.
+  const lastEvents = await lastEventTimes(connections.filter((c) => c.authType === "WEBHOOK").map((c) => c.id));
+  // Status badges ("Failing since 14 minutes ago", "Certificate expires in 12 days") stay on one line from md up.
   const columns = "sm:grid sm:grid-cols-[minmax(0,1fr)_13rem_12rem] sm:items-center sm:gap-4 md:grid-cols-[minmax(0,1fr)_13rem_13rem_9rem]";
   return (
     <div className="rounded-lg border border-slate-200 bg-white shadow-sm">
@@ -161,13 +185,19 @@ function ConnectionList({ slug, connections }: { slug: string; connections: Row[
               <span>
                 <Badge>{AUTH_TYPE_LABEL[c.authType as AuthType] ?? c.authType}</Badge>
               </span>
-              <span>
-                <ConnectionStatusBadge connection={c} />
-              </span>
-              <span className="text-xs text-slate-600 sm:hidden md:block md:text-sm">
-                <span className="md:sr-only">Last tested </span>
-                {c.lastTestedAt ? <Time date={c.lastTestedAt} /> : "never"}
-              </span>
+              {c.authType === "WEBHOOK" ? (
+                <ReceiverActivity lastEvent={lastEvents.get(c.id)} />
+              ) : (
+                <>
+                  <span>
+                    <ConnectionStatusBadge connection={c} />
+                  </span>
+                  <span className="text-xs text-slate-600 sm:hidden md:block md:text-sm">
+                    <span className="md:sr-only">Last tested </span>
+                    {c.lastTestedAt ? <Time date={c.lastTestedAt} /> : "never"}
+                  </span>
+                </>
+              )}
             </div>
           </li>
         ))}
