@@ -175,10 +175,11 @@ class DirectHandler implements Dispatcher.DispatchHandler {
     }
     const abortBody = () => this.abortWith(new undiciErrors.RequestAbortedError());
     const body = Object.assign(new Readable({ read: () => resume() }), {
-      // Like undici's: whoever discards the answer does not wait for the rest of it.
+      // Like undici's: whoever discards the answer does not wait for the rest of it. Destroyed
+      // first, so the abort's error is not emitted on a body nobody listens to any more.
       dump: async () => {
-        abortBody();
         body.destroy();
+        abortBody();
       },
     });
     this.body = body;
@@ -202,7 +203,7 @@ class DirectHandler implements Dispatcher.DispatchHandler {
     this.finish();
     // Once the answer's head has gone on, the caller sees its body cut off (as with a failed pipe).
     if (this.sink) this.sink.destroy();
-    else if (this.body) this.body.destroy(error);
+    else if (this.body && !this.body.destroyed) this.body.destroy(error);
     this.settle(() => (this.sink ? this.resolve(null) : this.reject(error)));
   }
 }

@@ -560,6 +560,38 @@ describe("through Keyway's own HTTP server (server.ts)", () => {
     }
   });
 
+  it("OAuth2: a 401 whose body is still coming is let go of, and the request is sent again with a new token", async () => {
+    const { serveProxyRequest } = await import("@/lib/proxy/node");
+    const server = createServer((request, response) => void serveProxyRequest(request, response));
+    let calls = 0;
+    let refusalClosed = false;
+    // The first answer is a 401 whose body never ends; the second, a 200.
+    const api = createServer((request, response) => {
+      calls += 1;
+      if (calls === 1) {
+        response.once("close", () => (refusalClosed = true));
+        response.writeHead(401, { "content-type": "text/plain" }).write("token expired; more of this body follows");
+        return;
+      }
+      response.writeHead(200, { "content-type": "text/plain" }).end("second time lucky");
+    });
+    await Promise.all([server, api].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
+    const keyway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = await createConnection(clientCredentialsInput(as, { name: "slow refusal", baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}` }));
+      const answered = await fetch(`${keyway}/api/proxy/${id}/things`, { headers: { authorization: `Bearer ${key}` } });
+      expect(answered.status).toBe(200);
+      expect(await answered.text()).toBe("second time lucky");
+      expect(calls).toBe(2);
+      await expect.poll(() => refusalClosed).toBe(true);
+    } finally {
+      for (const s of [server, api]) {
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      }
+    }
+  });
+
   it("forwards the raw path and query, streams 50 MB back, and answers Keyway's errors the same way", async () => {
     const { serveProxyRequest } = await import("@/lib/proxy/node");
     const server = createServer((request, response) => void serveProxyRequest(request, response));
