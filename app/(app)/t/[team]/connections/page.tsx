@@ -128,7 +128,10 @@ function ReceiverActivity({ lastEvent }: { lastEvent: Date | undefined }) {
       <span data-testid="connection-status">
         {lastEvent ? (
           <Badge tone="green">
-            Last event <Time date={lastEvent} />
+            {/* One inline run: as separate flex items of the badge, the words lost the space between them. */}
+            <span>
+              Last event <Time date={lastEvent} />
+            </span>
           </Badge>
         ) : (
           <Badge>No events yet</Badge>
