@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import { config } from "../config";
 import type { AuditActor } from "../audit";
 import { hashApiKey, looksLikeApiKey } from "../api-keys/secret";
@@ -6,7 +6,6 @@ import { recordKeyUse } from "../api-keys/usage";
 import { hasScope } from "../api-keys/scopes";
 import { applyAuth, applyAuthHeaders, authQueryParams, type ResolvedAuth } from "../connections/apply-auth";
 import { OutboundError, type TunnelResponse } from "../outbound";
-import type { Writable } from "node:stream";
 import { openStream, openStreamOrWrite, type DirectSink } from "../outbound/stream";
 import type { CancelSignal } from "../outbound/cancel";
 import { CLIENT_IP_HEADER } from "../request-ip";
