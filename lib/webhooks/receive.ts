@@ -2,7 +2,8 @@ import { config } from "../config";
 import { db } from "../db";
 import { takeWebhookHit } from "../auth/rate-limit";
 import { decryptSecret } from "../crypto";
-import { clientIp } from "../request-ip";
+import { CLIENT_IP_HEADER, clientIp } from "../request-ip";
+import { fixedSecurityHeaders } from "../security-headers";
 import { MAX_WEBHOOK_BODY_BYTES, SIGNATURE_ENCODINGS, SIGNATURE_SCHEMES, webhookSecretContext, type SignatureEncoding, type SignatureScheme } from "./limits";
 import { verifyPreset } from "./presets";
 import { countRefusal, storeEvent } from "./store";
@@ -28,15 +29,28 @@ function refuse(status: ReceiveOutcome["status"], code: string, message: string,
 const notFound = () => refuse(404, "webhook_not_found", "No webhook is registered at this address.");
 const tooLarge = () => refuse(413, "payload_too_large", `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes (1 MB); nothing was stored.`);
 
-// Put on every request by Keyway itself before a route sees it (proxy.ts: the page nonce's
-// policy), so not the sender's: stored, it would be shown, forwarded and replayed as if sent.
-const KEYWAY_REQUEST_HEADERS = new Set(["content-security-policy"]);
+// Put on every request by Keyway or by Next before a route sees it, so not the sender's: stored,
+// they would be shown, forwarded and replayed as if sent. proxy.ts sets the page nonce's policy,
+// and Next copies every header of proxy.ts's answer onto the request too (the security headers;
+// resolve-routes.js), replacing any the sender sent under those names. server.ts stamps the
+// caller's address, and Next adds X-Forwarded-Host, -Port and -Proto naming Keyway; any other
+// X-Forwarded-* came from the reverse proxy in front of Keyway (the address is kept apart).
+let keywayRequestHeaders: Set<string> | undefined;
+function isKeywaysOwn(name: string): boolean {
+  keywayRequestHeaders ??= new Set([
+    "content-security-policy",
+    "strict-transport-security",
+    CLIENT_IP_HEADER,
+    ...Object.keys(fixedSecurityHeaders()).map((header) => header.toLowerCase()),
+  ]);
+  return keywayRequestHeaders.has(name) || name.startsWith("x-forwarded-");
+}
 
 /** The headers as received, with credentials replaced: a webhook's sender may send its own. */
 export function headersToStore(headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of headers) {
-    if (KEYWAY_REQUEST_HEADERS.has(name)) continue;
+    if (isKeywaysOwn(name)) continue;
     kept[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : value;
   }
   return kept;

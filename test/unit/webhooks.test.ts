@@ -93,6 +93,28 @@ describe("bodies and headers", () => {
     expect(stored).toEqual({ "x-event": "push" });
   });
 
+  it("leaves out what Next and server.ts add to a request: proxy.ts's security headers, the forwarding headers and the client address", () => {
+    // As a receiver's route saw a real event (the screenshots showed them in an event's headers and its curl).
+    const stored = headersToStore(
+      new Headers({
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+        "X-Forwarded-Host": "keyway.example:443",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Keyway-Client-Ip": "203.0.113.9",
+        "X-Shop-Topic": "orders/paid",
+        "Content-Type": "application/json",
+      }),
+    );
+    expect(stored).toEqual({ "x-shop-topic": "orders/paid", "content-type": "application/json" });
+  });
+
   it("shows an IPv4 client seen through an IPv6 socket as IPv4", () => {
     expect(sourceAddress(new Headers(fromAddress("::ffff:203.0.113.9")))).toBe("203.0.113.9");
     expect(sourceAddress(new Headers(fromAddress("2001:db8::1")))).toBe("2001:db8::1");
