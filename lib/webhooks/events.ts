@@ -40,7 +40,7 @@ function summary(row: { id: string; receivedAt: Date; contentType: string | null
   return { ...row, receivedAt: row.receivedAt.toISOString() };
 }
 
-/** A connection of type None of this team, or null. */
+/** A webhook receiver (type WEBHOOK) of this team, or null. */
 export async function findWebhookConnection(teamId: string, connectionId: string) {
   return db.connection.findFirst({
     where: { id: connectionId, teamId, authType: "WEBHOOK" },

@@ -97,7 +97,7 @@ describe("receiving", () => {
     expect(listed?.kept).toBe(1);
   });
 
-  it("answers 404 for an unknown token and for the token of a connection that is not of type None", async () => {
+  it("answers 404 for an unknown token and for the token of a connection that is not a webhook receiver", async () => {
     const unknown = await post(randomBytes(24).toString("base64url"), "{}");
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("webhook_not_found");

@@ -267,7 +267,7 @@ export interface paths {
         };
         /**
          * List a webhook connection's events
-         * @description The events kept for a connection of type None, newest first, in pages.
+         * @description The events kept for a webhook receiver (a connection of type `WEBHOOK`), newest first, in pages.
          *
          *     Scope: `connections:read`.
          */
@@ -2236,7 +2236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The connection has nothing a link could complete (type None, or no secret fields). */
+            /** @description The connection has nothing a link could complete: no authorization to give and no secret fields (as with types `NONE` and `WEBHOOK`). */
             409: {
                 headers: {
                     /** @description Where the key stands in its window: remaining requests (r) and seconds until the window resets (t). */

@@ -235,7 +235,7 @@ export const connectionRoutes = [
     responses: {
       201: { description: "Created; `url` is shown only in this answer.", schema: connectLinkSchema.extend({ url: z.string() }).meta({ id: "CreatedConnectLink" }) },
       404: notFound,
-      409: { description: "The connection has nothing a link could complete (type None, or no secret fields)." },
+      409: { description: "The connection has nothing a link could complete: no authorization to give and no secret fields (as with types `NONE` and `WEBHOOK`)." },
       422: invalid,
     },
     async handle({ caller, params, body }) {

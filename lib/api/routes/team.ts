@@ -211,7 +211,7 @@ export const teamRoutes = [
     path: "/connections/{id}/webhook-events",
     operationId: "listWebhookEvents",
     summary: "List a webhook connection's events",
-    description: "The events kept for a connection of type None, newest first, in pages.",
+    description: "The events kept for a webhook receiver (a connection of type `WEBHOOK`), newest first, in pages.",
     tag: "Webhook events",
     scope: "connections:read",
     query: z.object({ limit: limitSchema, cursor: cursorSchema }),
@@ -219,7 +219,7 @@ export const teamRoutes = [
     async handle({ caller, params, query }) {
       const before = afterCursor(query.cursor);
       const events = await webhookEventsBefore(caller.teamId, params.id!, query.limit + 1, before && { receivedAt: before.at, id: before.id });
-      if (!events) throw new ApiProblem(404, "not_found", "Not found.", "No connection of type None with this id in the key's team.");
+      if (!events) throw new ApiProblem(404, "not_found", "Not found.", "No webhook receiver with this id in the key's team.");
       return { status: 200, body: keysetPage(events, query.limit, (event) => [event.receivedAt, event.id]) };
     },
   }),
