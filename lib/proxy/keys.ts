@@ -14,9 +14,15 @@ const keys = (state.keywayProxyKeys ??= new Map());
 // Bumped by every eviction: a lookup that started before one must not store what it read.
 const generation = (state.keywayProxyKeyGeneration ??= { value: 0 });
 
-export async function cachedKey(keyHash: string): Promise<KeyRow | null> {
+/** The key's row while the cache holds it current, without a promise (the proxy's common case); undefined when it must be read. */
+export function currentCachedKey(keyHash: string): KeyRow | undefined {
   const hit = keys.get(keyHash);
-  if (hit && Date.now() - hit.fetchedAt < config().KEYWAY_PROXY_CACHE_MS) return hit.row;
+  return hit && Date.now() - hit.fetchedAt < config().KEYWAY_PROXY_CACHE_MS ? hit.row : undefined;
+}
+
+export async function cachedKey(keyHash: string): Promise<KeyRow | null> {
+  const current = currentCachedKey(keyHash);
+  if (current) return current;
   const started = generation.value;
   const row = await findKey(keyHash);
   if (row && generation.value === started) keys.set(keyHash, { row, fetchedAt: Date.now() });

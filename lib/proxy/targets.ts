@@ -211,12 +211,8 @@ async function build(teamId: string, connectionId: string, version: string | nul
  * or null under change notifications.
  */
 export async function proxyTarget(teamId: string, connectionId: string, version: string | null, actor: AuditActor): Promise<ProxyTarget> {
-  const cached = targets.get(connectionId);
-  if (cached && cached.version === version && cached.teamId === teamId && Date.now() - cached.builtAt < config().KEYWAY_PROXY_CACHE_MS) {
-    const pooled = dispatchers.get(connectionId);
-    if (pooled) pooled.lastUsed = Date.now();
-    return cached;
-  }
+  const cached = currentProxyTarget(teamId, connectionId, version);
+  if (cached) return cached;
   const flightKey = `${teamId}:${connectionId}:${version ?? ""}:${generation.value}`;
   let flight = building.get(flightKey);
   if (!flight) {
@@ -233,10 +229,25 @@ export async function proxyTarget(teamId: string, connectionId: string, version:
   return flight;
 }
 
+/** The cached target while it is current, without a promise (the proxy's common case); undefined when proxyTarget must build it. */
+export function currentProxyTarget(teamId: string, connectionId: string, version: string | null): ProxyTarget | undefined {
+  const cached = targets.get(connectionId);
+  if (!cached || cached.version !== version || cached.teamId !== teamId || Date.now() - cached.builtAt >= config().KEYWAY_PROXY_CACHE_MS) return undefined;
+  const pooled = dispatchers.get(connectionId);
+  if (pooled) pooled.lastUsed = Date.now();
+  return cached;
+}
+
+/** The target's access token while it is fresh, without a promise: the proxy's common case. */
+export function freshBearerToken(target: ProxyTarget, rejected?: string): string | null {
+  const current = target.token;
+  return current && isFresh(current.freshness) && current.accessToken !== rejected ? current.accessToken : null;
+}
+
 /** The target's access token, refreshed first when it is about to expire or `rejected` (the API refused it). */
 export async function bearerToken(target: ProxyTarget, actor: AuditActor, rejected?: string): Promise<string> {
-  const current = target.token;
-  if (current && isFresh(current.freshness) && current.accessToken !== rejected) return current.accessToken;
+  const fresh = freshBearerToken(target, rejected);
+  if (fresh !== null) return fresh;
   target.token = await tokenFor(target.forTokens, actor, rejected);
   return target.token.accessToken;
 }
